@@ -1,0 +1,1 @@
+"""Diagnostics: gradcheck, lint, health monitoring."""

@@ -1,0 +1,1 @@
+"""The autograd engine: Tensor, dtype and random state."""

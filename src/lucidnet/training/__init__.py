@@ -1,0 +1,1 @@
+"""Training: losses, regularizers, metrics, optimizers, the fit loop and callbacks."""
