@@ -1,23 +1,45 @@
 """lucidnet: fully-connected neural networks on a readable NumPy autograd.
 
 >>> import lucidnet as ln
+>>> model = ln.Sequential([ln.layers.Dense(3, activation="relu", input_shape=(3,)),
+...                        ln.layers.Dense(2, activation="softmax")])
+
+The package is laid out from the engine outwards: ``engine`` (Tensor and
+autograd) -> ``nn`` (activations, initializers, functional ops, Module and
+layers) -> ``models`` (Sequential, functional Model, summary) -> ``training``
+(losses, regularizers, metrics, optimizers) -> tools (diagnostics, datasets).
+The public modules are reachable under short names: ``ln.activations``,
+``ln.init``, ``ln.functional``, ``ln.layers``, ``ln.losses``, ``ln.optim``, ...
 """
 
 from __future__ import annotations
 
+import sys
+
+from . import datasets
+from .diagnostics.gradcheck import gradcheck
 from .engine.dtype import get_default_dtype, set_default_dtype
+from .engine.joining import concatenate, stack
 from .engine.random import manual_seed
 from .engine.tensor import Parameter, Tensor, is_grad_enabled, no_grad, tensor
+from .models import Input, Model, Sequential
+from .nn import activations, functional, init, layers
+from .nn.module import Module
+from .training import losses, metrics, optim, regularizers
+from .training.optim import lr_scheduler
 
 __version__ = "0.1.0"
 
+# Short public module paths (``import lucidnet.activations``) for modules that live in layers.
+for _short, _module in {"activations": activations, "functional": functional, "init": init,
+                        "layers": layers, "losses": losses, "metrics": metrics, "optim": optim,
+                        "optim.lr_scheduler": lr_scheduler, "regularizers": regularizers}.items():
+    sys.modules[f"{__name__}.{_short}"] = _module
+del _short, _module
+
 __all__ = [
-    "Parameter",
-    "Tensor",
-    "get_default_dtype",
-    "is_grad_enabled",
-    "manual_seed",
-    "no_grad",
-    "set_default_dtype",
-    "tensor",
+    "Input", "Model", "Module", "Parameter", "Sequential", "Tensor", "activations", "concatenate",
+    "datasets", "functional", "get_default_dtype", "gradcheck", "init", "is_grad_enabled", "layers",
+    "losses", "manual_seed", "metrics", "no_grad", "optim", "regularizers", "set_default_dtype",
+    "stack", "tensor",
 ]

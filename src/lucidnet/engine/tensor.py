@@ -164,6 +164,10 @@ class Tensor:
     def __len__(self) -> int:
         return len(self.data)
 
+    def __bool__(self) -> bool:
+        """Truth of a one-element tensor (``if loss < best:``); ambiguous for more, as NumPy's."""
+        return bool(self.data)
+
     def __repr__(self) -> str:
         grad = ", requires_grad=True" if self.requires_grad else ""
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
@@ -182,6 +186,14 @@ class Tensor:
     def detach(self) -> Tensor:
         """A tensor sharing the data but cut from the graph."""
         return Tensor(self.data)
+
+    def astype(self, dtype: object) -> Tensor:
+        """A copy cast to ``dtype``; differentiable (the gradient is cast back)."""
+        target, source = np.dtype(dtype), self.data.dtype
+        if target == source:
+            return self
+        return Tensor._node(self.data.astype(target), (self,),
+                            lambda g: (g.astype(source),), "astype")
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor after ``backward()`` (as PyTorch's)."""
@@ -301,21 +313,25 @@ class Tensor:
 
     def __pow__(self, exponent: Any) -> Tensor:
         base = self.data
-        if isinstance(exponent, Tensor):
+        if isinstance(exponent, np.generic):
+            exponent = exponent.item()  # a Python number does not upcast float32 (NEP 50)
+        if not isinstance(exponent, (int, float)):
+            exponent = _lift(exponent, self)
             power = exponent.data
             out = base**power
 
             def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                # PyTorch's conventions: no gradient through a zero exponent, d/dp 0**p = 0 for p >= 0
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    log_base = np.where(base > 0, np.log(np.where(base > 0, base, 1)), np.nan)
-                    d_power = np.where(g * out == 0, 0, g * out * log_base)
-                return (unbroadcast(g * power * base ** (power - 1), base.shape),
+                    d_base = np.where(power == 0, 0, g * power * base ** (power - 1))
+                    d_power = np.where((base == 0) & (power >= 0), 0, g * out * np.log(base))
+                return (unbroadcast(d_base, base.shape),
                         unbroadcast(d_power.astype(out.dtype), power.shape))
 
             return Tensor._node(out, (self, exponent), backward, "**")
-        if not isinstance(exponent, (int, float, np.integer, np.floating)):
-            raise TypeError(f"exponent must be a number or a Tensor, got {type(exponent).__name__}")
         p = exponent
+        if p == 0:
+            return Tensor._node(np.ones_like(base), (self,), lambda g: (np.zeros_like(g),), "**")
         if p == 2:
             return Tensor._node(base * base, (self,), lambda g: (g * 2 * base,), "**")
         return Tensor._node(base**p, (self,), lambda g: (g * p * base ** (p - 1),), "**")
@@ -465,7 +481,7 @@ def _lift(value: Any, like: Tensor) -> Tensor:
     """Wrap a non-Tensor operand as a constant of ``like``'s dtype (no silent upcast)."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, (int, float, np.number, bool)):
+    if isinstance(value, (int, float, np.number, bool)) and like.data.dtype.kind == "f":
         return Tensor(np.asarray(value, dtype=like.data.dtype))
     array = _as_array(value, None)
     if like.data.dtype.kind == "f" and array.dtype.kind in "biu":

@@ -1,0 +1,78 @@
+"""Sequential: a plain stack of layers, each feeding the next (Keras's ``Sequential``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..nn.module import Module, output_shape
+from ..nn.symbolic import SymbolicTensor
+
+
+class Sequential(Module):
+    """A stack of layers; built on the first call, or at once when the first layer has ``input_shape``.
+
+    >>> import lucidnet as ln
+    >>> model = ln.Sequential([
+    ...     ln.layers.Dense(3, activation="relu", input_shape=(3,)),
+    ...     ln.layers.Dense(2, activation="relu"),
+    ...     ln.layers.Dense(2, activation="sigmoid"),
+    ... ])
+    >>> model.count_params()
+    26
+    """
+
+    def __init__(self, layers: Iterable[Module] | None = None, name: str | None = None) -> None:
+        super().__init__(name=name)
+        object.__setattr__(self, "layers", [])
+        object.__setattr__(self, "input_shape", None)
+        object.__setattr__(self, "built", False)
+        if layers is not None:
+            if isinstance(layers, Module):
+                raise TypeError("Sequential takes a list of layers: Sequential([layer1, layer2])")
+            for layer in layers:
+                self.add(layer)
+
+    def add(self, layer: Module | SymbolicTensor) -> Sequential:
+        """Append a layer (or, first, an ``ln.Input`` giving the input shape)."""
+        if isinstance(layer, SymbolicTensor):
+            if self.layers or not layer.is_input:
+                raise ValueError("an ln.Input can only be the first entry of a Sequential model")
+            self._set_input_shape(tuple(layer.shape[1:]))
+            return self
+        if not isinstance(layer, Module):
+            raise TypeError(f"Sequential.add needs a layer, got {type(layer).__name__} {layer!r}")
+        if layer.name in self._modules:
+            raise ValueError(f"Sequential {self.name!r} already has a layer named {layer.name!r}; "
+                             "layer names must be unique within a model")
+        self.layers.append(layer)
+        self.add_module(layer.name, layer)
+        if len(self.layers) == 1 and getattr(layer, "input_shape", None) is not None \
+                and self.input_shape is None:
+            self._set_input_shape(tuple(layer.input_shape))
+        elif self.built:
+            self.build((None, *self.input_shape))
+        return self
+
+    def _set_input_shape(self, shape: tuple[int, ...]) -> None:
+        object.__setattr__(self, "input_shape", shape)
+        self.build((None, *shape))
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        """Build every layer in turn from the shape the previous one produces."""
+        if self.input_shape is None:
+            object.__setattr__(self, "input_shape", tuple(input_shape[1:]))
+        shape = tuple(input_shape)
+        for layer in self.layers:
+            shape = output_shape(layer, shape)
+        object.__setattr__(self, "built", True)
+
+    def forward(self, x: Any) -> Any:
+        if not self.layers:
+            raise ValueError(f"Sequential {self.name!r} has no layers; add some first")
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "input_shape": self.input_shape}

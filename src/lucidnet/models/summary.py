@@ -1,0 +1,158 @@
+"""``model.summary()``: Layer (type), Output Shape and Param # for all three ways of building.
+
+Sequential models propagate shapes layer by layer; functional models read them
+from their graph; subclassed models are traced by calling them once on a dummy
+input and recording each direct child's output (Keras cannot do this).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..nn.module import Module, dummy_forward, output_shape
+
+Row = tuple[str, str, str, int]
+
+
+def summary(model: Module, input_shape: tuple[int, ...] | int | None = None,
+            batch_size: int | None = None, print_fn: Callable[[str], Any] | None = print) -> str:
+    """Print and return the summary table, then Total/Trainable/Non-trainable params with bytes."""
+    from ..nn.layers.base import normalize_feature_shape
+    from .functional import Model
+    from .sequential import Sequential
+
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+                                   or batch_size <= 0):
+        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    features = normalize_feature_shape(input_shape, "input_shape")
+    if isinstance(model, Sequential):
+        rows = _sequential_rows(model, features, batch_size)
+    elif isinstance(model, Model):
+        rows = _functional_rows(model, batch_size)
+    else:
+        rows = _traced_rows(model, features, batch_size)
+    text = _format(model, rows)
+    if print_fn is not None:
+        print_fn(text)
+    return text
+
+
+def _own_count(module: Module, counted: set[int]) -> int:
+    """Scalars in ``module``'s parameters and buffers not already counted (shared weights once)."""
+    total = 0
+    for _, parameter in module.named_parameters():
+        if id(parameter) not in counted:
+            counted.add(id(parameter))
+            total += parameter.data.size
+    for _, buffer in module.named_buffers():
+        if id(buffer) not in counted:
+            counted.add(id(buffer))
+            total += np.size(buffer)
+    return total
+
+
+def _shape_text(shape: tuple[int | None, ...]) -> str:
+    return "(" + ", ".join("None" if n is None else str(n) for n in shape) + \
+        ("," if len(shape) == 1 else "") + ")"
+
+
+def _sequential_rows(model: Module, features: tuple[int, ...] | None,
+                     batch_size: int | None) -> list[Row]:
+    if features is None:
+        if model.input_shape is None:
+            raise ValueError(f"model {model.name!r} is not built: give summary(input_shape=...) or "
+                             "input_shape= to its first layer, or call it on data first")
+        features = model.input_shape
+    if not model.built or model.input_shape != features:
+        model.build((None, *features))
+    counted: set[int] = set()
+    rows = []
+    shape: tuple[int | None, ...] = (batch_size, *features)
+    for layer in model.layers:
+        shape = output_shape(layer, shape, batch_size)
+        rows.append((layer.name, type(layer).__name__, _shape_text(shape),
+                     _own_count(layer, counted)))
+    return rows
+
+
+def _functional_rows(model: Module, batch_size: int | None) -> list[Row]:
+    rows: list[Row] = [(t.name, "InputLayer", _shape_text((batch_size, *t.shape[1:])), 0)
+                       for t in model.inputs]
+    counted: set[int] = set()
+    for node in model.nodes:
+        rows.append((node.layer.name, type(node.layer).__name__,
+                     _shape_text((batch_size, *node.shape[1:])), _own_count(node.layer, counted)))
+    return rows
+
+
+def _traced_rows(model: Module, features: tuple[int, ...] | None,
+                 batch_size: int | None) -> list[Row]:
+    if features is None:
+        features = next((c.input_shape for c in model.children()
+                         if getattr(c, "input_shape", None) is not None), None)
+    if features is None:
+        raise ValueError(f"summary() of the subclassed model {model.name!r} traces it with a dummy "
+                         "input: give summary(input_shape=...), e.g. input_shape=(3,)")
+    calls: list[tuple[Module, tuple[int, ...]]] = []
+
+    def record(module: Module, args: Any, out: Any) -> None:
+        if all(module is not m for m, _ in calls) and hasattr(out, "shape"):
+            calls.append((module, out.shape))
+
+    children = list(model.children())
+    for child in children:
+        child._call_hooks.append(record)
+    try:
+        dummy_forward(model, [((None, *features), model.dtype)], batch_size=batch_size or 1)
+    finally:
+        for child in children:
+            child._call_hooks.remove(record)
+    attribute = {id(module): name for name, module in reversed(model._modules.items())}
+    counted: set[int] = set()
+    rows = [(attribute[id(m)], type(m).__name__, _shape_text((batch_size, *shape[1:])),
+             _own_count(m, counted)) for m, shape in calls]
+    rows += [(attribute[id(c)], type(c).__name__, "(not called)", _own_count(c, counted))
+             for c in children if all(c is not m for m, _ in calls)]
+    return rows
+
+
+def _size_text(n_bytes: int) -> str:
+    """Keras's memory format: 104.00 B, 1.50 KB, 2.00 MB (powers of 1024)."""
+    size = float(n_bytes)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} GB"
+
+
+def _format(model: Module, rows: list[Row]) -> str:
+    header = ("Layer (type)", "Output Shape", "Param #")
+    cells = [(f"{name} ({kind})", shape, f"{count:,}") for name, kind, shape, count in rows]
+    widths = [max(len(header[i]), *(len(c[i]) for c in cells)) + 4 if cells else len(header[i]) + 4
+              for i in range(3)]
+    width = sum(widths)
+
+    def line(values: tuple[str, str, str]) -> str:
+        return "".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    itemsize = {id(p): p.data.itemsize for p in model.parameters()}
+    trainable = sum(p.data.size for p in model.parameters() if p.requires_grad)
+    trainable_bytes = sum(p.data.size * itemsize[id(p)] for p in model.parameters()
+                          if p.requires_grad)
+    frozen_params = [p for p in model.parameters() if not p.requires_grad]
+    buffers = [b for _, b in model.named_buffers()]
+    frozen = sum(p.data.size for p in frozen_params) + sum(np.size(b) for b in buffers)
+    frozen_bytes = sum(p.data.nbytes for p in frozen_params) + sum(np.asarray(b).nbytes
+                                                                    for b in buffers)
+    lines = [f'Model: "{model.name}"', "_" * width, line(header), "=" * width]
+    lines += [line(c) for c in cells]
+    lines += ["=" * width,
+              f"Total params: {trainable + frozen:,} ({_size_text(trainable_bytes + frozen_bytes)})",
+              f"Trainable params: {trainable:,} ({_size_text(trainable_bytes)})",
+              f"Non-trainable params: {frozen:,} ({_size_text(frozen_bytes)})",
+              "_" * width]
+    return "\n".join(lines)

@@ -1,0 +1,240 @@
+"""Functional forms of the activations and the fused affine layer, on Tensors.
+
+One function per activation name and alias (``relu(t)``, ``leaky_relu(t, alpha=0.01)``,
+``softmax(t, axis=-1)``, ``swish(t)``, ...), each a thin call of the activation
+object in :mod:`lucidnet.nn.activations` (the math lives there only).  Inputs may
+be Tensors or array-likes.
+
+``dense(x, w, b, activation)`` is the hot path of training: one graph node for
+``activation(x @ w + b)`` with an analytic backward pass.  ``linear(x, w, b)`` is
+``dense`` without activation; ``linear(x)`` without a weight is the identity
+activation (the alias ``linear`` of ``identity``).
+
+>>> import lucidnet as ln
+>>> from lucidnet.nn import functional as F
+>>> F.relu(ln.tensor([-1.0, 2.0])).numpy()
+array([0., 2.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..engine.dtype import get_default_dtype
+from ..engine.tensor import Tensor, tensor
+from . import activations as act
+from .activations import Activation
+
+TensorLike = Tensor | Any
+
+_IDENTITY = act.Identity()
+_SIGMOID = act.Sigmoid()
+_TANH = act.Tanh()
+_RELU = act.ReLU()
+_SELU = act.SELU()
+_SILU = act.SiLU()
+_SOFTSIGN = act.Softsign()
+_HARD_SIGMOID = act.HardSigmoid()
+_RELU6 = act.ReLU6()
+_MISH = act.Mish()
+
+
+# ---------------------------------------------------------------- activations
+def identity(x: TensorLike) -> Tensor:
+    """f(x) = x (see :class:`~lucidnet.nn.activations.Identity`)."""
+    return _IDENTITY(x)
+
+
+def sigmoid(x: TensorLike) -> Tensor:
+    """sigma(x) = 1 / (1 + e^{-x}) (see :class:`~lucidnet.nn.activations.Sigmoid`)."""
+    return _SIGMOID(x)
+
+
+logistic = sigmoid
+
+
+def tanh(x: TensorLike) -> Tensor:
+    """tanh(x) (see :class:`~lucidnet.nn.activations.Tanh`)."""
+    return _TANH(x)
+
+
+def relu(x: TensorLike) -> Tensor:
+    """max(0, x) (see :class:`~lucidnet.nn.activations.ReLU`)."""
+    return _RELU(x)
+
+
+def leaky_relu(x: TensorLike, alpha: float = 0.01) -> Tensor:
+    """x for x > 0, alpha * x otherwise (see :class:`~lucidnet.nn.activations.LeakyReLU`)."""
+    return act.LeakyReLU(alpha)(x)
+
+
+def elu(x: TensorLike, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, alpha (e^x - 1) otherwise (see :class:`~lucidnet.nn.activations.ELU`)."""
+    return act.ELU(alpha)(x)
+
+
+def selu(x: TensorLike) -> Tensor:
+    """Scaled ELU with fixed constants (see :class:`~lucidnet.nn.activations.SELU`)."""
+    return _SELU(x)
+
+
+def gelu(x: TensorLike, approximate: bool | str = False) -> Tensor:
+    """x Phi(x); ``approximate=True`` or ``"tanh"``: tanh form (see :class:`~.activations.GELU`)."""
+    return act.GELU(approximate)(x)
+
+
+def silu(x: TensorLike) -> Tensor:
+    """x sigma(x) (see :class:`~lucidnet.nn.activations.SiLU`)."""
+    return _SILU(x)
+
+
+swish = silu
+
+
+def softplus(x: TensorLike, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^{beta x}) / beta; x above the threshold (see :class:`~.activations.Softplus`)."""
+    return act.Softplus(beta, threshold)(x)
+
+
+def softsign(x: TensorLike) -> Tensor:
+    """x / (1 + |x|) (see :class:`~lucidnet.nn.activations.Softsign`)."""
+    return _SOFTSIGN(x)
+
+
+def hard_sigmoid(x: TensorLike) -> Tensor:
+    """relu6(x + 3) / 6 (see :class:`~lucidnet.nn.activations.HardSigmoid`)."""
+    return _HARD_SIGMOID(x)
+
+
+def hard_tanh(x: TensorLike, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """clamp(x, min_val, max_val) (see :class:`~lucidnet.nn.activations.HardTanh`)."""
+    return act.HardTanh(min_val, max_val)(x)
+
+
+def relu6(x: TensorLike) -> Tensor:
+    """min(max(0, x), 6) (see :class:`~lucidnet.nn.activations.ReLU6`)."""
+    return _RELU6(x)
+
+
+def mish(x: TensorLike) -> Tensor:
+    """x tanh(softplus(x)) (see :class:`~lucidnet.nn.activations.Mish`)."""
+    return _MISH(x)
+
+
+def softmax(x: TensorLike, axis: int = -1) -> Tensor:
+    """e^{x_i} / sum_j e^{x_j} along ``axis`` (see :class:`~lucidnet.nn.activations.Softmax`)."""
+    return act.Softmax(axis)(x)
+
+
+def log_softmax(x: TensorLike, axis: int = -1) -> Tensor:
+    """x_i - log sum_j e^{x_j} along ``axis`` (see :class:`~lucidnet.nn.activations.LogSoftmax`)."""
+    return act.LogSoftmax(axis)(x)
+
+
+# ---------------------------------------------------------------- affine layer
+def dense(
+    x: TensorLike, w: TensorLike, b: TensorLike | None = None, activation: Any = None
+) -> Tensor:
+    """Fully-connected layer ``activation(x @ w + b)`` as one graph node.
+
+    .. math:: z = x W + b, \\quad y = f(z)
+
+    ``x`` has shape ``[..., in_features]``, ``w`` ``(in_features, out_features)``
+    (the Keras/lucidnet layout; PyTorch's ``linear`` takes ``w.T``), ``b``
+    ``(out_features,)``.  ``activation`` is anything
+    :func:`lucidnet.nn.activations.get` accepts.  Backward, with upstream
+    gradient g:
+
+    .. math:: g_z = f.\\mathrm{vjp}(z, y, g), \\quad g_x = g_z W^T, \\quad
+              g_W = x^T g_z, \\quad g_b = \\textstyle\\sum_{\\text{batch}} g_z
+
+    Gradients are computed only for the inputs that require them.  A plain
+    callable activation (not an :class:`Activation`) is applied after the node.
+
+    >>> import lucidnet as ln
+    >>> y = dense(ln.tensor([[1.0, 2.0]]), ln.tensor([[1.0], [-1.0]]), ln.tensor([0.5]), "relu")
+    >>> y.numpy()
+    array([[0.]], dtype=float32)
+    """
+    x = x if isinstance(x, Tensor) else tensor(x)
+    if not isinstance(w, Tensor):
+        w = tensor(w, dtype=x.dtype if x.dtype.kind == "f" else get_default_dtype())
+    if w.dtype.kind != "f":
+        raise ValueError(f"dense: w must be a floating tensor, got dtype {w.dtype}")
+    if b is not None and not isinstance(b, Tensor):
+        b = tensor(b, dtype=w.dtype)
+    _check_operands(x, w, b)
+    if x.dtype != w.dtype:
+        if x.requires_grad:
+            raise ValueError(
+                f"dense: x has dtype {x.dtype} but w has dtype {w.dtype}; "
+                f"convert one of them so that they match"
+            )
+        # plain input data is computed in the weight's dtype (as Keras casts inputs),
+        # so float64 data never silently upcasts a float32 layer
+        x = Tensor(x.data.astype(w.dtype))
+    f = act.get(activation)
+    if f is not None and not isinstance(f, Activation):
+        return f(dense(x, w, b))
+    if isinstance(f, act.Identity):
+        f = None
+
+    x_data, w_data = x.data, w.data
+    z = x_data @ w_data
+    if b is not None:
+        z += b.data
+    y = z if f is None else f.forward(z)
+    parents = (x, w) if b is None else (x, w, b)
+
+    def backward(g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        grad_z = g if f is None else f.vjp(z, y, g)
+        grad_z_2d = grad_z.reshape(-1, grad_z.shape[-1])
+        grad_x = grad_z @ w_data.T if x.requires_grad else None
+        grad_w = None
+        if w.requires_grad:
+            grad_w = x_data.reshape(-1, x_data.shape[-1]).T @ grad_z_2d
+        if b is None:
+            return grad_x, grad_w
+        grad_b = grad_z_2d.sum(axis=0).reshape(b.shape) if b.requires_grad else None
+        return grad_x, grad_w, grad_b
+
+    return Tensor._node(y, parents, backward, "dense")
+
+
+def linear(x: TensorLike, w: TensorLike | None = None, b: TensorLike | None = None) -> Tensor:
+    """Affine map ``x @ w + b`` (:func:`dense` without activation); with no ``w``, the identity.
+
+    The name serves twice, as in Keras: ``linear`` is the alias of the identity
+    activation (``linear(x)``) and PyTorch's affine function (``linear(x, w, b)``,
+    here with ``w`` of shape ``(in_features, out_features)``).
+    """
+    if w is None:
+        if b is not None:
+            raise ValueError(
+                "linear(x, w=None, b=...): a bias needs a weight w of shape "
+                "(in_features, out_features)"
+            )
+        return identity(x)
+    return dense(x, w, b)
+
+
+def _check_operands(x: Tensor, w: Tensor, b: Tensor | None) -> None:
+    """ValueError naming shapes/dtypes unless x [..., in], w (in, out) and b (out,) fit together."""
+    if w.ndim != 2:
+        raise ValueError(
+            f"dense: w must have shape (in_features, out_features), got shape {w.shape}"
+        )
+    if x.ndim == 0 or x.shape[-1] != w.shape[0]:
+        raise ValueError(
+            f"dense: x has shape {x.shape} and w has shape {w.shape}; the last "
+            f"dimension of x must equal w.shape[0] (in_features={w.shape[0]})"
+        )
+    if b is not None and b.dtype != w.dtype:
+        raise ValueError(f"dense: b has dtype {b.dtype} but w has dtype {w.dtype}; they must match")
+    if b is not None and (b.size != w.shape[1] or b.ndim == 0 or b.shape[-1] != w.shape[1]):
+        raise ValueError(
+            f"dense: b has shape {b.shape} but w has shape {w.shape}; b must have "
+            f"shape ({w.shape[1]},) (out_features)"
+        )

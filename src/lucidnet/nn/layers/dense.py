@@ -1,0 +1,126 @@
+"""Dense (Keras-style, lazily built) and Linear (PyTorch-style, built at once).
+
+Both compute ``y = activation(x @ W + b)`` with ``W`` of shape
+``(in_features, units)`` as one fused graph node (see ``functional.dense``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ...engine.tensor import Parameter, Tensor
+from .. import functional as F
+from .. import init as initializers
+from ..activations import Activation
+from ..activations import get as get_activation
+from .base import Layer, check_features
+
+
+class Dense(Layer):
+    """Fully-connected layer: ``y = activation(x @ W + b)``, ``W`` of shape ``(in_features, units)``.
+
+    ``kernel_initializer="auto"`` picks by activation (SPEC §3): ``he_uniform`` for
+    the ReLU family, ``lecun_normal`` for selu, ``glorot_uniform`` otherwise.
+    Regularizers given here are added to the training loss by ``fit``.
+
+    >>> import lucidnet as ln
+    >>> layer = ln.layers.Dense(2, activation="relu", input_shape=(3,))
+    >>> layer.weight.shape, layer.bias.shape
+    ((3, 2), (2,))
+    """
+
+    def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "auto", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 input_shape: tuple[int, ...] | None = None, name: str | None = None,
+                 dtype: object | None = None) -> None:
+        super().__init__(input_shape=input_shape, name=name, dtype=dtype)
+        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+            raise ValueError(f"Dense units must be a positive int, got {units!r}")
+        self.units = units
+        self.activation = get_activation("identity" if activation is None else activation)
+        self.use_bias = bool(use_bias)
+        if kernel_initializer != "auto":
+            initializers.get(kernel_initializer)  # fail now on an unknown name, not at build
+        initializers.get(bias_initializer)
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self.kernel_regularizer = kernel_regularizer
+        self.bias_regularizer = bias_regularizer
+        self.weight: Parameter | None = None
+        self.bias: Parameter | None = None
+        self.build_now_if_shape_known()
+
+    @property
+    def activation_name(self) -> str | None:
+        return self.activation.name if isinstance(self.activation, Activation) else None
+
+    @property
+    def kernel(self) -> Parameter | None:
+        """Keras's name for ``weight``."""
+        return self.weight
+
+    def resolved_kernel_initializer(self) -> Any:
+        if self.kernel_initializer == "auto":
+            return initializers.get(initializers.auto_initializer(self.activation_name))
+        return initializers.get(self.kernel_initializer)
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        if len(input_shape) < 2 or input_shape[-1] is None:
+            raise ValueError(f"layer {self.name!r} needs inputs of shape [batch_size, features], "
+                             f"got shape {input_shape}")
+        in_features = int(input_shape[-1])
+        dtype = self.param_dtype
+        kernel = self.resolved_kernel_initializer()((in_features, self.units), dtype=dtype)
+        self.weight = Parameter(kernel)
+        if self.use_bias:
+            self.bias = Parameter(initializers.get(self.bias_initializer)((self.units,), dtype=dtype))
+        super().build(input_shape)
+
+    @property
+    def in_features(self) -> int | None:
+        return None if self.weight is None else self.weight.shape[0]
+
+    def forward(self, x: Any) -> Tensor:
+        x = self.as_input(x, self.weight.dtype)
+        check_features(self, x, self.weight.shape[0])
+        if isinstance(self.activation, Activation):
+            return F.dense(x, self.weight, self.bias, self.activation)
+        return self.activation(F.dense(x, self.weight, self.bias))
+
+    def get_config(self) -> dict[str, Any]:
+        activation = self.activation
+        return {
+            "units": self.units,
+            "activation": {"name": activation.name, "config": activation.get_config()}
+            if isinstance(activation, Activation) else None,
+            "use_bias": self.use_bias,
+            "input_shape": self.input_shape,
+            "name": self.name,
+        }
+
+
+class Linear(Dense):
+    """PyTorch-style affine layer ``y = x @ W + b``, built at once, ``W`` of shape (in, out).
+
+    Weight and bias start as in ``torch.nn.Linear``: U(-1/sqrt(in_features), 1/sqrt(in_features))
+    (the seeds' "standard initialization").
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 name: str | None = None, dtype: object | None = None) -> None:
+        if isinstance(in_features, bool) or not isinstance(in_features, int) or in_features <= 0:
+            raise ValueError(f"Linear in_features must be a positive int, got {in_features!r}")
+        bound = 1.0 / math.sqrt(in_features)
+        super().__init__(out_features, use_bias=bias, kernel_initializer="standard_uniform",
+                         bias_initializer=initializers.get("uniform", low=-bound, high=bound),
+                         input_shape=(in_features,), name=name, dtype=dtype)
+
+    @property
+    def out_features(self) -> int:
+        return self.units
+
+    def get_config(self) -> dict[str, Any]:
+        return {"in_features": self.in_features, "out_features": self.units,
+                "bias": self.use_bias, "name": self.name}

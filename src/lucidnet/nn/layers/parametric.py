@@ -1,0 +1,87 @@
+"""Activations with learned parameters: PReLU and Maxout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...engine.tensor import Parameter, Tensor, unbroadcast
+from .. import init as initializers
+from .dense import Dense
+from .base import Layer, check_features
+
+
+class PReLU(Layer):
+    """Parametric ReLU: f(x) = x for x > 0, a * x otherwise, with learned ``a`` (He et al., 2015).
+
+    As ``torch.nn.PReLU(num_parameters=1, init=0.25)``: one shared slope, or one per
+    feature when ``num_parameters`` equals the number of features.  f'(0) = a, as torch.
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, name: str | None = None,
+                 dtype: object | None = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+        if isinstance(num_parameters, bool) or not isinstance(num_parameters, int) \
+                or num_parameters <= 0:
+            raise ValueError(f"PReLU num_parameters must be a positive int, got {num_parameters!r}")
+        self.num_parameters = num_parameters
+        self.init = float(init)
+        self.weight = Parameter(np.full((num_parameters,), self.init, dtype=self.param_dtype))
+        object.__setattr__(self, "built", True)
+
+    def forward(self, x: Any) -> Tensor:
+        x = self.as_input(x, self.weight.dtype)
+        if self.num_parameters != 1:
+            check_features(self, x, self.num_parameters)
+        z, slope = x.data, self.weight.data
+        positive = z > 0
+        out = np.where(positive, z, slope * z)
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            grad_x = np.where(positive, g, slope * g)
+            grad_slope = unbroadcast(np.where(positive, 0, g * z), slope.shape)
+            if grad_slope.shape != slope.shape:
+                grad_slope = grad_slope.reshape(slope.shape)
+            return grad_x, grad_slope
+
+        return Tensor._node(out.astype(z.dtype, copy=False), (x, self.weight), backward, "prelu")
+
+    def get_config(self) -> dict[str, Any]:
+        return {"num_parameters": self.num_parameters, "init": self.init, "name": self.name}
+
+
+class Maxout(Layer):
+    """Maxout: y_j = max_k (x @ W_k + b_k)_j over ``pieces`` affine maps (Goodfellow et al., 2013).
+
+    ReLU is the special case max(x @ W + b, 0); the price is ``pieces`` times the weights.
+    The weight has shape ``(in_features, units * pieces)``; piece k of unit j is column
+    ``j * pieces + k``.
+    """
+
+    def __init__(self, units: int, pieces: int = 2, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", input_shape: tuple[int, ...] | None = None,
+                 name: str | None = None, dtype: object | None = None) -> None:
+        super().__init__(input_shape=input_shape, name=name, dtype=dtype)
+        for argument, value in (("units", units), ("pieces", pieces)):
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"Maxout {argument} must be a positive int, got {value!r}")
+        self.units = units
+        self.pieces = pieces
+        self.affine = Dense(units * pieces, kernel_initializer=kernel_initializer,
+                            bias_initializer=bias_initializer, name=f"{self.name}_affine",
+                            dtype=dtype)
+        initializers.get(kernel_initializer)
+        self.build_now_if_shape_known()
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        self.affine.build(input_shape)
+        super().build(input_shape)
+
+    def forward(self, x: Any) -> Tensor:
+        z = self.affine(self.as_input(x))
+        return z.reshape(z.shape[0], self.units, self.pieces).max(axis=-1)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"units": self.units, "pieces": self.pieces, "input_shape": self.input_shape,
+                "name": self.name}

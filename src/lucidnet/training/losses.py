@@ -1,0 +1,628 @@
+"""Loss functions: ``loss(y_pred, y_true, *, reduction="mean", **options) -> Tensor``.
+
+Conventions, shared by every loss here:
+
+* Argument order is PyTorch's: prediction first.  ``y_pred`` is a Tensor (or
+  array-like, converted); ``y_true`` an array-like or Tensor.  A target that
+  requires grad is differentiated where that means something (the regression
+  losses, the cross-entropies with probability targets, ``kl_divergence``).
+* Shapes are checked, never broadcast: element-wise losses need
+  ``y_pred.shape == y_true.shape`` (so ``(n, 1)`` against ``(n,)`` raises);
+  integer class labels have shape ``(batch,)`` (or ``(batch, 1)``) against
+  scores ``(batch, classes)`` and must lie in ``[0, classes)``.
+* ``reduction="none"`` returns PyTorch's unreduced shape: one value per element
+  for mse, mae, huber and binary_crossentropy; one per sample (summed, for
+  hinge losses averaged as in Keras, over the last axis) for the
+  cross-entropies, hinge losses, kl_divergence and zero_one.  ``"mean"`` and
+  ``"sum"`` reduce that.
+* Every loss is one graph node with its analytic gradient, e.g.
+  ``(softmax(x) - onehot(y)) / B`` for softmax_cross_entropy with mean
+  reduction.  From logits, cross-entropies use log-sum-exp (never
+  ``log(softmax(x))``), so logits of +-1000 give finite, exact values.
+  From probabilities, ``y_pred`` is clipped to ``[EPSILON, 1 - EPSILON]``
+  (``EPSILON = 1e-7``) as Keras does; the gradient is zero where clipping bites.
+* The dtype of ``y_pred`` is kept (float32 stays float32).
+
+``get(name, **options)`` returns a :class:`Loss` with the options bound;
+``available()`` lists the names.  ``zero_one`` is for evaluation only: it has
+``differentiable = False`` and ``backward()`` on its value raises
+:class:`NotDifferentiableError`.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._registry import Registry
+from ..engine.dtype import get_default_dtype
+from ..engine.tensor import Tensor, is_grad_enabled
+
+EPSILON = 1e-7
+"""Clipping margin for probabilities (Keras's ``backend.epsilon()``)."""
+
+REDUCTIONS = ("mean", "sum", "none")
+
+# Maps the gradient of the unreduced loss values to the gradient of one input.
+VJP = Callable[[np.ndarray], np.ndarray]
+
+
+class NotDifferentiableError(ValueError, RuntimeError):
+    """Raised when a loss without a gradient (``zero_one``) is asked to train a model."""
+
+
+def _no_gradient_message(name: str) -> str:
+    return (f"{name} has no gradient (it is piecewise constant); train on a differentiable loss "
+            f"such as 'softmax_cross_entropy', 'sparse_categorical_crossentropy' or "
+            f"'binary_crossentropy' and use {name} (or the 'accuracy' metric) for evaluation")
+
+
+def ensure_differentiable(loss: Any) -> None:
+    """Raise :class:`NotDifferentiableError` when ``loss`` cannot train (``differentiable`` False)."""
+    if not getattr(loss, "differentiable", True):
+        raise NotDifferentiableError(_no_gradient_message(getattr(loss, "name", repr(loss))))
+
+
+class _EvaluationValue(Tensor):
+    """Value of a loss without gradient: ``backward()`` explains why it cannot train."""
+
+    __slots__ = ("_loss_name",)
+
+    def backward(self, grad: Any = None) -> None:
+        raise NotDifferentiableError(_no_gradient_message(self._loss_name))
+
+
+# --------------------------------------------------------------------------- input checks
+def _as_prediction(y_pred: Any) -> Tensor:
+    """``y_pred`` as a floating Tensor (integers get the default dtype)."""
+    prediction = y_pred if isinstance(y_pred, Tensor) else Tensor(y_pred)
+    if prediction.dtype.kind != "f":
+        prediction = Tensor(prediction.data.astype(get_default_dtype()))
+    if prediction.size == 0:
+        raise ValueError(f"y_pred is empty (shape {prediction.shape}); a loss needs at least one value")
+    return prediction
+
+
+def _as_float_target(y_true: Any, prediction: Tensor, name: str) -> tuple[np.ndarray, Tensor | None]:
+    """``y_true`` in the prediction's dtype and shape (no broadcasting), and the Tensor to
+    differentiate when it requires grad."""
+    if isinstance(y_true, Tensor):
+        target = y_true.data.astype(prediction.dtype, copy=False)
+        differentiable = y_true if y_true.requires_grad and is_grad_enabled() else None
+    else:
+        try:
+            target = np.asarray(y_true, dtype=prediction.dtype)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"{name}: y_true must be numeric, got {type(y_true).__name__}") from error
+        differentiable = None
+    _check_same_shape(prediction.shape, target.shape, name)
+    return target, differentiable
+
+
+def _check_same_shape(pred_shape: tuple[int, ...], true_shape: tuple[int, ...], name: str) -> None:
+    if pred_shape == true_shape:
+        return
+    if true_shape == pred_shape[:-1]:
+        advice = ("; for integer class labels use 'sparse_categorical_crossentropy' or "
+                  "'softmax_cross_entropy'" if len(pred_shape) == 2 and pred_shape[1] > 1
+                  else f": reshape y_true to {pred_shape}")
+    elif np.prod(true_shape) == np.prod(pred_shape):
+        advice = f": reshape y_true to {pred_shape}"
+    else:
+        advice = ""
+    raise ValueError(f"{name}: y_pred has shape {pred_shape} but y_true has shape {true_shape}; "
+                     f"they must be equal (losses never broadcast){advice}")
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction={reduction!r} is not valid; use one of {', '.join(REDUCTIONS)}")
+
+
+def _check_from_logits(from_logits: bool) -> None:
+    if not isinstance(from_logits, (bool, np.bool_)):
+        raise TypeError(f"from_logits must be True or False, got {from_logits!r}")
+
+
+def _check_delta(delta: float) -> None:
+    if isinstance(delta, bool) or not isinstance(delta, (int, float, np.number)) \
+            or not np.isfinite(delta) or delta <= 0:
+        raise ValueError(f"delta must be a positive finite number, got {delta!r}")
+
+
+_OPTION_CHECKS: dict[str, Callable[[Any], None]] = {
+    "reduction": _check_reduction, "from_logits": _check_from_logits, "delta": _check_delta}
+
+
+def _check_options(**options: Any) -> None:
+    for option, value in options.items():
+        _OPTION_CHECKS[option](value)
+
+
+def _check_probabilities(probabilities: np.ndarray, name: str) -> None:
+    lowest, highest = probabilities.min(), probabilities.max()
+    if lowest < 0 or highest > 1:
+        raise ValueError(f"{name}: y_pred must be probabilities in [0, 1], got values in "
+                         f"[{lowest:g}, {highest:g}]; if y_pred are logits (no sigmoid/softmax "
+                         f"output layer), pass from_logits=True")
+
+
+def _check_scores(prediction: Tensor, name: str) -> None:
+    if prediction.ndim != 2:
+        raise ValueError(f"{name}: y_pred must have shape (batch, classes), got {prediction.shape}")
+
+
+def _class_indices(y_true: Any, n_samples: int, n_classes: int, name: str) -> np.ndarray:
+    """Integer labels of shape (n_samples,) (also given as (n_samples, 1)), checked in [0, n_classes)."""
+    labels = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
+    if labels.shape == (n_samples, 1):
+        labels = labels[:, 0]
+    if labels.shape != (n_samples,):
+        raise ValueError(f"{name}: integer labels y_true must have shape ({n_samples},) to match "
+                         f"y_pred of {n_samples} samples, got shape {labels.shape}")
+    if labels.dtype.kind == "f":
+        if not np.all(labels == np.round(labels)):
+            raise ValueError(f"{name}: y_true must hold integer class labels, got non-integer "
+                             f"values such as {labels[labels != np.round(labels)][0]!r}")
+    elif labels.dtype.kind not in "biu":
+        raise TypeError(f"{name}: y_true must hold integer class labels, got dtype {labels.dtype}")
+    labels = labels.astype(np.intp, copy=False)
+    outside = (labels < 0) | (labels >= n_classes)
+    if outside.any():
+        raise ValueError(f"{name}: class labels must lie in [0, {n_classes}) for y_pred with "
+                         f"{n_classes} columns, got {labels[outside][0]}")
+    return labels
+
+
+def _signed_labels(y_true: np.ndarray, name: str) -> np.ndarray:
+    """Binary labels as -1/+1: {0, 1} is mapped to {-1, 1}; {-1, 1} is kept."""
+    if np.all((y_true == 0) | (y_true == 1)):
+        return 2 * y_true - 1
+    if np.all((y_true == -1) | (y_true == 1)):
+        return y_true
+    raise ValueError(f"{name}: binary labels y_true must be all in {{0, 1}} or all in {{-1, 1}}, "
+                     f"got values {np.unique(y_true)[:5]}")
+
+
+def class_decisions(y_pred: Any, y_true: Any, name: str = "y_pred") -> tuple[np.ndarray, np.ndarray, int]:
+    """Predicted and true class indices, and the number of classes.
+
+    One column (or 1-D): binary, the predicted class is ``y_pred > 0.5`` and the
+    labels are {0, 1} (or {-1, 1}) of shape (n,) or (n, 1).  Several columns: the
+    predicted class is the argmax; labels are integers of shape (n,) (or (n, 1)),
+    or one-hot (probability) rows of y_pred's shape, whose argmax is the class.
+    """
+    scores = np.asarray(y_pred.data if isinstance(y_pred, Tensor) else y_pred)
+    labels = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
+    if scores.ndim == 1 or (scores.ndim == 2 and scores.shape[1] == 1):
+        n_samples = scores.shape[0]
+        if labels.shape not in ((n_samples,), (n_samples, 1)):
+            raise ValueError(f"{name}: y_pred has shape {scores.shape} but y_true has shape "
+                             f"{labels.shape}; expected ({n_samples},) or ({n_samples}, 1)")
+        actual = (_signed_labels(labels.reshape(n_samples), name) > 0).astype(np.intp)
+        return (scores.reshape(n_samples) > 0.5).astype(np.intp), actual, 2
+    if scores.ndim != 2:
+        raise ValueError(f"{name}: y_pred must have shape (batch,) or (batch, classes), "
+                         f"got {scores.shape}")
+    n_samples, n_classes = scores.shape
+    if labels.shape == scores.shape:
+        actual = labels.argmax(axis=1)
+    else:
+        actual = _class_indices(labels, n_samples, n_classes, name)
+    return scores.argmax(axis=1), actual, n_classes
+
+
+# --------------------------------------------------------------------------- the graph node
+def _loss_node(values: np.ndarray, prediction: Tensor, pred_vjp: VJP, reduction: str, name: str,
+               target: Tensor | None = None, target_vjp: VJP | None = None) -> Tensor:
+    """One node holding the reduced ``values``; its backward spreads the gradient over the
+    unreduced values and applies ``pred_vjp`` (and ``target_vjp`` for a target with grad)."""
+    _check_reduction(reduction)
+    parents: tuple[Tensor, ...] = (prediction,)
+    if target is not None:
+        if target_vjp is None:
+            raise ValueError(f"{name} is not differentiable with respect to y_true; "
+                             f"pass y_true.detach()")
+        parents = (prediction, target)
+    if reduction == "none":
+        out = values
+    elif reduction == "sum":
+        out = np.asarray(values.sum())
+    else:
+        out = np.asarray(values.mean())
+    count = values.size
+
+    def backward(g: np.ndarray) -> list[np.ndarray]:
+        if reduction == "mean":
+            g = g / count
+        per_value = np.broadcast_to(g, values.shape)
+        grads = [pred_vjp(per_value)]
+        if target_vjp is not None and len(parents) == 2:
+            grads.append(target_vjp(per_value))
+        return grads
+
+    return Tensor._node(out, parents, backward, name)
+
+
+# --------------------------------------------------------------------------- the losses
+def mse(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
+    """Mean squared error: L_i = (p_i - y_i)^2, dL_i/dp_i = 2(p_i - y_i) (``F.mse_loss``)."""
+    prediction = _as_prediction(y_pred)
+    target, target_tensor = _as_float_target(y_true, prediction, "mse")
+    error = prediction.data - target
+    return _loss_node(error * error, prediction, lambda g: 2 * error * g, reduction, "mse",
+                      target_tensor, lambda g: -2 * error * g)
+
+
+def mae(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
+    """Mean absolute error: L_i = |p_i - y_i|, dL_i/dp_i = sign(p_i - y_i) (``F.l1_loss``)."""
+    prediction = _as_prediction(y_pred)
+    target, target_tensor = _as_float_target(y_true, prediction, "mae")
+    error = prediction.data - target
+    return _loss_node(np.abs(error), prediction, lambda g: np.sign(error) * g, reduction, "mae",
+                      target_tensor, lambda g: -np.sign(error) * g)
+
+
+def huber(y_pred: Any, y_true: Any, *, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """Huber loss (Huber, 1964), as ``F.huber_loss``; with d = p - y:
+
+    L = d^2 / 2 if |d| <= delta, else delta (|d| - delta / 2);  dL/dp = clip(d, -delta, delta).
+    """
+    _check_delta(delta)
+    prediction = _as_prediction(y_pred)
+    target, target_tensor = _as_float_target(y_true, prediction, "huber")
+    error = prediction.data - target
+    size = np.abs(error)
+    values = np.where(size <= delta, 0.5 * error * error, delta * (size - 0.5 * delta))
+    slope = np.clip(error, -delta, delta)
+    return _loss_node(values, prediction, lambda g: slope * g, reduction, "huber",
+                      target_tensor, lambda g: -slope * g)
+
+
+def binary_crossentropy(y_pred: Any, y_true: Any, *, reduction: str = "mean",
+                        from_logits: bool = False) -> Tensor:
+    """Binary cross-entropy, per element: L = -(y log p + (1 - y) log(1 - p)).
+
+    From logits x (``F.binary_cross_entropy_with_logits``), stably:
+    L = max(x, 0) - x y + log(1 + e^{-|x|}),  dL/dx = sigmoid(x) - y.
+    From probabilities (``F.binary_cross_entropy``), p is clipped to [1e-7, 1 - 1e-7]
+    as in Keras: dL/dp = (p - y) / (p (1 - p)).
+    """
+    _check_from_logits(from_logits)
+    prediction = _as_prediction(y_pred)
+    target, target_tensor = _as_float_target(y_true, prediction, "binary_crossentropy")
+    x = prediction.data
+    if from_logits:
+        values = np.maximum(x, 0) - x * target + np.log1p(np.exp(-np.abs(x)))
+
+        def pred_vjp(g: np.ndarray) -> np.ndarray:
+            e = np.exp(-np.abs(x))  # stable sigmoid: pick the algebraically equal branch by sign
+            return (np.where(x >= 0, 1 / (1 + e), e / (1 + e)) - target) * g
+
+        return _loss_node(values, prediction, pred_vjp, reduction, "binary_crossentropy",
+                          target_tensor, lambda g: -x * g)
+    _check_probabilities(x, "binary_crossentropy")
+    p = np.clip(x, EPSILON, 1 - EPSILON)
+    log_p, log_not_p = np.log(p), np.log1p(-p)
+    values = -(target * log_p + (1 - target) * log_not_p)
+    inside = (x >= EPSILON) & (x <= 1 - EPSILON)
+    return _loss_node(values, prediction, lambda g: (p - target) / (p * (1 - p)) * inside * g,
+                      reduction, "binary_crossentropy",
+                      target_tensor, lambda g: (log_not_p - log_p) * g)
+
+
+def _log_sum_exp_parts(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``shifted = x - max(x)``, ``exp(shifted)`` and ``log sum exp(shifted)`` over the last axis."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp_shifted = np.exp(shifted)
+    return shifted, exp_shifted, np.log(exp_shifted.sum(axis=-1, keepdims=True))
+
+
+def _cross_entropy_soft_targets(prediction: Tensor, target: np.ndarray, from_logits: bool,
+                                reduction: str, name: str, target_tensor: Tensor | None) -> Tensor:
+    """-sum_c y_c log p_c per sample, for one-hot or probability rows ``target``."""
+    x = prediction.data
+    if from_logits:
+        # log p = shifted - lse, so L = lse * sum(y) - sum(y * shifted).
+        shifted, exp_shifted, log_total = _log_sum_exp_parts(x)
+        mass = target.sum(axis=-1, keepdims=True)
+        values = (log_total * mass)[..., 0] - (target * shifted).sum(axis=-1)
+
+        def pred_vjp(g: np.ndarray) -> np.ndarray:
+            softmax = exp_shifted / np.exp(log_total)
+            return (softmax * mass - target) * g[..., None]
+
+        return _loss_node(values, prediction, pred_vjp, reduction, name, target_tensor,
+                          lambda g: (log_total - shifted) * g[..., None])
+    _check_probabilities(x, name)
+    p = np.clip(x, EPSILON, 1 - EPSILON)
+    log_p = np.log(p)
+    inside = (x >= EPSILON) & (x <= 1 - EPSILON)
+    return _loss_node(-(target * log_p).sum(axis=-1), prediction,
+                      lambda g: -target / p * inside * g[..., None], reduction, name,
+                      target_tensor, lambda g: -log_p * g[..., None])
+
+
+def _cross_entropy_labels(prediction: Tensor, labels: np.ndarray, from_logits: bool,
+                          reduction: str, name: str) -> Tensor:
+    """-log p_y per sample for integer ``labels``."""
+    x = prediction.data
+    rows = np.arange(x.shape[0])
+    if from_logits:
+        shifted, exp_shifted, log_total = _log_sum_exp_parts(x)
+        values = log_total[:, 0] - shifted[rows, labels]
+
+        def pred_vjp(g: np.ndarray) -> np.ndarray:
+            grad = exp_shifted / np.exp(log_total)
+            grad[rows, labels] -= 1
+            return grad * g[:, None]
+
+        return _loss_node(values, prediction, pred_vjp, reduction, name)
+    _check_probabilities(x, name)
+    picked = x[rows, labels]
+    p = np.clip(picked, EPSILON, 1 - EPSILON)
+    inside = (picked >= EPSILON) & (picked <= 1 - EPSILON)
+
+    def pred_vjp_probabilities(g: np.ndarray) -> np.ndarray:
+        grad = np.zeros_like(x)
+        grad[rows, labels] = -inside / p * g
+        return grad
+
+    return _loss_node(-np.log(p), prediction, pred_vjp_probabilities, reduction, name)
+
+
+def categorical_crossentropy(y_pred: Any, y_true: Any, *, reduction: str = "mean",
+                             from_logits: bool = False) -> Tensor:
+    """Cross-entropy with one-hot or probability targets y (same shape as y_pred):
+    L = -sum_c y_c log p_c per sample.
+
+    From logits (``F.cross_entropy`` with probability targets), via log-sum-exp:
+    L = sum(y) lse(x) - sum_c y_c x_c,  dL/dx = sum(y) softmax(x) - y.
+    From probabilities (``F.nll_loss`` of ``log p``), p is clipped to [1e-7, 1 - 1e-7]
+    but not renormalised: dL/dp_c = -y_c / p_c.
+    """
+    _check_from_logits(from_logits)
+    prediction = _as_prediction(y_pred)
+    target, target_tensor = _as_float_target(y_true, prediction, "categorical_crossentropy")
+    return _cross_entropy_soft_targets(prediction, target, from_logits, reduction,
+                                       "categorical_crossentropy", target_tensor)
+
+
+def sparse_categorical_crossentropy(y_pred: Any, y_true: Any, *, reduction: str = "mean",
+                                    from_logits: bool = False) -> Tensor:
+    """Cross-entropy with integer labels y of shape (batch,): L = -log p_y per sample.
+
+    From logits (``F.cross_entropy``): L = lse(x) - x_y, dL/dx = softmax(x) - onehot(y).
+    From probabilities (``F.nll_loss`` of ``log p``): p_y clipped to [1e-7, 1 - 1e-7].
+    """
+    _check_from_logits(from_logits)
+    prediction = _as_prediction(y_pred)
+    _check_scores(prediction, "sparse_categorical_crossentropy")
+    labels = _class_indices(y_true, *prediction.shape, "sparse_categorical_crossentropy")
+    return _cross_entropy_labels(prediction, labels, from_logits, reduction,
+                                 "sparse_categorical_crossentropy")
+
+
+def softmax_cross_entropy(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
+    """Softmax and cross-entropy fused on logits (``F.cross_entropy``), log-sum-exp stable.
+
+    ``y_true`` holds integer labels of shape (batch,) or one-hot/probability rows of
+    y_pred's shape.  L = lse(x) - x_y;  dL/dx = softmax(x) - onehot(y), divided by the
+    batch size for mean reduction.
+    """
+    prediction = _as_prediction(y_pred)
+    _check_scores(prediction, "softmax_cross_entropy")
+    true_shape = y_true.shape if isinstance(y_true, (Tensor, np.ndarray)) else np.shape(y_true)
+    if tuple(true_shape) == prediction.shape:
+        target, target_tensor = _as_float_target(y_true, prediction, "softmax_cross_entropy")
+        return _cross_entropy_soft_targets(prediction, target, True, reduction,
+                                           "softmax_cross_entropy", target_tensor)
+    labels = _class_indices(y_true, *prediction.shape, "softmax_cross_entropy")
+    return _cross_entropy_labels(prediction, labels, True, reduction, "softmax_cross_entropy")
+
+
+def _hinge_margins(y_pred: Any, y_true: Any, name: str) -> tuple[Tensor, np.ndarray, np.ndarray]:
+    """The prediction, its ±1 labels and the margins ``1 - y s``."""
+    prediction = _as_prediction(y_pred)
+    target, target_tensor = _as_float_target(y_true, prediction, name)
+    if target_tensor is not None:
+        raise ValueError(f"{name} is not differentiable with respect to the labels y_true; "
+                         f"pass y_true.detach()")
+    signs = _signed_labels(target, name)
+    return prediction, signs, 1 - signs * prediction.data
+
+
+def _per_sample_mean(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Mean over the last axis (Keras's hinge convention); 1-D input is one value per sample."""
+    if values.ndim < 2:
+        return values, 1
+    return values.mean(axis=-1), values.shape[-1]
+
+
+def _spread_to_last_axis(g: np.ndarray, columns: int, ndim: int) -> np.ndarray:
+    return g if ndim < 2 else g[..., None] / columns
+
+
+def hinge(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
+    """Hinge loss for scores s and labels y in {-1, 1} ({0, 1} is mapped to {-1, 1}):
+    L = mean over the last axis of max(0, 1 - y s) (Keras's ``hinge``); one value per sample.
+    """
+    prediction, signs, margins = _hinge_margins(y_pred, y_true, "hinge")
+    values, columns = _per_sample_mean(np.maximum(margins, 0))
+    active = margins > 0
+    return _loss_node(values, prediction,
+                      lambda g: -signs * active * _spread_to_last_axis(g, columns, margins.ndim),
+                      reduction, "hinge")
+
+
+def squared_hinge(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
+    """Squared hinge: L = mean over the last axis of max(0, 1 - y s)^2, labels as in :func:`hinge`."""
+    prediction, signs, margins = _hinge_margins(y_pred, y_true, "squared_hinge")
+    violation = np.maximum(margins, 0)
+    values, columns = _per_sample_mean(violation * violation)
+    return _loss_node(values, prediction,
+                      lambda g: -2 * signs * violation
+                      * _spread_to_last_axis(g, columns, margins.ndim),
+                      reduction, "squared_hinge")
+
+
+def _labels_from_either_form(y_true: Any, prediction: Tensor, name: str) -> np.ndarray:
+    """Integer labels, given as integers (batch,) or as one-hot rows of y_pred's shape."""
+    true_shape = y_true.shape if isinstance(y_true, (Tensor, np.ndarray)) else np.shape(y_true)
+    if tuple(true_shape) == prediction.shape and prediction.shape[1] > 1:
+        return np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true).argmax(axis=1)
+    return _class_indices(y_true, *prediction.shape, name)
+
+
+def multiclass_hinge(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
+    """Multi-class hinge (Weston & Watkins, 1999; the cs231n SVM loss), per sample:
+    L = sum_{j != y} max(0, s_j - s_y + 1).
+
+    Labels are integers or one-hot rows.  Equals ``F.multi_margin_loss`` times the
+    number of classes (PyTorch divides by it).
+    """
+    prediction = _as_prediction(y_pred)
+    _check_scores(prediction, "multiclass_hinge")
+    labels = _labels_from_either_form(y_true, prediction, "multiclass_hinge")
+    scores = prediction.data
+    rows = np.arange(scores.shape[0])
+    margins = scores - scores[rows, labels][:, None] + 1
+    margins[rows, labels] = 0
+    active = margins > 0
+
+    def pred_vjp(g: np.ndarray) -> np.ndarray:
+        grad = active.astype(scores.dtype)
+        grad[rows, labels] = -active.sum(axis=1)
+        return grad * g[:, None]
+
+    return _loss_node((margins * active).sum(axis=1), prediction, pred_vjp, reduction,
+                      "multiclass_hinge")
+
+
+def kl_divergence(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
+    """Kullback-Leibler divergence KL(y || p) per sample, as Keras's ``kl_divergence``:
+    L = sum_c y_c log(y_c / p_c), with y and p clipped to [1e-7, 1].
+
+    Equals ``F.kl_div(log(p), y, reduction="none").sum(-1)`` away from the clipping.
+    dL/dp_c = -y_c / p_c; dL/dy_c = log(y_c / p_c) + 1.
+    """
+    prediction = _as_prediction(y_pred)
+    target, target_tensor = _as_float_target(y_true, prediction, "kl_divergence")
+    x = prediction.data
+    _check_probabilities(x, "kl_divergence")
+    p, y = np.clip(x, EPSILON, 1), np.clip(target, EPSILON, 1)
+    log_ratio = np.log(y) - np.log(p)
+    p_inside, y_inside = x >= EPSILON, (target >= EPSILON) & (target <= 1)
+    return _loss_node((y * log_ratio).sum(axis=-1), prediction,
+                      lambda g: -y / p * p_inside * g[..., None], reduction, "kl_divergence",
+                      target_tensor, lambda g: (log_ratio + 1) * y_inside * g[..., None])
+
+
+def zero_one(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
+    """0-1 loss, per sample: 1 where the predicted class differs from the label, else 0.
+
+    Several columns: the class is the argmax of the scores or probabilities; one
+    column (or 1-D): ``y_pred > 0.5``.  Labels are integers or one-hot rows ({0, 1}
+    or {-1, 1} for one column).  The mean is the error rate, 1 - accuracy.
+
+    For evaluation only: the result has no gradient and ``backward()`` on it raises
+    :class:`NotDifferentiableError`.
+    """
+    _check_reduction(reduction)
+    prediction = _as_prediction(y_pred)
+    predicted, actual, _ = class_decisions(prediction, y_true, "zero_one")
+    values = (predicted != actual).astype(prediction.dtype)
+    out = values if reduction == "none" else values.sum() if reduction == "sum" else values.mean()
+    result = _EvaluationValue(np.asarray(out))
+    result._loss_name = "zero_one"
+    return result
+
+
+# --------------------------------------------------------------------------- registry
+class Loss:
+    """A loss function with its options bound: ``loss(y_pred, y_true, reduction=None)``.
+
+    ``reduction`` given at the call overrides the bound one.  ``name``, ``options``
+    (every option, defaults included), ``differentiable`` and ``get_config()``
+    describe it; ``get(loss.name, **loss.get_config())`` rebuilds it.
+    """
+
+    def __init__(self, function: Callable[..., Tensor], reduction: str = "mean",
+                 **options: Any) -> None:
+        defaults = {name: parameter.default
+                    for name, parameter in inspect.signature(function).parameters.items()
+                    if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "reduction"}
+        unknown = sorted(set(options) - set(defaults))
+        if unknown:
+            raise TypeError(f"{function.__name__} has no option {', '.join(unknown)}; "
+                            f"its options are: {', '.join(defaults) or 'none'} (and reduction)")
+        _check_options(reduction=reduction, **options)
+        self.function = function
+        self.name: str = function.__name__
+        self.reduction = reduction
+        self.options: dict[str, Any] = {**defaults, **options}
+        self.differentiable: bool = getattr(function, "differentiable", True)
+
+    def __call__(self, y_pred: Any, y_true: Any, reduction: str | None = None) -> Tensor:
+        return self.function(y_pred, y_true, reduction=reduction or self.reduction, **self.options)
+
+    def get_config(self) -> dict[str, Any]:
+        """The options (and ``reduction`` when not "mean") that rebuild this loss."""
+        extra = {} if self.reduction == "mean" else {"reduction": self.reduction}
+        return {**self.options, **extra}
+
+    def __repr__(self) -> str:
+        options = "".join(f", {key}={value!r}" for key, value in self.get_config().items())
+        return f"Loss({self.name!r}{options})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Loss) and (self.function, self.get_config()) == \
+            (other.function, other.get_config())
+
+    def __hash__(self) -> int:
+        return hash((self.function, tuple(sorted(self.get_config().items()))))
+
+
+registry = Registry("loss", Loss)
+_FUNCTIONS: dict[Callable[..., Tensor], str] = {}
+
+
+def _register(function: Callable[..., Tensor], *aliases: str, differentiable: bool = True) -> None:
+    function.differentiable = differentiable  # type: ignore[attr-defined]
+    registry.add(function.__name__, functools.partial(Loss, function), *aliases)
+    _FUNCTIONS[function] = function.__name__
+
+
+_register(mse, "mean_squared_error", "l2_loss")
+_register(mae, "mean_absolute_error", "l1_loss")
+_register(huber, "huber_loss")
+_register(binary_crossentropy, "bce", "binary_cross_entropy")
+_register(categorical_crossentropy, "cce", "categorical_cross_entropy")
+_register(sparse_categorical_crossentropy, "scce", "sparse_categorical_cross_entropy")
+_register(softmax_cross_entropy, "cross_entropy", "softmax_crossentropy")
+_register(hinge)
+_register(squared_hinge)
+_register(multiclass_hinge, "multiclass_svm", "svm")
+_register(kl_divergence, "kld", "kl_div", "kullback_leibler_divergence")
+_register(zero_one, "zero_one_loss", "0-1", differentiable=False)
+
+
+def get(identifier: Any, **options: Any) -> Loss | Any:
+    """Resolve a loss from a name/alias (with options), config dict, :class:`Loss`, one of the
+    loss functions of this module (bound with ``options``) or any callable.
+
+    >>> get("huber", delta=2.0)
+    Loss('huber', delta=2.0)
+    """
+    if inspect.isfunction(identifier) and identifier in _FUNCTIONS:
+        return Loss(identifier, **options)
+    return registry.get(identifier, **options)
+
+
+def available() -> list[str]:
+    """Primary names of all losses."""
+    return registry.names()
