@@ -25,20 +25,28 @@ from .engine.tensor import Parameter, Tensor, is_grad_enabled, no_grad, tensor
 from .models import Input, Model, Sequential
 from .nn import activations, functional, init, layers
 from .nn.module import Module
-from .training import losses, metrics, optim, regularizers
+from .training import callbacks, losses, metrics, optim, regularizers
 from .training.optim import lr_scheduler
 
 __version__ = "0.1.0"
 
+
+def load_model(path: str) -> Module:
+    """Rebuild a Sequential or functional model saved with ``model.save(path)``."""
+    from .io import load_model as load
+
+    return load(path)
+
+
 # Short public module paths (``import lucidnet.activations``) for modules that live in layers.
-for _short, _module in {"activations": activations, "functional": functional, "init": init,
+for _short, _module in {"activations": activations, "callbacks": callbacks, "functional": functional, "init": init,
                         "layers": layers, "losses": losses, "metrics": metrics, "optim": optim,
                         "optim.lr_scheduler": lr_scheduler, "regularizers": regularizers}.items():
     sys.modules[f"{__name__}.{_short}"] = _module
 del _short, _module
 
 __all__ = [
-    "Input", "Model", "Module", "Parameter", "Sequential", "Tensor", "activations", "concatenate",
+    "Input", "Model", "Module", "callbacks", "load_model", "Parameter", "Sequential", "Tensor", "activations", "concatenate",
     "datasets", "functional", "get_default_dtype", "gradcheck", "init", "is_grad_enabled", "layers",
     "losses", "manual_seed", "metrics", "no_grad", "optim", "regularizers", "set_default_dtype",
     "stack", "tensor",

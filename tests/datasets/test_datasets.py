@@ -489,3 +489,19 @@ def test_load_unknown_name_raises_value_error_listing_the_names():
 def test_load_passes_bad_values_through_as_value_errors():
     with pytest.raises(ValueError, match="noise"):
         datasets.load("moons", noise=-1.0)
+
+
+@pytest.mark.parametrize("n_samples", [7, 200])
+def test_moons_and_circles_without_noise_equal_scikit_learn(n_samples):
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    for ours, theirs in [
+        (datasets.moons, sklearn_datasets.make_moons),
+        (
+            lambda n, **kw: datasets.circles(n, factor=0.3, **kw),
+            lambda n, **kw: sklearn_datasets.make_circles(n, factor=0.3, **kw),
+        ),
+    ]:
+        x, y = ours(n_samples, noise=0.0, shuffle=False, dtype="float64")
+        x_ref, y_ref = theirs(n_samples, noise=None, shuffle=False)
+        np.testing.assert_allclose(x, x_ref, atol=1e-12)
+        np.testing.assert_array_equal(y, y_ref)

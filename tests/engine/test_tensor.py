@@ -154,7 +154,9 @@ def test_matmul_of_a_scalar_raises_value_error():
 
 
 # ----------------------------------------------------------------------------- powers
-@pytest.mark.parametrize("exponent", [2, 3, 0.5, -1.5, 1, 2.0, np.float64(1.7), np.int64(3)], ids=str)
+@pytest.mark.parametrize(
+    "exponent", [2, 3, 0.5, -1.5, 1, 2.0, np.float64(1.7), np.int64(3)], ids=str
+)
 def test_scalar_power_matches_torch(exponent):
     assert_matches_torch(lambda x: x**exponent, None, positive(3, 4))
 
@@ -185,7 +187,9 @@ def test_number_to_the_power_of_a_tensor_matches_torch():
 
 def test_power_with_ndarray_exponent_is_lifted_to_a_constant():
     exponent = positive(3, 4, seed=11)
-    assert_matches_torch(lambda x: x**exponent, lambda x: x ** torch.tensor(exponent), positive(3, 4))
+    assert_matches_torch(
+        lambda x: x**exponent, lambda x: x ** torch.tensor(exponent), positive(3, 4)
+    )
 
 
 def test_power_with_a_string_exponent_raises_type_error():
@@ -270,7 +274,15 @@ def test_clamp_is_an_alias_of_clip():
         (lambda x: x.transpose(1, 0, 2), lambda x: x.permute(1, 0, 2), (2, 3, 4)),
         (lambda x: x.transpose((2, 0, 1)), lambda x: x.permute(2, 0, 1), (2, 3, 4)),
     ],
-    ids=["reshape_args", "reshape_tuple", "reshape_minus_one", "T", "transpose_all", "axes", "tuple"],
+    ids=[
+        "reshape_args",
+        "reshape_tuple",
+        "reshape_minus_one",
+        "T",
+        "transpose_all",
+        "axes",
+        "tuple",
+    ],
 )
 def test_shape_operation_matches_torch(ln_fn, torch_fn, shape):
     assert_matches_torch(ln_fn, torch_fn, random(*shape))
@@ -288,8 +300,16 @@ def test_shape_operation_matches_torch(ln_fn, torch_fn, shape):
         (slice(None), [3, 3, 0]),
         (slice(None), None),
     ],
-    ids=["int", "negative", "slices", "ellipsis_step", "repeated_rows", "repeated_pairs",
-         "repeated_columns", "new_axis"],
+    ids=[
+        "int",
+        "negative",
+        "slices",
+        "ellipsis_step",
+        "repeated_rows",
+        "repeated_pairs",
+        "repeated_columns",
+        "new_axis",
+    ],
 )
 def test_indexing_including_repeated_fancy_indices_matches_torch(index):
     assert_matches_torch(lambda x: x[index], None, random(3, 4))
@@ -385,8 +405,11 @@ def random_program(seed: int, steps: int = 8) -> list[tuple[str, tuple[int, ...]
         name = names[rng.integers(len(names))]
         if name in MATRIX_OPS:
             ndims = (2,) if name == "transpose_round_trip" else (1, 2)
-            candidates = [i for i, s in enumerate(shapes)
-                          if i != WEIGHT and s[-1:] == (4,) and len(s) in ndims]
+            candidates = [
+                i
+                for i, s in enumerate(shapes)
+                if i != WEIGHT and s[-1:] == (4,) and len(s) in ndims
+            ]
             operand = candidates[rng.integers(len(candidates))]
             program.append((name, (operand, WEIGHT)))
             shapes.append(shapes[operand])
@@ -421,8 +444,12 @@ def run_program(program: list[tuple[str, tuple[int, ...]]], reduce: dict, inputs
 @pytest.mark.parametrize("seed", range(20))
 def test_random_composite_expression_matches_torch(seed):
     program = random_program(seed)
-    arrays = [random(3, 4, seed=seed), random(4, seed=seed + 100),
-              random(3, 1, seed=seed + 200), random(4, 4, seed=seed + 300)]
+    arrays = [
+        random(3, 4, seed=seed),
+        random(4, seed=seed + 100),
+        random(3, 1, seed=seed + 200),
+        random(4, 4, seed=seed + 300),
+    ]
     assert_matches_torch(
         lambda *xs: run_program(program, LN_REDUCE, list(xs)),
         lambda *xs: run_program(program, TORCH_REDUCE, list(xs)),

@@ -1,4 +1,4 @@
-"""Activations against PyTorch (float64), finite differences, and at their edges (0, kinks, ±1000)."""
+"""Activations against PyTorch (float64), finite differences and their edges (0, kinks, ±1000)."""
 
 from __future__ import annotations
 
@@ -44,9 +44,25 @@ AXIS_WISE = [
     ("log_softmax", {"axis": 0}, lambda t: F.log_softmax(t, dim=0)),
 ]
 ALL = ELEMENT_WISE + AXIS_WISE
-REQUIRED = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "silu",
-            "softplus", "softsign", "hard_sigmoid", "hard_tanh", "relu6", "mish", "softmax",
-            "log_softmax"]
+REQUIRED = [
+    "identity",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "softplus",
+    "softsign",
+    "hard_sigmoid",
+    "hard_tanh",
+    "relu6",
+    "mish",
+    "softmax",
+    "log_softmax",
+]
 # kinks of the piecewise activations (0, ±1, ±3, 6, 2 and 2.5 for softplus(beta=2,
 # threshold=5), -2 and 0.5 for the custom hard_tanh), the task's edge points and random ones
 KINKS = [0.0, 1.0, -1.0, 3.0, -3.0, 6.0, 2.5, -2.0, 0.5, 20.0]
@@ -136,8 +152,9 @@ def test_gelu_exact_is_erf_based_to_1e_12_on_a_dense_grid():
     x = np.linspace(-40, 40, 8001)
     expected = F.gelu(torch.tensor(x)).numpy()
     np.testing.assert_allclose(activations.get("gelu").forward(x), expected, rtol=1e-12, atol=1e-14)
-    assert not np.allclose(activations.get("gelu", approximate=True).forward(x), expected,
-                           rtol=1e-6, atol=0)
+    assert not np.allclose(
+        activations.get("gelu", approximate=True).forward(x), expected, rtol=1e-6, atol=0
+    )
 
 
 # ---------------------------------------------------------------- dtype and extremes
@@ -161,7 +178,8 @@ def test_float32_in_gives_float32_values_and_gradients_close_to_torch(name, opti
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(("name", "options", "reference"), ALL, ids=ids(ALL))
 def test_extreme_inputs_give_finite_values_and_gradients_without_warnings(
-        name, options, reference, dtype):
+    name, options, reference, dtype
+):
     x = np.array([[-1000.0, -30.0, 0.0, 30.0, 1000.0]], dtype=dtype)
     act = activations.get(name, **options)
     with warnings.catch_warnings():
@@ -178,16 +196,20 @@ def test_extreme_inputs_give_finite_values_and_gradients_without_warnings(
 def test_stable_at_the_specified_extremes():
     assert activations.get("sigmoid").forward(np.array([-1000.0]))[0] == 0.0
     assert activations.get("sigmoid").forward(np.array([1000.0]))[0] == 1.0
-    np.testing.assert_array_equal(activations.get("softmax").forward(np.array([1000.0, 0.0])),
-                                  [1.0, 0.0])
-    np.testing.assert_array_equal(activations.get("log_softmax").forward(np.array([1000.0, 0.0])),
-                                  [0.0, -1000.0])
+    np.testing.assert_array_equal(
+        activations.get("softmax").forward(np.array([1000.0, 0.0])), [1.0, 0.0]
+    )
+    np.testing.assert_array_equal(
+        activations.get("log_softmax").forward(np.array([1000.0, 0.0])), [0.0, -1000.0]
+    )
     assert activations.get("softplus").forward(np.array([1000.0]))[0] == 1000.0
     assert activations.get("softplus").forward(np.array([-1000.0]))[0] == 0.0
-    np.testing.assert_array_equal(activations.get("mish").forward(np.array([1000.0, -1000.0])),
-                                  [1000.0, 0.0])
-    np.testing.assert_array_equal(activations.get("silu").forward(np.array([1000.0, -1000.0])),
-                                  [1000.0, 0.0])
+    np.testing.assert_array_equal(
+        activations.get("mish").forward(np.array([1000.0, -1000.0])), [1000.0, 0.0]
+    )
+    np.testing.assert_array_equal(
+        activations.get("silu").forward(np.array([1000.0, -1000.0])), [1000.0, 0.0]
+    )
 
 
 def test_softplus_returns_x_exactly_above_torch_threshold_20():
@@ -207,8 +229,18 @@ def test_integer_input_is_computed_in_the_default_float_dtype():
 # ---------------------------------------------------------------- softmax family
 def test_softmax_seed_example():
     x = np.array([0.2, 0.02, 0.15, 0.15, 1.3, 0.5, 0.06, 1.1, 0.05, 3.75])
-    expected = [0.0212338, 0.01773596, 0.02019821, 0.02019821, 0.06378984, 0.02866262,
-                0.01845977, 0.0522267, 0.0182761, 0.73921883]
+    expected = [
+        0.0212338,
+        0.01773596,
+        0.02019821,
+        0.02019821,
+        0.06378984,
+        0.02866262,
+        0.01845977,
+        0.0522267,
+        0.0182761,
+        0.73921883,
+    ]
     np.testing.assert_allclose(activations.get("softmax").forward(x), expected, atol=1e-7)
     on_tensor = activations.get("softmax")(ln.tensor(x, dtype="float32")).numpy()
     np.testing.assert_allclose(on_tensor, expected, atol=1e-6)
@@ -220,8 +252,9 @@ def test_jacobian_equals_torch_autograd_jacobian(name, axis):
     x = np.random.default_rng(4).normal(size=(3, 5)) * 3
     act = activations.get(name, axis=axis)
     torch_fn = {"softmax": F.softmax, "log_softmax": F.log_softmax}[name]
-    full = torch.autograd.functional.jacobian(lambda t: torch_fn(t, dim=axis),
-                                              torch.tensor(x)).numpy()  # [3, 5, 3, 5]
+    full = torch.autograd.functional.jacobian(
+        lambda t: torch_fn(t, dim=axis), torch.tensor(x)
+    ).numpy()  # [3, 5, 3, 5]
     jacobian = act.jacobian(x)
     if axis == 0:  # slices are columns: [5, 3, 3]
         expected = np.stack([full[:, c, :, c] for c in range(5)])
@@ -261,8 +294,9 @@ def test_vjp_from_output_equals_upstream_times_derivative(name, options, referen
     rng = np.random.default_rng(7)
     x, g = GRID, rng.normal(size=GRID.shape)
     act = activations.get(name, **options)
-    np.testing.assert_allclose(act.vjp(x, act.forward(x), g), g * act.derivative(x),
-                               rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(
+        act.vjp(x, act.forward(x), g), g * act.derivative(x), rtol=1e-13, atol=1e-15
+    )
 
 
 def central_difference_gradient(fn, x: np.ndarray, upstream: np.ndarray, eps: float = 1e-6):
@@ -295,10 +329,16 @@ def test_autograd_gradient_agrees_with_central_differences(name, options, refere
 
 
 # ---------------------------------------------------------------- get, aliases, config
-@pytest.mark.parametrize(("alias", "cls"), [
-    ("linear", activations.Identity), ("logistic", activations.Sigmoid),
-    ("swish", activations.SiLU), ("ReLU", activations.ReLU), (" Leaky_ReLU ", activations.LeakyReLU),
-])
+@pytest.mark.parametrize(
+    ("alias", "cls"),
+    [
+        ("linear", activations.Identity),
+        ("logistic", activations.Sigmoid),
+        ("swish", activations.SiLU),
+        ("ReLU", activations.ReLU),
+        (" Leaky_ReLU ", activations.LeakyReLU),
+    ],
+)
 def test_aliases_and_case_resolve_to_the_primary_activation(alias, cls):
     assert type(activations.get(alias)) is cls
 
@@ -339,11 +379,17 @@ def test_unknown_name_raises_value_error_listing_valid_names():
         assert name in str(error.value)
 
 
-@pytest.mark.parametrize(("name", "options"), [
-    ("leaky_relu", {"alpha": "big"}), ("elu", {"alpha": float("nan")}),
-    ("gelu", {"approximate": "erf"}), ("softmax", {"axis": 1.5}),
-    ("softplus", {"beta": 0}), ("hard_tanh", {"min_val": 1.0, "max_val": -1.0}),
-])
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("leaky_relu", {"alpha": "big"}),
+        ("elu", {"alpha": float("nan")}),
+        ("gelu", {"approximate": "erf"}),
+        ("softmax", {"axis": 1.5}),
+        ("softplus", {"beta": 0}),
+        ("hard_tanh", {"min_val": 1.0, "max_val": -1.0}),
+    ],
+)
 def test_bad_options_raise_value_error_naming_the_argument(name, options):
     with pytest.raises(ValueError, match=next(iter(options))):
         activations.get(name, **options)

@@ -32,15 +32,18 @@ def test_every_activation_name_and_alias_has_a_function_equal_to_the_object(name
     np.testing.assert_array_equal(leaf_f.grad, leaf_o.grad)
 
 
-@pytest.mark.parametrize(("call", "act"), [
-    (lambda t: lf.leaky_relu(t, alpha=0.2), activations.LeakyReLU(0.2)),
-    (lambda t: lf.elu(t, alpha=0.5), activations.ELU(0.5)),
-    (lambda t: lf.gelu(t, approximate="tanh"), activations.GELU(True)),
-    (lambda t: lf.softplus(t, beta=3.0, threshold=4.0), activations.Softplus(3.0, 4.0)),
-    (lambda t: lf.hard_tanh(t, min_val=-0.5, max_val=2.0), activations.HardTanh(-0.5, 2.0)),
-    (lambda t: lf.softmax(t, axis=0), activations.Softmax(0)),
-    (lambda t: lf.log_softmax(t, axis=0), activations.LogSoftmax(0)),
-])
+@pytest.mark.parametrize(
+    ("call", "act"),
+    [
+        (lambda t: lf.leaky_relu(t, alpha=0.2), activations.LeakyReLU(0.2)),
+        (lambda t: lf.elu(t, alpha=0.5), activations.ELU(0.5)),
+        (lambda t: lf.gelu(t, approximate="tanh"), activations.GELU(True)),
+        (lambda t: lf.softplus(t, beta=3.0, threshold=4.0), activations.Softplus(3.0, 4.0)),
+        (lambda t: lf.hard_tanh(t, min_val=-0.5, max_val=2.0), activations.HardTanh(-0.5, 2.0)),
+        (lambda t: lf.softmax(t, axis=0), activations.Softmax(0)),
+        (lambda t: lf.log_softmax(t, axis=0), activations.LogSoftmax(0)),
+    ],
+)
 def test_function_options_reach_the_activation(call, act):
     x = random((4, 3), seed=2, scale=3)
     np.testing.assert_array_equal(call(ln.tensor(x)).numpy(), act.forward(x))
@@ -56,10 +59,12 @@ def test_functions_accept_array_likes_and_return_tensors():
 
 def test_softmax_function_matches_torch():
     x = random((4, 6), seed=3, scale=5)
-    np.testing.assert_allclose(lf.softmax(x).numpy(), F.softmax(torch.tensor(x), -1).numpy(),
-                               rtol=1e-14)
-    np.testing.assert_allclose(lf.log_softmax(x, axis=0).numpy(),
-                               F.log_softmax(torch.tensor(x), 0).numpy(), rtol=1e-14)
+    np.testing.assert_allclose(
+        lf.softmax(x).numpy(), F.softmax(torch.tensor(x), -1).numpy(), rtol=1e-14
+    )
+    np.testing.assert_allclose(
+        lf.log_softmax(x, axis=0).numpy(), F.log_softmax(torch.tensor(x), 0).numpy(), rtol=1e-14
+    )
 
 
 def test_linear_without_weight_is_the_identity_activation():
@@ -86,8 +91,12 @@ TORCH_ACTIVATIONS = {
 
 
 def dense_case(seed: int, batch: int = 6, fan_in: int = 4, fan_out: int = 3):
-    return random((batch, fan_in), seed), random((fan_in, fan_out), seed + 1), \
-        random((fan_out,), seed + 2), random((batch, fan_out), seed + 3)
+    return (
+        random((batch, fan_in), seed),
+        random((fan_in, fan_out), seed + 1),
+        random((fan_out,), seed + 2),
+        random((batch, fan_out), seed + 3),
+    )
 
 
 @pytest.mark.parametrize("with_bias", [True, False], ids=["bias", "no_bias"])
@@ -129,8 +138,9 @@ def test_dense_computes_no_gradient_for_inputs_that_do_not_require_it():
     out = lf.dense(tx, tw, tb, "tanh")
     grads = out._backward(upstream)
     assert grads[0] is None and grads[2] is None
-    np.testing.assert_allclose(grads[1], x.T @ (upstream * (1 - np.tanh(x @ w + b) ** 2)),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        grads[1], x.T @ (upstream * (1 - np.tanh(x @ w + b) ** 2)), rtol=1e-12
+    )
 
 
 def test_dense_keeps_float32_and_casts_plain_float64_data_to_the_weight_dtype():
@@ -167,14 +177,17 @@ def test_dense_with_a_plain_callable_activation_applies_it_after_the_affine_map(
     np.testing.assert_allclose(tw.grad, x.T @ (2 * (x @ w + b)), rtol=1e-12)
 
 
-@pytest.mark.parametrize(("x_shape", "w_shape", "b_shape", "fragment"), [
-    ((5, 3), (4, 2), None, "(5, 3)"),
-    ((5, 3), (4, 2), None, "(4, 2)"),
-    ((5, 3), (3,), None, "(3,)"),
-    ((5, 3), (3, 2), (3,), "(3,)"),
-    ((5, 3), (3, 2), (2, 2), "(2, 2)"),
-    ((), (3, 2), None, "()"),
-])
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "b_shape", "fragment"),
+    [
+        ((5, 3), (4, 2), None, "(5, 3)"),
+        ((5, 3), (4, 2), None, "(4, 2)"),
+        ((5, 3), (3,), None, "(3,)"),
+        ((5, 3), (3, 2), (3,), "(3,)"),
+        ((5, 3), (3, 2), (2, 2), "(2, 2)"),
+        ((), (3, 2), None, "()"),
+    ],
+)
 def test_bad_shapes_raise_value_error_naming_them(x_shape, w_shape, b_shape, fragment):
     b = None if b_shape is None else np.zeros(b_shape)
     with pytest.raises(ValueError, match=fragment.replace("(", r"\(").replace(")", r"\)")):

@@ -183,6 +183,7 @@ TRUNCATIONS = [
     (0.0, 1.0, 3.0, 4.0),  # right tail: only 0.13% of the mass
     (5.0, 1.0, -math.inf, -1.0),  # left tail, one-sided, 6 std from the mean
     (0.0, 1.0, -0.2, 0.3),  # narrow interval around the mean
+    (0.0, 1.0, -0.05, 0.7),  # 28% of the mass, density falls by a quarter across it
     (0.0, 3.0, -math.inf, math.inf),  # no truncation at all
 ]
 
@@ -305,10 +306,12 @@ def test_orthogonal_square_float32_is_orthogonal():
     assert np.allclose(weights @ weights.T, np.eye(64), atol=1e-5)
 
 
-def test_orthogonal_sign_correction_makes_first_column_the_normalized_gaussian():
-    # Q R = G with diag(R) > 0 makes Q's first column G's first column over its norm.
-    gaussian = np.random.default_rng(SEED).standard_normal((5, 3))
-    weights = _sample("orthogonal", (5, 3))
+@pytest.mark.parametrize("seed", range(8))
+def test_orthogonal_sign_correction_makes_first_column_the_normalized_gaussian(seed):
+    # Q R = G with diag(R) > 0 makes Q's first column G's first column over its norm
+    # (without the correction LAPACK's sign depends on G[0, 0]).
+    gaussian = np.random.default_rng(seed).standard_normal((5, 3))
+    weights = init.get("orthogonal")((5, 3), rng=seed, dtype="float64")
     first = gaussian[:, 0] / np.linalg.norm(gaussian[:, 0])
     assert np.allclose(weights[:, 0], first, atol=1e-12)
 

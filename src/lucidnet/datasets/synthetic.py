@@ -90,6 +90,13 @@ def _split_evenly(n_samples: int, n_groups: int) -> np.ndarray:
     return sizes
 
 
+def _two_unit_arcs(n_samples: int, stop: float, endpoint: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(cos t, sin t)``, t evenly in ``[0, stop]``: ``n // 2`` points of class 0, then class 1."""
+    sizes = [n_samples // 2, n_samples - n_samples // 2]
+    angles = np.concatenate([np.linspace(0.0, stop, size, endpoint=endpoint) for size in sizes])
+    return np.column_stack([np.cos(angles), np.sin(angles)]), np.repeat([0, 1], sizes)
+
+
 def xor(
     n_samples: int = 4,
     noise: float = 0.0,
@@ -152,17 +159,8 @@ def moons(
     n_samples = check_positive_int(n_samples, "n_samples")
     noise = check_non_negative(noise, "noise")
     generator = resolve_random_state(random_state, seed, rng)
-    n_outer = n_samples // 2
-    n_inner = n_samples - n_outer
-    t_outer = np.linspace(0.0, np.pi, n_outer)
-    t_inner = np.linspace(0.0, np.pi, n_inner)
-    x = np.concatenate(
-        [
-            np.column_stack([np.cos(t_outer), np.sin(t_outer)]),
-            np.column_stack([1.0 - np.cos(t_inner), 0.5 - np.sin(t_inner)]),
-        ]
-    )
-    y = np.repeat([0, 1], [n_outer, n_inner])
+    x, y = _two_unit_arcs(n_samples, np.pi, endpoint=True)
+    x[y == 1] = (1.0, 0.5) - x[y == 1]
     return _finish(x, y, noise, generator, shuffle, dtype)
 
 
@@ -193,17 +191,8 @@ def circles(
     if not check_non_negative(factor, "factor") < 1:
         raise ValueError(f"factor must be in [0, 1) (inner radius / outer radius), got {factor!r}")
     generator = resolve_random_state(random_state, seed, rng)
-    n_outer = n_samples // 2
-    n_inner = n_samples - n_outer
-    t_outer = np.linspace(0.0, 2.0 * np.pi, n_outer, endpoint=False)
-    t_inner = np.linspace(0.0, 2.0 * np.pi, n_inner, endpoint=False)
-    x = np.concatenate(
-        [
-            np.column_stack([np.cos(t_outer), np.sin(t_outer)]),
-            factor * np.column_stack([np.cos(t_inner), np.sin(t_inner)]),
-        ]
-    )
-    y = np.repeat([0, 1], [n_outer, n_inner])
+    x, y = _two_unit_arcs(n_samples, 2.0 * np.pi, endpoint=False)
+    x[y == 1] *= factor
     return _finish(x, y, noise, generator, shuffle, dtype)
 
 

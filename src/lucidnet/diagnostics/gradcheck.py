@@ -19,7 +19,7 @@ neural networks, made to work on any lucidnet function.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +44,10 @@ class GradcheckElement:
         return abs(self.analytic - self.numeric)
 
     def __str__(self) -> str:
-        return (f"input {self.input_index} at index {self.index}: "
-                f"analytic {self.analytic:.8g}, numeric {self.numeric:.8g}")
+        return (
+            f"input {self.input_index} at index {self.index}: "
+            f"analytic {self.analytic:.8g}, numeric {self.numeric:.8g}"
+        )
 
 
 @dataclass(frozen=True)
@@ -70,15 +72,22 @@ class GradcheckResult:
 
     def __str__(self) -> str:
         verdict = "passed" if self.ok else "FAILED"
-        text = (f"gradcheck {verdict}: max abs error {self.max_abs_error:.3g}, "
-                f"max rel error {self.max_rel_error:.3g} (atol={self.atol:g}, rtol={self.rtol:g})")
+        text = (
+            f"gradcheck {verdict}: max abs error {self.max_abs_error:.3g}, "
+            f"max rel error {self.max_rel_error:.3g} (atol={self.atol:g}, rtol={self.rtol:g})"
+        )
         if self.worst is not None:
             text += f"; worst element: {self.worst}"
         return text
 
 
-def gradcheck(fn: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3) -> GradcheckResult:
+def gradcheck(
+    fn: Callable[..., Tensor],
+    inputs: Any,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> GradcheckResult:
     """Compare autograd gradients of ``fn`` with central differences, in float64.
 
     ``inputs`` is a Tensor, an ndarray, or a sequence of them (numbers and lists
@@ -131,8 +140,9 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol: f
     )
 
 
-def _locate(flat_position: int, analytic: list[np.ndarray],
-            numeric: list[np.ndarray]) -> GradcheckElement:
+def _locate(
+    flat_position: int, analytic: list[np.ndarray], numeric: list[np.ndarray]
+) -> GradcheckElement:
     """The element at ``flat_position`` of all inputs' gradients laid end to end."""
     for input_index, (a_grad, n_grad) in enumerate(zip(analytic, numeric, strict=True)):
         if flat_position < a_grad.size:
@@ -151,11 +161,14 @@ def _as_float64_inputs(inputs: Any) -> list[Tensor]:
         try:
             array = np.asarray(data)
         except (TypeError, ValueError) as error:
-            raise ValueError(f"gradcheck inputs[{position}] must be numeric, got "
-                             f"{type(item).__name__}") from error
+            raise ValueError(
+                f"gradcheck inputs[{position}] must be numeric, got {type(item).__name__}"
+            ) from error
         if array.dtype.kind not in "iuf":
-            raise ValueError(f"gradcheck inputs[{position}] must hold floats (or ints), got dtype "
-                             f"{array.dtype} from {type(item).__name__}")
+            raise ValueError(
+                f"gradcheck inputs[{position}] must hold floats (or ints), got dtype "
+                f"{array.dtype} from {type(item).__name__}"
+            )
         tensors.append(Tensor(np.array(array, dtype=np.float64, copy=True), requires_grad=True))
     return tensors
 
@@ -163,24 +176,28 @@ def _as_float64_inputs(inputs: Any) -> list[Tensor]:
 def _call(fn: Callable[..., Tensor], tensors: list[Tensor]) -> Tensor:
     output = fn(*tensors)
     if not isinstance(output, Tensor):
-        raise TypeError(f"gradcheck needs fn to return a Tensor, it returned "
-                        f"{type(output).__name__}")
+        raise TypeError(
+            f"gradcheck needs fn to return a Tensor, it returned {type(output).__name__}"
+        )
     if output.dtype.kind != "f":
         raise TypeError(f"gradcheck needs fn to return a floating Tensor, got dtype {output.dtype}")
     return output
 
 
-def _autograd_gradients(output: Tensor, tensors: list[Tensor],
-                        projection: np.ndarray) -> list[np.ndarray]:
+def _autograd_gradients(
+    output: Tensor, tensors: list[Tensor], projection: np.ndarray
+) -> list[np.ndarray]:
     """dL/dx for every input, L = sum(output * projection); zeros where no gradient flows."""
     if output.requires_grad:
         output.backward(projection)
-    return [np.zeros(t.shape) if t.grad is None else np.asarray(t.grad, np.float64)
-            for t in tensors]
+    return [
+        np.zeros(t.shape) if t.grad is None else np.asarray(t.grad, np.float64) for t in tensors
+    ]
 
 
-def _central_differences(fn: Callable[..., Tensor], tensors: list[Tensor], projection: np.ndarray,
-                         eps: float) -> list[np.ndarray]:
+def _central_differences(
+    fn: Callable[..., Tensor], tensors: list[Tensor], projection: np.ndarray, eps: float
+) -> list[np.ndarray]:
     """(L(x + eps e_k) - L(x - eps e_k)) / (2 eps) for every element k of every input."""
     gradients = []
     with no_grad():

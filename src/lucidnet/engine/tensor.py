@@ -173,6 +173,9 @@ class Tensor:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         return f"tensor({body}, dtype={self.data.dtype}{grad})"
 
+    def __float__(self) -> float:
+        return float(self.item())
+
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
         return self.data
@@ -321,7 +324,7 @@ class Tensor:
             out = base**power
 
             def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-                # PyTorch's conventions: no gradient through a zero exponent, d/dp 0**p = 0 for p >= 0
+                # PyTorch's conventions: no gradient through exponent 0; d/dp 0**p = 0 for p >= 0
                 with np.errstate(divide="ignore", invalid="ignore"):
                     d_base = np.where(power == 0, 0, g * power * base ** (power - 1))
                     d_power = np.where((base == 0) & (power >= 0), 0, g * out * np.log(base))

@@ -105,10 +105,11 @@ def _log1p_exp(x: np.ndarray) -> np.ndarray:
 
 
 def _polynomial(x: np.ndarray, coefficients: tuple[float, ...]) -> np.ndarray:
-    """Horner's rule, highest power first; Python-float coefficients keep x's dtype."""
+    """Horner's rule, highest power first, in place; Python-float coefficients keep x's dtype."""
     result = np.full_like(x, coefficients[0])
     for c in coefficients[1:]:
-        result = result * x + c
+        result *= x
+        result += c
     return result
 
 
@@ -170,6 +171,21 @@ _ERFC_S = (
 )
 
 
+def _erfc_scaled(a: np.ndarray) -> np.ndarray:
+    """erfc(a) for 1 <= a <= 30: exp(-a^2) times Cephes' rational form for [1, 8) or [8, 30]."""
+    mid = a < 8
+    if mid.all():  # the usual case: no pre-activation beyond 8 sqrt(2)
+        ratio = _polynomial(a, _ERFC_P)
+        ratio /= _polynomial(a, _ERFC_Q)
+    else:
+        ratio = np.empty_like(a)
+        a_mid, a_far = a[mid], a[~mid]
+        ratio[mid] = _polynomial(a_mid, _ERFC_P) / _polynomial(a_mid, _ERFC_Q)
+        ratio[~mid] = _polynomial(a_far, _ERFC_R) / _polynomial(a_far, _ERFC_S)
+    ratio *= np.exp(-a * a)
+    return ratio
+
+
 def _normal_cdf(x: np.ndarray) -> np.ndarray:
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2, vectorised, accurate to ~1e-15 in float64.
 
@@ -181,18 +197,14 @@ def _normal_cdf(x: np.ndarray) -> np.ndarray:
     a = np.minimum(np.abs(z), 30)
     cdf = np.empty_like(z)
     near = a < 1
-    zn = z[near]
-    zn2 = zn * zn
-    cdf[near] = 0.5 + 0.5 * (zn * _polynomial(zn2, _ERF_T) / _polynomial(zn2, _ERF_U))
+    z_near = z[near]
+    z2 = z_near * z_near
+    erf_near = _polynomial(z2, _ERF_T)
+    erf_near /= _polynomial(z2, _ERF_U)
+    erf_near *= z_near
+    cdf[near] = 0.5 + 0.5 * erf_near
     far = ~near
-    af = a[far]
-    mid = af < 8
-    ratio = np.where(
-        mid,
-        _polynomial(af, _ERFC_P) / _polynomial(af, _ERFC_Q),
-        _polynomial(af, _ERFC_R) / _polynomial(af, _ERFC_S),
-    )
-    half_erfc = 0.5 * np.exp(-af * af) * ratio
+    half_erfc = 0.5 * _erfc_scaled(a[far])
     cdf[far] = np.where(z[far] > 0, 1 - half_erfc, half_erfc)
     return cdf
 
@@ -302,7 +314,7 @@ class LeakyReLU(Activation):
         return np.where(x > 0, x, x * self.alpha)
 
     def derivative(self, x: np.ndarray) -> np.ndarray:
-        return np.where(x > 0, 1.0, self.alpha).astype(x.dtype)
+        return np.where(x > 0, np.ones_like(x), self.alpha)
 
     def vjp(self, x: np.ndarray, y: np.ndarray, g: np.ndarray) -> np.ndarray:
         return np.where(x > 0, g, g * self.alpha)
@@ -332,10 +344,7 @@ class ELU(Activation):
         return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
 
     def derivative(self, x: np.ndarray) -> np.ndarray:
-        return np.where(x > 0, 1.0, self.alpha * np.exp(np.minimum(x, 0))).astype(x.dtype)
-
-    def vjp(self, x: np.ndarray, y: np.ndarray, g: np.ndarray) -> np.ndarray:
-        return g * self.derivative(x)
+        return np.where(x > 0, 1.0, self.alpha * np.exp(np.minimum(x, 0)))
 
     def get_config(self) -> dict[str, Any]:
         return {"alpha": self.alpha}
@@ -471,7 +480,7 @@ class Softplus(Activation):
 
     def derivative(self, x: np.ndarray) -> np.ndarray:
         bx = x * self.beta if self.beta != 1 else x
-        return np.where(bx > self.threshold, 1.0, _sigmoid(bx)).astype(x.dtype)
+        return np.where(bx > self.threshold, 1.0, _sigmoid(bx))
 
     def get_config(self) -> dict[str, Any]:
         return {"beta": self.beta, "threshold": self.threshold}

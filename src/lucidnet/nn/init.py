@@ -369,7 +369,7 @@ class RandomNormal(Initializer):
 
 @registry.register("truncated_normal")
 class TruncatedNormal(Initializer):
-    """W ~ N(mean, std^2) conditioned on a <= W <= b (a, b absolute, as PyTorch's ``trunc_normal_``).
+    """W ~ N(mean, std^2) conditioned on a <= W <= b, absolute bounds as torch's ``trunc_normal_``.
 
     Sampled exactly by rejection, far tails included (PyTorch's inverse-CDF
     method loses accuracy there).
@@ -381,7 +381,9 @@ class TruncatedNormal(Initializer):
 
     name = "truncated_normal"
 
-    def __init__(self, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0) -> None:
+    def __init__(
+        self, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0
+    ) -> None:
         self.mean = _real(mean, "mean")
         self.std = _positive(std, "std")
         self.a, self.b = _bound(a, "a"), _bound(b, "b")
@@ -699,7 +701,7 @@ def auto_initializer(activation: Any) -> str:
 
 
 def _fill_(param: Any, initializer: Initializer, rng: Rng) -> Any:
-    """Write ``initializer``'s draw into ``param.data`` (or an ndarray) in place, keeping its dtype."""
+    """Write ``initializer``'s draw into ``param.data`` (or an ndarray) in place, in its dtype."""
     data = param if isinstance(param, np.ndarray) else getattr(param, "data", None)
     if not isinstance(data, np.ndarray):
         raise TypeError(

@@ -215,6 +215,58 @@ class Module:
         return sum(p.data.size for p in self.parameters()) + \
             sum(np.size(b) for _, b in self.named_buffers())
 
+    # ----------------------------------------------------------------- Keras-style training
+    # These delegate to lucidnet.training and lucidnet.io (imported on first use), so that
+    # every Module, subclassed ones included, can be compiled, fitted and saved.
+    def compile(self, optimizer: Any = "adam", loss: Any = None, metrics: Any = None,
+                lint: bool = True) -> None:
+        """Attach optimizer, loss and metrics; see :func:`lucidnet.training.trainer.compile`."""
+        from ..training.trainer import compile as compile_model
+
+        compile_model(self, optimizer=optimizer, loss=loss, metrics=metrics, lint=lint)
+
+    def fit(self, x: Any, y: Any, epochs: int = 1, batch_size: int | None = 32,
+            validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
+            callbacks: Any = None, verbose: int = 1, initial_epoch: int = 0) -> Any:
+        """Train on ``(x, y)``; returns a History. See :func:`lucidnet.training.trainer.fit`."""
+        from ..training.trainer import fit
+
+        return fit(self, x, y, epochs=epochs, batch_size=batch_size,
+                   validation_split=validation_split, validation_data=validation_data,
+                   shuffle=shuffle, callbacks=callbacks, verbose=verbose,
+                   initial_epoch=initial_epoch)
+
+    def evaluate(self, x: Any, y: Any, batch_size: int | None = None,
+                 verbose: int = 0) -> dict[str, float]:
+        """Loss and metrics on ``(x, y)`` as a dict."""
+        from ..training.trainer import evaluate
+
+        return evaluate(self, x, y, batch_size=batch_size, verbose=verbose)
+
+    def predict(self, x: Any, batch_size: int | None = None) -> np.ndarray:
+        """Outputs for ``x`` as an ndarray (eval mode, no graph)."""
+        from ..training.trainer import predict
+
+        return predict(self, x, batch_size=batch_size)
+
+    def save(self, path: Any, include_optimizer: bool = False) -> None:
+        """One safetensors file with weights and the architecture (Sequential/functional)."""
+        from ..io import save_model
+
+        save_model(self, path, include_optimizer=include_optimizer)
+
+    def save_weights(self, path: Any) -> None:
+        """The state_dict as a safetensors file (any Module)."""
+        from ..io import save_weights
+
+        save_weights(self, path)
+
+    def load_weights(self, path: Any, strict: bool = True) -> None:
+        """Load weights written by ``save_weights`` (shapes and names must match)."""
+        from ..io import load_weights
+
+        load_weights(self, path, strict=strict)
+
     def summary(self, input_shape: tuple[int, ...] | int | None = None,
                 batch_size: int | None = None) -> str:
         """Print and return a table of layers, output shapes and parameter counts (with bytes)."""

@@ -56,13 +56,15 @@ class NotDifferentiableError(ValueError, RuntimeError):
 
 
 def _no_gradient_message(name: str) -> str:
-    return (f"{name} has no gradient (it is piecewise constant); train on a differentiable loss "
-            f"such as 'softmax_cross_entropy', 'sparse_categorical_crossentropy' or "
-            f"'binary_crossentropy' and use {name} (or the 'accuracy' metric) for evaluation")
+    return (
+        f"{name} has no gradient (it is piecewise constant); train on a differentiable loss "
+        f"such as 'softmax_cross_entropy', 'sparse_categorical_crossentropy' or "
+        f"'binary_crossentropy' and use {name} (or the 'accuracy' metric) for evaluation"
+    )
 
 
 def ensure_differentiable(loss: Any) -> None:
-    """Raise :class:`NotDifferentiableError` when ``loss`` cannot train (``differentiable`` False)."""
+    """Raise :class:`NotDifferentiableError` when ``loss.differentiable`` is False."""
     if not getattr(loss, "differentiable", True):
         raise NotDifferentiableError(_no_gradient_message(getattr(loss, "name", repr(loss))))
 
@@ -77,17 +79,23 @@ class _EvaluationValue(Tensor):
 
 
 # --------------------------------------------------------------------------- input checks
-def _as_prediction(y_pred: Any) -> Tensor:
-    """``y_pred`` as a floating Tensor (integers get the default dtype)."""
+def _as_prediction(y_pred: Any, reduction: str) -> Tensor:
+    """``y_pred`` as a floating Tensor (integers get the default dtype); checks ``reduction``
+    first, so a bad one is reported whatever the data."""
+    _check_reduction(reduction)
     prediction = y_pred if isinstance(y_pred, Tensor) else Tensor(y_pred)
     if prediction.dtype.kind != "f":
         prediction = Tensor(prediction.data.astype(get_default_dtype()))
     if prediction.size == 0:
-        raise ValueError(f"y_pred is empty (shape {prediction.shape}); a loss needs at least one value")
+        raise ValueError(
+            f"y_pred is empty (shape {prediction.shape}); a loss needs at least one value"
+        )
     return prediction
 
 
-def _as_float_target(y_true: Any, prediction: Tensor, name: str) -> tuple[np.ndarray, Tensor | None]:
+def _as_float_target(
+    y_true: Any, prediction: Tensor, name: str
+) -> tuple[np.ndarray, Tensor | None]:
     """``y_true`` in the prediction's dtype and shape (no broadcasting), and the Tensor to
     differentiate when it requires grad."""
     if isinstance(y_true, Tensor):
@@ -97,7 +105,9 @@ def _as_float_target(y_true: Any, prediction: Tensor, name: str) -> tuple[np.nda
         try:
             target = np.asarray(y_true, dtype=prediction.dtype)
         except (TypeError, ValueError) as error:
-            raise TypeError(f"{name}: y_true must be numeric, got {type(y_true).__name__}") from error
+            raise TypeError(
+                f"{name}: y_true must be numeric, got {type(y_true).__name__}"
+            ) from error
         differentiable = None
     _check_same_shape(prediction.shape, target.shape, name)
     return target, differentiable
@@ -107,20 +117,27 @@ def _check_same_shape(pred_shape: tuple[int, ...], true_shape: tuple[int, ...], 
     if pred_shape == true_shape:
         return
     if true_shape == pred_shape[:-1]:
-        advice = ("; for integer class labels use 'sparse_categorical_crossentropy' or "
-                  "'softmax_cross_entropy'" if len(pred_shape) == 2 and pred_shape[1] > 1
-                  else f": reshape y_true to {pred_shape}")
+        advice = (
+            "; for integer class labels use 'sparse_categorical_crossentropy' or "
+            "'softmax_cross_entropy'"
+            if len(pred_shape) == 2 and pred_shape[1] > 1
+            else f": reshape y_true to {pred_shape}"
+        )
     elif np.prod(true_shape) == np.prod(pred_shape):
         advice = f": reshape y_true to {pred_shape}"
     else:
         advice = ""
-    raise ValueError(f"{name}: y_pred has shape {pred_shape} but y_true has shape {true_shape}; "
-                     f"they must be equal (losses never broadcast){advice}")
+    raise ValueError(
+        f"{name}: y_pred has shape {pred_shape} but y_true has shape {true_shape}; "
+        f"they must be equal (losses never broadcast){advice}"
+    )
 
 
 def _check_reduction(reduction: str) -> None:
     if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction={reduction!r} is not valid; use one of {', '.join(REDUCTIONS)}")
+        raise ValueError(
+            f"reduction={reduction!r} is not valid; use one of {', '.join(REDUCTIONS)}"
+        )
 
 
 def _check_from_logits(from_logits: bool) -> None:
@@ -129,13 +146,20 @@ def _check_from_logits(from_logits: bool) -> None:
 
 
 def _check_delta(delta: float) -> None:
-    if isinstance(delta, bool) or not isinstance(delta, (int, float, np.number)) \
-            or not np.isfinite(delta) or delta <= 0:
+    if (
+        isinstance(delta, bool)
+        or not isinstance(delta, (int, float, np.number))
+        or not np.isfinite(delta)
+        or delta <= 0
+    ):
         raise ValueError(f"delta must be a positive finite number, got {delta!r}")
 
 
 _OPTION_CHECKS: dict[str, Callable[[Any], None]] = {
-    "reduction": _check_reduction, "from_logits": _check_from_logits, "delta": _check_delta}
+    "reduction": _check_reduction,
+    "from_logits": _check_from_logits,
+    "delta": _check_delta,
+}
 
 
 def _check_options(**options: Any) -> None:
@@ -146,9 +170,11 @@ def _check_options(**options: Any) -> None:
 def _check_probabilities(probabilities: np.ndarray, name: str) -> None:
     lowest, highest = probabilities.min(), probabilities.max()
     if lowest < 0 or highest > 1:
-        raise ValueError(f"{name}: y_pred must be probabilities in [0, 1], got values in "
-                         f"[{lowest:g}, {highest:g}]; if y_pred are logits (no sigmoid/softmax "
-                         f"output layer), pass from_logits=True")
+        raise ValueError(
+            f"{name}: y_pred must be probabilities in [0, 1], got values in "
+            f"[{lowest:g}, {highest:g}]; if y_pred are logits (no sigmoid/softmax "
+            f"output layer), pass from_logits=True"
+        )
 
 
 def _check_scores(prediction: Tensor, name: str) -> None:
@@ -156,25 +182,38 @@ def _check_scores(prediction: Tensor, name: str) -> None:
         raise ValueError(f"{name}: y_pred must have shape (batch, classes), got {prediction.shape}")
 
 
+def _reject_label_gradient(y_true: Any, name: str) -> None:
+    if isinstance(y_true, Tensor) and y_true.requires_grad and is_grad_enabled():
+        raise ValueError(
+            f"{name} is not differentiable with respect to the labels y_true; pass y_true.detach()"
+        )
+
+
 def _class_indices(y_true: Any, n_samples: int, n_classes: int, name: str) -> np.ndarray:
-    """Integer labels of shape (n_samples,) (also given as (n_samples, 1)), checked in [0, n_classes)."""
+    """Integer labels of shape (n_samples,) or (n_samples, 1), checked in [0, n_classes)."""
     labels = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
     if labels.shape == (n_samples, 1):
         labels = labels[:, 0]
     if labels.shape != (n_samples,):
-        raise ValueError(f"{name}: integer labels y_true must have shape ({n_samples},) to match "
-                         f"y_pred of {n_samples} samples, got shape {labels.shape}")
+        raise ValueError(
+            f"{name}: integer labels y_true must have shape ({n_samples},) to match "
+            f"y_pred of {n_samples} samples, got shape {labels.shape}"
+        )
     if labels.dtype.kind == "f":
         if not np.all(labels == np.round(labels)):
-            raise ValueError(f"{name}: y_true must hold integer class labels, got non-integer "
-                             f"values such as {labels[labels != np.round(labels)][0]!r}")
+            raise ValueError(
+                f"{name}: y_true must hold integer class labels, got non-integer "
+                f"values such as {labels[labels != np.round(labels)][0]!r}"
+            )
     elif labels.dtype.kind not in "biu":
         raise TypeError(f"{name}: y_true must hold integer class labels, got dtype {labels.dtype}")
     labels = labels.astype(np.intp, copy=False)
     outside = (labels < 0) | (labels >= n_classes)
     if outside.any():
-        raise ValueError(f"{name}: class labels must lie in [0, {n_classes}) for y_pred with "
-                         f"{n_classes} columns, got {labels[outside][0]}")
+        raise ValueError(
+            f"{name}: class labels must lie in [0, {n_classes}) for y_pred with "
+            f"{n_classes} columns, got {labels[outside][0]}"
+        )
     return labels
 
 
@@ -184,11 +223,15 @@ def _signed_labels(y_true: np.ndarray, name: str) -> np.ndarray:
         return 2 * y_true - 1
     if np.all((y_true == -1) | (y_true == 1)):
         return y_true
-    raise ValueError(f"{name}: binary labels y_true must be all in {{0, 1}} or all in {{-1, 1}}, "
-                     f"got values {np.unique(y_true)[:5]}")
+    raise ValueError(
+        f"{name}: binary labels y_true must be all in {{0, 1}} or all in {{-1, 1}}, "
+        f"got values {np.unique(y_true)[:5]}"
+    )
 
 
-def class_decisions(y_pred: Any, y_true: Any, name: str = "y_pred") -> tuple[np.ndarray, np.ndarray, int]:
+def class_decisions(
+    y_pred: Any, y_true: Any, name: str = "y_pred"
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Predicted and true class indices, and the number of classes.
 
     One column (or 1-D): binary, the predicted class is ``y_pred > 0.5`` and the
@@ -201,13 +244,16 @@ def class_decisions(y_pred: Any, y_true: Any, name: str = "y_pred") -> tuple[np.
     if scores.ndim == 1 or (scores.ndim == 2 and scores.shape[1] == 1):
         n_samples = scores.shape[0]
         if labels.shape not in ((n_samples,), (n_samples, 1)):
-            raise ValueError(f"{name}: y_pred has shape {scores.shape} but y_true has shape "
-                             f"{labels.shape}; expected ({n_samples},) or ({n_samples}, 1)")
+            raise ValueError(
+                f"{name}: y_pred has shape {scores.shape} but y_true has shape "
+                f"{labels.shape}; expected ({n_samples},) or ({n_samples}, 1)"
+            )
         actual = (_signed_labels(labels.reshape(n_samples), name) > 0).astype(np.intp)
         return (scores.reshape(n_samples) > 0.5).astype(np.intp), actual, 2
     if scores.ndim != 2:
-        raise ValueError(f"{name}: y_pred must have shape (batch,) or (batch, classes), "
-                         f"got {scores.shape}")
+        raise ValueError(
+            f"{name}: y_pred must have shape (batch,) or (batch, classes), got {scores.shape}"
+        )
     n_samples, n_classes = scores.shape
     if labels.shape == scores.shape:
         actual = labels.argmax(axis=1)
@@ -217,17 +263,18 @@ def class_decisions(y_pred: Any, y_true: Any, name: str = "y_pred") -> tuple[np.
 
 
 # --------------------------------------------------------------------------- the graph node
-def _loss_node(values: np.ndarray, prediction: Tensor, pred_vjp: VJP, reduction: str, name: str,
-               target: Tensor | None = None, target_vjp: VJP | None = None) -> Tensor:
+def _loss_node(
+    values: np.ndarray,
+    prediction: Tensor,
+    pred_vjp: VJP,
+    reduction: str,
+    name: str,
+    target: Tensor | None = None,
+    target_vjp: VJP | None = None,
+) -> Tensor:
     """One node holding the reduced ``values``; its backward spreads the gradient over the
     unreduced values and applies ``pred_vjp`` (and ``target_vjp`` for a target with grad)."""
-    _check_reduction(reduction)
-    parents: tuple[Tensor, ...] = (prediction,)
-    if target is not None:
-        if target_vjp is None:
-            raise ValueError(f"{name} is not differentiable with respect to y_true; "
-                             f"pass y_true.detach()")
-        parents = (prediction, target)
+    parents = (prediction,) if target is None or target_vjp is None else (prediction, target)
     if reduction == "none":
         out = values
     elif reduction == "sum":
@@ -241,7 +288,7 @@ def _loss_node(values: np.ndarray, prediction: Tensor, pred_vjp: VJP, reduction:
             g = g / count
         per_value = np.broadcast_to(g, values.shape)
         grads = [pred_vjp(per_value)]
-        if target_vjp is not None and len(parents) == 2:
+        if len(parents) == 2:
             grads.append(target_vjp(per_value))
         return grads
 
@@ -251,20 +298,34 @@ def _loss_node(values: np.ndarray, prediction: Tensor, pred_vjp: VJP, reduction:
 # --------------------------------------------------------------------------- the losses
 def mse(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
     """Mean squared error: L_i = (p_i - y_i)^2, dL_i/dp_i = 2(p_i - y_i) (``F.mse_loss``)."""
-    prediction = _as_prediction(y_pred)
+    prediction = _as_prediction(y_pred, reduction)
     target, target_tensor = _as_float_target(y_true, prediction, "mse")
     error = prediction.data - target
-    return _loss_node(error * error, prediction, lambda g: 2 * error * g, reduction, "mse",
-                      target_tensor, lambda g: -2 * error * g)
+    return _loss_node(
+        error * error,
+        prediction,
+        lambda g: 2 * error * g,
+        reduction,
+        "mse",
+        target_tensor,
+        lambda g: -2 * error * g,
+    )
 
 
 def mae(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
     """Mean absolute error: L_i = |p_i - y_i|, dL_i/dp_i = sign(p_i - y_i) (``F.l1_loss``)."""
-    prediction = _as_prediction(y_pred)
+    prediction = _as_prediction(y_pred, reduction)
     target, target_tensor = _as_float_target(y_true, prediction, "mae")
     error = prediction.data - target
-    return _loss_node(np.abs(error), prediction, lambda g: np.sign(error) * g, reduction, "mae",
-                      target_tensor, lambda g: -np.sign(error) * g)
+    return _loss_node(
+        np.abs(error),
+        prediction,
+        lambda g: np.sign(error) * g,
+        reduction,
+        "mae",
+        target_tensor,
+        lambda g: -np.sign(error) * g,
+    )
 
 
 def huber(y_pred: Any, y_true: Any, *, reduction: str = "mean", delta: float = 1.0) -> Tensor:
@@ -273,18 +334,26 @@ def huber(y_pred: Any, y_true: Any, *, reduction: str = "mean", delta: float = 1
     L = d^2 / 2 if |d| <= delta, else delta (|d| - delta / 2);  dL/dp = clip(d, -delta, delta).
     """
     _check_delta(delta)
-    prediction = _as_prediction(y_pred)
+    prediction = _as_prediction(y_pred, reduction)
     target, target_tensor = _as_float_target(y_true, prediction, "huber")
     error = prediction.data - target
     size = np.abs(error)
     values = np.where(size <= delta, 0.5 * error * error, delta * (size - 0.5 * delta))
     slope = np.clip(error, -delta, delta)
-    return _loss_node(values, prediction, lambda g: slope * g, reduction, "huber",
-                      target_tensor, lambda g: -slope * g)
+    return _loss_node(
+        values,
+        prediction,
+        lambda g: slope * g,
+        reduction,
+        "huber",
+        target_tensor,
+        lambda g: -slope * g,
+    )
 
 
-def binary_crossentropy(y_pred: Any, y_true: Any, *, reduction: str = "mean",
-                        from_logits: bool = False) -> Tensor:
+def binary_crossentropy(
+    y_pred: Any, y_true: Any, *, reduction: str = "mean", from_logits: bool = False
+) -> Tensor:
     """Binary cross-entropy, per element: L = -(y log p + (1 - y) log(1 - p)).
 
     From logits x (``F.binary_cross_entropy_with_logits``), stably:
@@ -293,7 +362,7 @@ def binary_crossentropy(y_pred: Any, y_true: Any, *, reduction: str = "mean",
     as in Keras: dL/dp = (p - y) / (p (1 - p)).
     """
     _check_from_logits(from_logits)
-    prediction = _as_prediction(y_pred)
+    prediction = _as_prediction(y_pred, reduction)
     target, target_tensor = _as_float_target(y_true, prediction, "binary_crossentropy")
     x = prediction.data
     if from_logits:
@@ -303,27 +372,46 @@ def binary_crossentropy(y_pred: Any, y_true: Any, *, reduction: str = "mean",
             e = np.exp(-np.abs(x))  # stable sigmoid: pick the algebraically equal branch by sign
             return (np.where(x >= 0, 1 / (1 + e), e / (1 + e)) - target) * g
 
-        return _loss_node(values, prediction, pred_vjp, reduction, "binary_crossentropy",
-                          target_tensor, lambda g: -x * g)
+        return _loss_node(
+            values,
+            prediction,
+            pred_vjp,
+            reduction,
+            "binary_crossentropy",
+            target_tensor,
+            lambda g: -x * g,
+        )
     _check_probabilities(x, "binary_crossentropy")
     p = np.clip(x, EPSILON, 1 - EPSILON)
     log_p, log_not_p = np.log(p), np.log1p(-p)
     values = -(target * log_p + (1 - target) * log_not_p)
     inside = (x >= EPSILON) & (x <= 1 - EPSILON)
-    return _loss_node(values, prediction, lambda g: (p - target) / (p * (1 - p)) * inside * g,
-                      reduction, "binary_crossentropy",
-                      target_tensor, lambda g: (log_not_p - log_p) * g)
+    return _loss_node(
+        values,
+        prediction,
+        lambda g: (p - target) / (p * (1 - p)) * inside * g,
+        reduction,
+        "binary_crossentropy",
+        target_tensor,
+        lambda g: (log_not_p - log_p) * g,
+    )
 
 
 def _log_sum_exp_parts(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``shifted = x - max(x)``, ``exp(shifted)`` and ``log sum exp(shifted)`` over the last axis."""
+    """``shifted = x - max(x)``, ``exp(shifted)`` and ``log sum exp(shifted)``, last axis."""
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp_shifted = np.exp(shifted)
     return shifted, exp_shifted, np.log(exp_shifted.sum(axis=-1, keepdims=True))
 
 
-def _cross_entropy_soft_targets(prediction: Tensor, target: np.ndarray, from_logits: bool,
-                                reduction: str, name: str, target_tensor: Tensor | None) -> Tensor:
+def _cross_entropy_soft_targets(
+    prediction: Tensor,
+    target: np.ndarray,
+    from_logits: bool,
+    reduction: str,
+    name: str,
+    target_tensor: Tensor | None,
+) -> Tensor:
     """-sum_c y_c log p_c per sample, for one-hot or probability rows ``target``."""
     x = prediction.data
     if from_logits:
@@ -336,19 +424,33 @@ def _cross_entropy_soft_targets(prediction: Tensor, target: np.ndarray, from_log
             softmax = exp_shifted / np.exp(log_total)
             return (softmax * mass - target) * g[..., None]
 
-        return _loss_node(values, prediction, pred_vjp, reduction, name, target_tensor,
-                          lambda g: (log_total - shifted) * g[..., None])
+        return _loss_node(
+            values,
+            prediction,
+            pred_vjp,
+            reduction,
+            name,
+            target_tensor,
+            lambda g: (log_total - shifted) * g[..., None],
+        )
     _check_probabilities(x, name)
     p = np.clip(x, EPSILON, 1 - EPSILON)
     log_p = np.log(p)
     inside = (x >= EPSILON) & (x <= 1 - EPSILON)
-    return _loss_node(-(target * log_p).sum(axis=-1), prediction,
-                      lambda g: -target / p * inside * g[..., None], reduction, name,
-                      target_tensor, lambda g: -log_p * g[..., None])
+    return _loss_node(
+        -(target * log_p).sum(axis=-1),
+        prediction,
+        lambda g: -target / p * inside * g[..., None],
+        reduction,
+        name,
+        target_tensor,
+        lambda g: -log_p * g[..., None],
+    )
 
 
-def _cross_entropy_labels(prediction: Tensor, labels: np.ndarray, from_logits: bool,
-                          reduction: str, name: str) -> Tensor:
+def _cross_entropy_labels(
+    prediction: Tensor, labels: np.ndarray, from_logits: bool, reduction: str, name: str
+) -> Tensor:
     """-log p_y per sample for integer ``labels``."""
     x = prediction.data
     rows = np.arange(x.shape[0])
@@ -369,14 +471,15 @@ def _cross_entropy_labels(prediction: Tensor, labels: np.ndarray, from_logits: b
 
     def pred_vjp_probabilities(g: np.ndarray) -> np.ndarray:
         grad = np.zeros_like(x)
-        grad[rows, labels] = -inside / p * g
+        grad[rows, labels] = -g * inside / p
         return grad
 
     return _loss_node(-np.log(p), prediction, pred_vjp_probabilities, reduction, name)
 
 
-def categorical_crossentropy(y_pred: Any, y_true: Any, *, reduction: str = "mean",
-                             from_logits: bool = False) -> Tensor:
+def categorical_crossentropy(
+    y_pred: Any, y_true: Any, *, reduction: str = "mean", from_logits: bool = False
+) -> Tensor:
     """Cross-entropy with one-hot or probability targets y (same shape as y_pred):
     L = -sum_c y_c log p_c per sample.
 
@@ -386,25 +489,29 @@ def categorical_crossentropy(y_pred: Any, y_true: Any, *, reduction: str = "mean
     but not renormalised: dL/dp_c = -y_c / p_c.
     """
     _check_from_logits(from_logits)
-    prediction = _as_prediction(y_pred)
+    prediction = _as_prediction(y_pred, reduction)
     target, target_tensor = _as_float_target(y_true, prediction, "categorical_crossentropy")
-    return _cross_entropy_soft_targets(prediction, target, from_logits, reduction,
-                                       "categorical_crossentropy", target_tensor)
+    return _cross_entropy_soft_targets(
+        prediction, target, from_logits, reduction, "categorical_crossentropy", target_tensor
+    )
 
 
-def sparse_categorical_crossentropy(y_pred: Any, y_true: Any, *, reduction: str = "mean",
-                                    from_logits: bool = False) -> Tensor:
+def sparse_categorical_crossentropy(
+    y_pred: Any, y_true: Any, *, reduction: str = "mean", from_logits: bool = False
+) -> Tensor:
     """Cross-entropy with integer labels y of shape (batch,): L = -log p_y per sample.
 
     From logits (``F.cross_entropy``): L = lse(x) - x_y, dL/dx = softmax(x) - onehot(y).
     From probabilities (``F.nll_loss`` of ``log p``): p_y clipped to [1e-7, 1 - 1e-7].
     """
     _check_from_logits(from_logits)
-    prediction = _as_prediction(y_pred)
+    prediction = _as_prediction(y_pred, reduction)
     _check_scores(prediction, "sparse_categorical_crossentropy")
+    _reject_label_gradient(y_true, "sparse_categorical_crossentropy")
     labels = _class_indices(y_true, *prediction.shape, "sparse_categorical_crossentropy")
-    return _cross_entropy_labels(prediction, labels, from_logits, reduction,
-                                 "sparse_categorical_crossentropy")
+    return _cross_entropy_labels(
+        prediction, labels, from_logits, reduction, "sparse_categorical_crossentropy"
+    )
 
 
 def softmax_cross_entropy(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
@@ -414,24 +521,26 @@ def softmax_cross_entropy(y_pred: Any, y_true: Any, *, reduction: str = "mean") 
     y_pred's shape.  L = lse(x) - x_y;  dL/dx = softmax(x) - onehot(y), divided by the
     batch size for mean reduction.
     """
-    prediction = _as_prediction(y_pred)
+    prediction = _as_prediction(y_pred, reduction)
     _check_scores(prediction, "softmax_cross_entropy")
     true_shape = y_true.shape if isinstance(y_true, (Tensor, np.ndarray)) else np.shape(y_true)
     if tuple(true_shape) == prediction.shape:
         target, target_tensor = _as_float_target(y_true, prediction, "softmax_cross_entropy")
-        return _cross_entropy_soft_targets(prediction, target, True, reduction,
-                                           "softmax_cross_entropy", target_tensor)
+        return _cross_entropy_soft_targets(
+            prediction, target, True, reduction, "softmax_cross_entropy", target_tensor
+        )
+    _reject_label_gradient(y_true, "softmax_cross_entropy")
     labels = _class_indices(y_true, *prediction.shape, "softmax_cross_entropy")
     return _cross_entropy_labels(prediction, labels, True, reduction, "softmax_cross_entropy")
 
 
-def _hinge_margins(y_pred: Any, y_true: Any, name: str) -> tuple[Tensor, np.ndarray, np.ndarray]:
+def _hinge_margins(
+    y_pred: Any, y_true: Any, reduction: str, name: str
+) -> tuple[Tensor, np.ndarray, np.ndarray]:
     """The prediction, its ±1 labels and the margins ``1 - y s``."""
-    prediction = _as_prediction(y_pred)
-    target, target_tensor = _as_float_target(y_true, prediction, name)
-    if target_tensor is not None:
-        raise ValueError(f"{name} is not differentiable with respect to the labels y_true; "
-                         f"pass y_true.detach()")
+    prediction = _as_prediction(y_pred, reduction)
+    _reject_label_gradient(y_true, name)
+    target, _ = _as_float_target(y_true, prediction, name)
     signs = _signed_labels(target, name)
     return prediction, signs, 1 - signs * prediction.data
 
@@ -451,23 +560,30 @@ def hinge(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
     """Hinge loss for scores s and labels y in {-1, 1} ({0, 1} is mapped to {-1, 1}):
     L = mean over the last axis of max(0, 1 - y s) (Keras's ``hinge``); one value per sample.
     """
-    prediction, signs, margins = _hinge_margins(y_pred, y_true, "hinge")
+    prediction, signs, margins = _hinge_margins(y_pred, y_true, reduction, "hinge")
     values, columns = _per_sample_mean(np.maximum(margins, 0))
     active = margins > 0
-    return _loss_node(values, prediction,
-                      lambda g: -signs * active * _spread_to_last_axis(g, columns, margins.ndim),
-                      reduction, "hinge")
+    return _loss_node(
+        values,
+        prediction,
+        lambda g: -signs * active * _spread_to_last_axis(g, columns, margins.ndim),
+        reduction,
+        "hinge",
+    )
 
 
 def squared_hinge(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
-    """Squared hinge: L = mean over the last axis of max(0, 1 - y s)^2, labels as in :func:`hinge`."""
-    prediction, signs, margins = _hinge_margins(y_pred, y_true, "squared_hinge")
+    """Squared hinge: L = mean over the last axis of max(0, 1 - y s)^2; labels as for hinge."""
+    prediction, signs, margins = _hinge_margins(y_pred, y_true, reduction, "squared_hinge")
     violation = np.maximum(margins, 0)
     values, columns = _per_sample_mean(violation * violation)
-    return _loss_node(values, prediction,
-                      lambda g: -2 * signs * violation
-                      * _spread_to_last_axis(g, columns, margins.ndim),
-                      reduction, "squared_hinge")
+    return _loss_node(
+        values,
+        prediction,
+        lambda g: -2 * signs * violation * _spread_to_last_axis(g, columns, margins.ndim),
+        reduction,
+        "squared_hinge",
+    )
 
 
 def _labels_from_either_form(y_true: Any, prediction: Tensor, name: str) -> np.ndarray:
@@ -485,8 +601,9 @@ def multiclass_hinge(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Te
     Labels are integers or one-hot rows.  Equals ``F.multi_margin_loss`` times the
     number of classes (PyTorch divides by it).
     """
-    prediction = _as_prediction(y_pred)
+    prediction = _as_prediction(y_pred, reduction)
     _check_scores(prediction, "multiclass_hinge")
+    _reject_label_gradient(y_true, "multiclass_hinge")
     labels = _labels_from_either_form(y_true, prediction, "multiclass_hinge")
     scores = prediction.data
     rows = np.arange(scores.shape[0])
@@ -499,8 +616,9 @@ def multiclass_hinge(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Te
         grad[rows, labels] = -active.sum(axis=1)
         return grad * g[:, None]
 
-    return _loss_node((margins * active).sum(axis=1), prediction, pred_vjp, reduction,
-                      "multiclass_hinge")
+    return _loss_node(
+        (margins * active).sum(axis=1), prediction, pred_vjp, reduction, "multiclass_hinge"
+    )
 
 
 def kl_divergence(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
@@ -510,16 +628,22 @@ def kl_divergence(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tenso
     Equals ``F.kl_div(log(p), y, reduction="none").sum(-1)`` away from the clipping.
     dL/dp_c = -y_c / p_c; dL/dy_c = log(y_c / p_c) + 1.
     """
-    prediction = _as_prediction(y_pred)
+    prediction = _as_prediction(y_pred, reduction)
     target, target_tensor = _as_float_target(y_true, prediction, "kl_divergence")
     x = prediction.data
     _check_probabilities(x, "kl_divergence")
     p, y = np.clip(x, EPSILON, 1), np.clip(target, EPSILON, 1)
     log_ratio = np.log(y) - np.log(p)
     p_inside, y_inside = x >= EPSILON, (target >= EPSILON) & (target <= 1)
-    return _loss_node((y * log_ratio).sum(axis=-1), prediction,
-                      lambda g: -y / p * p_inside * g[..., None], reduction, "kl_divergence",
-                      target_tensor, lambda g: (log_ratio + 1) * y_inside * g[..., None])
+    return _loss_node(
+        (y * log_ratio).sum(axis=-1),
+        prediction,
+        lambda g: -y / p * p_inside * g[..., None],
+        reduction,
+        "kl_divergence",
+        target_tensor,
+        lambda g: (log_ratio + 1) * y_inside * g[..., None],
+    )
 
 
 def zero_one(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
@@ -532,8 +656,7 @@ def zero_one(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
     For evaluation only: the result has no gradient and ``backward()`` on it raises
     :class:`NotDifferentiableError`.
     """
-    _check_reduction(reduction)
-    prediction = _as_prediction(y_pred)
+    prediction = _as_prediction(y_pred, reduction)
     predicted, actual, _ = class_decisions(prediction, y_true, "zero_one")
     values = (predicted != actual).astype(prediction.dtype)
     out = values if reduction == "none" else values.sum() if reduction == "sum" else values.mean()
@@ -551,15 +674,20 @@ class Loss:
     describe it; ``get(loss.name, **loss.get_config())`` rebuilds it.
     """
 
-    def __init__(self, function: Callable[..., Tensor], reduction: str = "mean",
-                 **options: Any) -> None:
-        defaults = {name: parameter.default
-                    for name, parameter in inspect.signature(function).parameters.items()
-                    if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "reduction"}
+    def __init__(
+        self, function: Callable[..., Tensor], reduction: str = "mean", **options: Any
+    ) -> None:
+        defaults = {
+            name: parameter.default
+            for name, parameter in inspect.signature(function).parameters.items()
+            if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "reduction"
+        }
         unknown = sorted(set(options) - set(defaults))
         if unknown:
-            raise TypeError(f"{function.__name__} has no option {', '.join(unknown)}; "
-                            f"its options are: {', '.join(defaults) or 'none'} (and reduction)")
+            raise TypeError(
+                f"{function.__name__} has no option {', '.join(unknown)}; "
+                f"its options are: {', '.join(defaults) or 'none'} (and reduction)"
+            )
         _check_options(reduction=reduction, **options)
         self.function = function
         self.name: str = function.__name__
@@ -580,8 +708,10 @@ class Loss:
         return f"Loss({self.name!r}{options})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Loss) and (self.function, self.get_config()) == \
-            (other.function, other.get_config())
+        return isinstance(other, Loss) and (self.function, self.get_config()) == (
+            other.function,
+            other.get_config(),
+        )
 
     def __hash__(self) -> int:
         return hash((self.function, tuple(sorted(self.get_config().items()))))

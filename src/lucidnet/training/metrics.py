@@ -56,15 +56,22 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return np.where(denominator > 0, numerator / safe, 0.0)
 
 
-def _score(y_pred: Any, y_true: Any, average: str, name: str,
-           formula: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]) -> float:
+def _score(
+    y_pred: Any,
+    y_true: Any,
+    average: str,
+    name: str,
+    formula: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+) -> float:
     """Apply ``formula(tp, fp, fn)`` per class (or to the summed counts) and average."""
     _check_average(average)
     predicted, actual, _ = class_decisions(y_pred, y_true, name)
     n_classes = int(max(predicted.max(), actual.max())) + 1
     if average == "binary" and n_classes > 2:
-        raise ValueError(f"{name}: average='binary' needs labels in {{0, 1}}, but class "
-                         f"{n_classes - 1} occurs; use average='macro' (or 'micro', 'weighted')")
+        raise ValueError(
+            f"{name}: average='binary' needs labels in {{0, 1}}, but class "
+            f"{n_classes - 1} occurs; use average='macro' (or 'micro', 'weighted')"
+        )
     hits = predicted == actual
     tp = np.bincount(actual[hits], minlength=n_classes)
     fp = np.bincount(predicted, minlength=n_classes) - tp
@@ -73,7 +80,9 @@ def _score(y_pred: Any, y_true: Any, average: str, name: str,
     if average == "binary":
         return float(formula(tp[1:2], fp[1:2], fn[1:2])[0]) if n_classes > 1 else 0.0
     if average == "micro":
-        return float(formula(tp.sum(keepdims=True), fp.sum(keepdims=True), fn.sum(keepdims=True))[0])
+        return float(
+            formula(tp.sum(keepdims=True), fp.sum(keepdims=True), fn.sum(keepdims=True))[0]
+        )
     per_class = formula(tp, fp, fn)
     present = (support + np.bincount(predicted, minlength=n_classes)) > 0
     if average == "weighted":
@@ -93,8 +102,9 @@ def recall(y_pred: Any, y_true: Any, average: str = "binary") -> float:
 
 def f1(y_pred: Any, y_true: Any, average: str = "binary") -> float:
     """F1 score, the harmonic mean of precision and recall: 2 TP / (2 TP + FP + FN)."""
-    return _score(y_pred, y_true, average, "f1",
-                  lambda tp, fp, fn: _ratio(2 * tp, 2 * tp + fp + fn))
+    return _score(
+        y_pred, y_true, average, "f1", lambda tp, fp, fn: _ratio(2 * tp, 2 * tp + fp + fn)
+    )
 
 
 def mse(y_pred: Any, y_true: Any) -> float:
@@ -107,6 +117,11 @@ def mae(y_pred: Any, y_true: Any) -> float:
     """Mean absolute error mean(|p_i - y_i|); shapes must match, as for the loss."""
     with no_grad():
         return float(losses.mae(y_pred, y_true).item())
+
+
+def zero_one(y_pred: Any, y_true: Any) -> float:
+    """Error rate mean(ŷ_i != y_i) = 1 - accuracy (the 0-1 loss, for evaluation)."""
+    return float(losses.zero_one(y_pred, y_true).item())
 
 
 class Metric:
@@ -133,11 +148,16 @@ class Metric:
 
 
 registry = Registry("metric", Metric)
-_FUNCTIONS = {accuracy, precision, recall, f1, mse, mae}
+_FUNCTIONS = {accuracy, precision, recall, f1, mse, mae, zero_one}
 
-for _function, _aliases in ((accuracy, ("acc",)), (precision, ()), (recall, ()),
-                            (f1, ("f1_score",)), (mse, ("mean_squared_error",)),
-                            (mae, ("mean_absolute_error",))):
+for _function, _aliases in (
+    (accuracy, ("acc",)),
+    (precision, ()),
+    (recall, ()),
+    (f1, ("f1_score",)),
+    (mse, ("mean_squared_error",)),
+    (mae, ("mean_absolute_error",)),
+):
     registry.add(_function.__name__, functools.partial(Metric, _function), *_aliases)
 del _function, _aliases
 

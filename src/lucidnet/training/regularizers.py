@@ -27,14 +27,18 @@ from ..engine.tensor import Tensor
 
 def _coefficient(value: Any, argument: str) -> float:
     """A penalty factor as a Python float (so float32 weights stay float32), checked >= 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
-            or not np.isfinite(value) or value < 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.number))
+        or not np.isfinite(value)
+        or value < 0
+    ):
         raise ValueError(f"{argument} must be a finite number >= 0, got {value!r}")
     return float(value)
 
 
 class Regularizer:
-    """Base class: ``penalty(w)`` and ``gradient(w)`` on arrays; ``__call__`` makes one graph node."""
+    """Base: ``penalty(w)`` and ``gradient(w)`` on arrays; ``__call__`` makes one graph node."""
 
     def penalty(self, weight: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -46,8 +50,12 @@ class Regularizer:
         if not isinstance(weight, Tensor):
             weight = Tensor(weight)
         w = weight.data
-        return Tensor._node(np.asarray(self.penalty(w), dtype=w.dtype), (weight,),
-                            lambda g: (g * self.gradient(w),), type(self).__name__)
+        return Tensor._node(
+            np.asarray(self.penalty(w), dtype=w.dtype),
+            (weight,),
+            lambda g: (g * self.gradient(w),),
+            type(self).__name__,
+        )
 
     def get_config(self) -> dict[str, Any]:
         """Options that rebuild this regularizer through ``get(name, **config)``."""

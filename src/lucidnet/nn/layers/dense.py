@@ -91,13 +91,16 @@ class Dense(Layer):
 
     def get_config(self) -> dict[str, Any]:
         activation = self.activation
+        if not isinstance(activation, Activation):
+            raise ValueError(f"layer {self.name!r} has a plain callable activation "
+                             f"{activation!r}; it cannot be saved (use an activation name)")
         return {
             "units": self.units,
-            "activation": {"name": activation.name, "config": activation.get_config()}
-            if isinstance(activation, Activation) else None,
+            "activation": {"name": activation.name, "config": activation.get_config()},
             "use_bias": self.use_bias,
             "input_shape": self.input_shape,
             "name": self.name,
+            "dtype": (self.dtype if self.dtype_policy is None else self.dtype_policy).name,
         }
 
 
@@ -123,4 +126,4 @@ class Linear(Dense):
 
     def get_config(self) -> dict[str, Any]:
         return {"in_features": self.in_features, "out_features": self.units,
-                "bias": self.use_bias, "name": self.name}
+                "bias": self.use_bias, "name": self.name, "dtype": self.dtype.name}

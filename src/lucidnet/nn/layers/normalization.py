@@ -66,4 +66,5 @@ class BatchNorm(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {"num_features": self.num_features, "eps": self.eps, "momentum": self.momentum,
-                "name": self.name}
+                "name": self.name,
+                "dtype": (self.dtype if self.dtype_policy is None else self.dtype_policy).name}

@@ -48,7 +48,8 @@ class PReLU(Layer):
         return Tensor._node(out.astype(z.dtype, copy=False), (x, self.weight), backward, "prelu")
 
     def get_config(self) -> dict[str, Any]:
-        return {"num_parameters": self.num_parameters, "init": self.init, "name": self.name}
+        return {"num_parameters": self.num_parameters, "init": self.init, "name": self.name,
+                "dtype": self.dtype.name}
 
 
 class Maxout(Layer):
@@ -84,4 +85,5 @@ class Maxout(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {"units": self.units, "pieces": self.pieces, "input_shape": self.input_shape,
-                "name": self.name}
+                "name": self.name,
+                "dtype": (self.dtype if self.dtype_policy is None else self.dtype_policy).name}

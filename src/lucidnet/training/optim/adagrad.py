@@ -12,8 +12,10 @@ from .optimizer import Optimizer, ParamGroup, Params, check_range, registry
 
 @registry.register("adagrad")
 class Adagrad(Optimizer):
-    r"""Adagrad (Duchi, Hazan & Singer, "Adaptive Subgradient Methods for Online
-    Learning and Stochastic Optimization", JMLR 2011), as ``torch.optim.Adagrad``.
+    r"""Adagrad, the update of ``torch.optim.Adagrad`` exactly.
+
+    Duchi, Hazan & Singer, "Adaptive Subgradient Methods for Online Learning and
+    Stochastic Optimization", JMLR 2011.
 
     With learning rate :math:`\gamma`, learning-rate decay :math:`\eta`, weight
     decay :math:`\lambda`, initial accumulator value :math:`\tau` and eps
@@ -38,12 +40,25 @@ class Adagrad(Optimizer):
 
     name = "adagrad"
 
-    def __init__(self, params: Params | None = None, lr: float = 0.01, lr_decay: float = 0,
-                 weight_decay: float = 0, initial_accumulator_value: float = 0,
-                 eps: float = 1e-10, *, maximize: bool = False) -> None:
-        defaults = {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay,
-                    "initial_accumulator_value": initial_accumulator_value, "eps": eps,
-                    "maximize": bool(maximize)}
+    def __init__(
+        self,
+        params: Params | None = None,
+        lr: float = 0.01,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "eps": eps,
+            "maximize": bool(maximize),
+        }
         super().__init__(params, defaults)
 
     def _check_options(self, options: dict[str, Any]) -> None:

@@ -13,7 +13,10 @@ from .optimizer import Optimizer, ParamGroup, Params, check_range, registry
 
 @registry.register("adam")
 class Adam(Optimizer):
-    r"""Adam (Kingma & Ba, "Adam: A Method for Stochastic Optimization", 2014), as ``torch.optim.Adam``.
+    r"""Adam, the update of ``torch.optim.Adam`` exactly.
+
+    Kingma & Ba, "Adam: A Method for Stochastic Optimization", arXiv 2014 (ICLR
+    2015).
 
     With learning rate :math:`\gamma`, betas :math:`(\beta_1, \beta_2)`, eps
     :math:`\epsilon` and weight decay :math:`\lambda`, starting from
@@ -45,13 +48,27 @@ class Adam(Optimizer):
 
     name = "adam"
 
-    def __init__(self, params: Params | None = None, lr: float = 0.001,
-                 betas: Sequence[float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
-                 decoupled_weight_decay: bool = False) -> None:
-        defaults = {"lr": lr, "betas": _pair(betas), "eps": eps, "weight_decay": weight_decay,
-                    "amsgrad": bool(amsgrad), "maximize": bool(maximize),
-                    "decoupled_weight_decay": bool(decoupled_weight_decay)}
+    def __init__(
+        self,
+        params: Params | None = None,
+        lr: float = 0.001,
+        betas: Sequence[float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "betas": _pair(betas),
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": bool(amsgrad),
+            "maximize": bool(maximize),
+            "decoupled_weight_decay": bool(decoupled_weight_decay),
+        }
         super().__init__(params, defaults)
 
     def _check_options(self, options: dict[str, Any]) -> None:
@@ -63,7 +80,11 @@ class Adam(Optimizer):
         check_range("weight_decay", options["weight_decay"])
 
     def _update(self, param: Tensor, group: ParamGroup, state: dict[str, Any]) -> None:
-        lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+        lr, eps, weight_decay = (
+            float(group["lr"]),
+            float(group["eps"]),
+            float(group["weight_decay"]),
+        )
         beta1, beta2 = (float(beta) for beta in group["betas"])
         if not state:
             state["step"] = 0
@@ -93,8 +114,9 @@ class Adam(Optimizer):
 
         second_moment = exp_avg_sq
         if group["amsgrad"]:
-            second_moment = np.maximum(state["max_exp_avg_sq"], exp_avg_sq,
-                                       out=state["max_exp_avg_sq"])
+            second_moment = np.maximum(
+                state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"]
+            )
         step_size = lr / (1 - beta1**step)
         bias_correction2_sqrt = (1 - beta2**step) ** 0.5
         denominator = np.sqrt(second_moment, out=work)
@@ -129,12 +151,27 @@ class AdamW(Adam):
 
     name = "adamw"
 
-    def __init__(self, params: Params | None = None, lr: float = 0.001,
-                 betas: Sequence[float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.01, amsgrad: bool = False, *,
-                 maximize: bool = False) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
-                         decoupled_weight_decay=True)
+    def __init__(
+        self,
+        params: Params | None = None,
+        lr: float = 0.001,
+        betas: Sequence[float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -43,9 +43,11 @@ class LRScheduler:
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
         elif any("initial_lr" not in group for group in optimizer.param_groups):
-            raise ValueError(f"last_epoch={last_epoch!r} resumes a schedule, but the optimizer's "
-                             "groups have no 'initial_lr'; load the optimizer's state first or "
-                             "use last_epoch=-1")
+            raise ValueError(
+                f"last_epoch={last_epoch!r} resumes a schedule, but the optimizer's "
+                "groups have no 'initial_lr'; load the optimizer's state first or "
+                "use last_epoch=-1"
+            )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
@@ -73,8 +75,11 @@ class LRScheduler:
 
     def state_dict(self) -> dict[str, Any]:
         """Every attribute but the optimizer (numbers, strings and lists of numbers)."""
-        return {key: list(value) if isinstance(value, list) else value
-                for key, value in self.__dict__.items() if key != "optimizer"}
+        return {
+            key: list(value) if isinstance(value, list) else value
+            for key, value in self.__dict__.items()
+            if key != "optimizer"
+        }
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the attributes saved by :meth:`state_dict`."""
@@ -93,8 +98,9 @@ class StepLR(LRScheduler):
     lr is multiplied by gamma, so changes made from outside compose).
     """
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         self.step_size = _check_epochs("step_size", step_size)
         check_range("gamma", gamma)
         self.gamma = gamma
@@ -141,8 +147,9 @@ class CosineAnnealingLR(LRScheduler):
     the cosine, as in PyTorch.
     """
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
         self.T_max = _check_epochs("T_max", T_max)
         check_range("eta_min", eta_min)
         self.eta_min = eta_min
@@ -153,12 +160,18 @@ class CosineAnnealingLR(LRScheduler):
         if self._is_initial:
             return self._current_lrs()
         if self._step_count == 1 and epoch > 0:  # resuming: start from the closed form
-            return [floor + (base_lr - floor) * (1 + math.cos(epoch * math.pi / period)) / 2
-                    for base_lr in self.base_lrs]
+            return [
+                floor + (base_lr - floor) * (1 + math.cos(epoch * math.pi / period)) / 2
+                for base_lr in self.base_lrs
+            ]
         if (epoch - 1 - period) % (2 * period) == 0:
-            return [lr + (base_lr - floor) * (1 - math.cos(math.pi / period)) / 2
-                    for lr, base_lr in zip(self._current_lrs(), self.base_lrs, strict=True)]
-        ratio = (1 + math.cos(math.pi * epoch / period)) / (1 + math.cos(math.pi * (epoch - 1) / period))
+            return [
+                lr + (base_lr - floor) * (1 - math.cos(math.pi / period)) / 2
+                for lr, base_lr in zip(self._current_lrs(), self.base_lrs, strict=True)
+            ]
+        ratio = (1 + math.cos(math.pi * epoch / period)) / (
+            1 + math.cos(math.pi * (epoch - 1) / period)
+        )
         return [ratio * (lr - floor) + floor for lr in self._current_lrs()]
 
 
@@ -186,10 +199,18 @@ class ReduceLROnPlateau(LRScheduler):
         eps: smallest change of the lr that is applied.
     """
 
-    def __init__(self, optimizer: Optimizer, mode: Literal["min", "max"] = "min",
-                 factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
-                 threshold_mode: Literal["rel", "abs"] = "rel", cooldown: int = 0,
-                 min_lr: float | list[float] = 0, eps: float = 1e-8) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: Literal["min", "max"] = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: Literal["rel", "abs"] = "rel",
+        cooldown: int = 0,
+        min_lr: float | list[float] = 0,
+        eps: float = 1e-8,
+    ) -> None:
         self.optimizer = _check_optimizer(optimizer)
         if mode not in ("min", "max"):
             raise ValueError(f"invalid mode={mode!r}: expected 'min' or 'max'")
@@ -201,8 +222,9 @@ class ReduceLROnPlateau(LRScheduler):
         groups = len(optimizer.param_groups)
         min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * groups
         if len(min_lrs) != groups:
-            raise ValueError(f"min_lr has {len(min_lrs)} values, the optimizer has {groups} "
-                             "parameter groups")
+            raise ValueError(
+                f"min_lr has {len(min_lrs)} values, the optimizer has {groups} parameter groups"
+            )
         for value in min_lrs:
             check_range("min_lr", value)
         self.mode, self.threshold_mode = mode, threshold_mode

@@ -97,8 +97,10 @@ class Optimizer:
     def _add_group(self, group: ParamGroup, template: dict[str, Any]) -> None:
         seen = _param_ids(self.param_groups)
         if seen & _param_ids([group]) or len(_param_ids([group])) != len(group["params"]):
-            raise ValueError("some parameters appear in more than one parameter group (or twice "
-                             "in one); each parameter may be given once")
+            raise ValueError(
+                "some parameters appear in more than one parameter group (or twice "
+                "in one); each parameter may be given once"
+            )
         options = {**template, **group}
         self._check_options(options)
         self.param_groups.append(options)
@@ -114,7 +116,8 @@ class Optimizer:
             raise RuntimeError(
                 f"{type(self).__name__} has no parameters to update: create it with them "
                 f"({type(self).__name__}(model.parameters(), ...)), call bind(params), or pass "
-                "it to model.compile(optimizer=...)")
+                "it to model.compile(optimizer=...)"
+            )
         loss = closure() if closure is not None else None
         for group in self.param_groups:
             for param in group["params"]:
@@ -146,7 +149,7 @@ class Optimizer:
         return buffer
 
     def _gradient(self, param: Tensor, weight_decay: float, maximize: bool) -> np.ndarray:
-        """g = (-grad if maximize else grad) + weight_decay * theta; ``param.grad`` stays untouched."""
+        """g = (-grad if maximize else grad) + weight_decay * theta; ``param.grad`` is kept."""
         if weight_decay == 0 and not maximize:
             return param.grad
         gradient = self._scratch(param, "gradient")
@@ -163,19 +166,25 @@ class Optimizer:
 
     # ----------------------------------------------------------------- saving
     def state_dict(self) -> dict[str, Any]:
-        """``{"state": {index: {name: array or number}}, "param_groups": [{..., "params": [index]}]}``.
+        """The options and state as plain dicts of arrays and numbers (no pickle needed).
 
-        Parameters are numbered in group order, as in PyTorch; arrays are copies.
+        ``{"state": {index: {name: array or number}}, "param_groups": [{..., "params": [index]}]}``;
+        parameters are numbered in group order, as in PyTorch; arrays are copies.
         """
         index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
-            numbers_in_group = [index.setdefault(id(param), len(index)) for param in group["params"]]
+            numbers_in_group = [
+                index.setdefault(id(param), len(index)) for param in group["params"]
+            ]
             groups.append({**_options(group), "params": numbers_in_group})
         state = {
-            index[key]: {name: np.copy(value) if isinstance(value, np.ndarray) else value
-                         for name, value in entry.items()}
-            for key, entry in self.state.items() if key in index
+            index[key]: {
+                name: np.copy(value) if isinstance(value, np.ndarray) else value
+                for name, value in entry.items()
+            }
+            for key, entry in self.state.items()
+            if key in index
         }
         return {"state": state, "param_groups": groups}
 
@@ -183,13 +192,17 @@ class Optimizer:
         """Restore options and state saved by :meth:`state_dict` for the same parameter layout."""
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"state_dict has {len(saved_groups)} parameter groups, this optimizer "
-                             f"has {len(self.param_groups)} (bind the parameters first)")
+            raise ValueError(
+                f"state_dict has {len(saved_groups)} parameter groups, this optimizer "
+                f"has {len(self.param_groups)} (bind the parameters first)"
+            )
         by_index: dict[int, Tensor] = {}
         for number, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
             if len(saved["params"]) != len(group["params"]):
-                raise ValueError(f"parameter group {number} has {len(saved['params'])} parameters "
-                                 f"in state_dict but {len(group['params'])} here")
+                raise ValueError(
+                    f"parameter group {number} has {len(saved['params'])} parameters "
+                    f"in state_dict but {len(group['params'])} here"
+                )
             self._check_options({**group, **_options(saved)})
             by_index.update(zip((int(i) for i in saved["params"]), group["params"], strict=True))
         state = {}
@@ -214,8 +227,10 @@ class Optimizer:
 def _as_groups(params: Params) -> list[ParamGroup]:
     """``params`` as group dicts, each with its parameters in a list."""
     if isinstance(params, Tensor):
-        raise TypeError("params must be an iterable of parameters or of group dicts, got one "
-                        "Tensor; wrap it in a list")
+        raise TypeError(
+            "params must be an iterable of parameters or of group dicts, got one "
+            "Tensor; wrap it in a list"
+        )
     items = [params] if isinstance(params, dict) else list(params)
     if not items:
         raise ValueError("the optimizer got an empty parameter list")
@@ -229,8 +244,10 @@ def _as_groups(params: Params) -> list[ParamGroup]:
         members = [members] if isinstance(members, Tensor) else list(members)
         for member in members:
             if not isinstance(member, Tensor):
-                raise TypeError(f"the optimizer can only update lucidnet Tensors/Parameters, got "
-                                f"{type(member).__name__}")
+                raise TypeError(
+                    f"the optimizer can only update lucidnet Tensors/Parameters, got "
+                    f"{type(member).__name__}"
+                )
         groups.append({**item, "params": members})
     return groups
 
@@ -248,20 +265,24 @@ def _restore(value: Any, param: Tensor, name: str) -> Any:
     if not isinstance(value, np.ndarray):
         return value
     if value.shape != param.data.shape:
-        raise ValueError(f"state {name!r} has shape {value.shape}, its parameter has shape "
-                         f"{param.data.shape}")
+        raise ValueError(
+            f"state {name!r} has shape {value.shape}, its parameter has shape {param.data.shape}"
+        )
     return np.array(value, dtype=param.data.dtype, copy=True)
 
 
-def check_range(name: str, value: Any, low: float = 0.0, high: float = math.inf,
-                *, high_inclusive: bool = False) -> None:
+def check_range(
+    name: str, value: Any, low: float = 0.0, high: float = math.inf, *, high_inclusive: bool = False
+) -> None:
     """Raise unless ``value`` is a finite real number in [low, high) (or [low, high])."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
     inside = low <= value <= high if high_inclusive else low <= value < high
     if not (inside and math.isfinite(value)):
         closing = "]" if high_inclusive else ")"
-        raise ValueError(f"invalid {name}={value!r}: expected a value in [{low:g}, {high:g}{closing}")
+        raise ValueError(
+            f"invalid {name}={value!r}: expected a value in [{low:g}, {high:g}{closing}"
+        )
 
 
 registry = Registry("optimizer", Optimizer)

@@ -12,8 +12,10 @@ from .optimizer import Optimizer, ParamGroup, Params, check_range, registry
 
 @registry.register("rmsprop")
 class RMSprop(Optimizer):
-    r"""RMSprop (Tieleman & Hinton, Coursera "Neural Networks for Machine Learning",
-    lecture 6.5, 2012), as ``torch.optim.RMSprop``.
+    r"""RMSprop, the update of ``torch.optim.RMSprop`` exactly.
+
+    Tieleman & Hinton, Coursera "Neural Networks for Machine Learning", lecture
+    6.5, 2012.
 
     With learning rate :math:`\gamma`, smoothing constant :math:`\alpha`, eps
     :math:`\epsilon`, weight decay :math:`\lambda` and momentum :math:`\mu`,
@@ -45,11 +47,27 @@ class RMSprop(Optimizer):
 
     name = "rmsprop"
 
-    def __init__(self, params: Params | None = None, lr: float = 0.01, alpha: float = 0.99,
-                 eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
-                 centered: bool = False, *, maximize: bool = False) -> None:
-        defaults = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
-                    "momentum": momentum, "centered": bool(centered), "maximize": bool(maximize)}
+    def __init__(
+        self,
+        params: Params | None = None,
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "alpha": alpha,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "momentum": momentum,
+            "centered": bool(centered),
+            "maximize": bool(maximize),
+        }
         super().__init__(params, defaults)
 
     def _check_options(self, options: dict[str, Any]) -> None:

@@ -47,12 +47,25 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def __init__(self, params: Params | None = None, lr: float = 0.01, momentum: float = 0,
-                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False,
-                 *, maximize: bool = False) -> None:
-        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
-                    "weight_decay": weight_decay, "nesterov": bool(nesterov),
-                    "maximize": bool(maximize)}
+    def __init__(
+        self,
+        params: Params | None = None,
+        lr: float = 0.01,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": bool(nesterov),
+            "maximize": bool(maximize),
+        }
         super().__init__(params, defaults)
 
     def _check_options(self, options: dict[str, Any]) -> None:
@@ -61,8 +74,10 @@ class SGD(Optimizer):
         check_range("dampening", options["dampening"], 0.0, 1.0, high_inclusive=True)
         check_range("weight_decay", options["weight_decay"])
         if options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
-            raise ValueError(f"nesterov=True needs momentum > 0 and dampening=0, got "
-                             f"momentum={options['momentum']!r}, dampening={options['dampening']!r}")
+            raise ValueError(
+                f"nesterov=True needs momentum > 0 and dampening=0, got "
+                f"momentum={options['momentum']!r}, dampening={options['dampening']!r}"
+            )
 
     def _update(self, param: Tensor, group: ParamGroup, state: dict[str, Any]) -> None:
         momentum = float(group["momentum"])
@@ -77,7 +92,9 @@ class SGD(Optimizer):
                 if dampening == 0:
                     np.add(buffer, gradient, out=buffer)
                 else:
-                    damped = np.multiply(gradient, 1 - dampening, out=self._scratch(param, "update"))
+                    damped = np.multiply(
+                        gradient, 1 - dampening, out=self._scratch(param, "update")
+                    )
                     np.add(buffer, damped, out=buffer)
             if group["nesterov"]:
                 look_ahead = np.multiply(buffer, momentum, out=self._scratch(param, "update"))
