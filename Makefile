@@ -18,7 +18,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@
 
 demo: $(VENV)/.installed-demo
-	$(BIN)/python examples/demo.py
+	$(BIN)/lucidnet demo
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 -q

@@ -45,6 +45,18 @@ for _short, _module in {"activations": activations, "callbacks": callbacks, "fun
     sys.modules[f"{__name__}.{_short}"] = _module
 del _short, _module
 
+_LAZY_MODULES = ("viz", "io", "export", "interop", "sklearn", "cli")
+
+
+def __getattr__(name: str) -> object:
+    """Heavy optional pieces (matplotlib, onnx, scikit-learn) load on first use."""
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "Input", "Model", "Module", "callbacks", "load_model", "Parameter", "Sequential", "Tensor", "activations", "concatenate",
     "datasets", "functional", "get_default_dtype", "gradcheck", "init", "is_grad_enabled", "layers",

@@ -25,6 +25,8 @@ def test_binary_accuracy_thresholds_one_column_at_one_half():
     assert metrics.accuracy(PROBABILITY[:, None], BINARY) == pytest.approx(expected)
     assert metrics.accuracy(PROBABILITY[:, None], BINARY[:, None]) == pytest.approx(expected)
     assert metrics.accuracy([0.2, 0.5, 0.51, 0.9], [0, 1, 1, 0]) == pytest.approx(0.5)
+    for labels in (BINARY.astype(np.uint8), BINARY.astype(bool), 2 * BINARY - 1):
+        assert metrics.accuracy(PROBABILITY, labels) == pytest.approx(expected)
 
 
 def test_categorical_and_sparse_accuracy_use_the_argmax():
@@ -33,6 +35,13 @@ def test_categorical_and_sparse_accuracy_use_the_argmax():
     assert metrics.accuracy(SCORES, np.eye(CLASSES)[LABELS]) == pytest.approx(expected)
     assert metrics.accuracy(ln.tensor(SCORES), ln.tensor(LABELS)) == pytest.approx(expected)
     assert isinstance(metrics.accuracy(SCORES, LABELS), float)
+
+
+def test_zero_one_metric_is_one_minus_accuracy():
+    assert metrics.zero_one(SCORES, LABELS) == pytest.approx(1 - metrics.accuracy(SCORES, LABELS))
+    assert metrics.get("zero_one")(PROBABILITY, BINARY) == pytest.approx(
+        1 - sk.accuracy_score(BINARY, PROBABILITY > 0.5)
+    )
 
 
 def test_accuracy_rejects_labels_outside_the_classes_and_bad_shapes():
@@ -100,7 +109,15 @@ def test_mse_and_mae_match_scikit_learn():
 
 
 def test_registry_resolves_names_aliases_and_options():
-    assert set(metrics.available()) == {"accuracy", "precision", "recall", "f1", "mse", "mae"}
+    assert set(metrics.available()) == {
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "mse",
+        "mae",
+        "zero_one",
+    }
     assert metrics.get("acc").name == "accuracy"
     assert metrics.get("mean_squared_error").name == "mse"
     macro = metrics.get("f1", average="macro")

@@ -473,13 +473,16 @@ class Softplus(Activation):
             raise ValueError("softplus: beta must be non-zero, got 0")
         self.threshold = _real(threshold, "threshold", self.name)
 
+    def _beta_x(self, x: np.ndarray) -> np.ndarray:
+        return x if self.beta == 1 else x * self.beta
+
     def forward(self, x: np.ndarray) -> np.ndarray:
-        bx = x * self.beta if self.beta != 1 else x
+        bx = self._beta_x(x)
         smooth = _log1p_exp(bx) if self.beta == 1 else _log1p_exp(bx) / self.beta
         return np.where(bx > self.threshold, x, smooth)
 
     def derivative(self, x: np.ndarray) -> np.ndarray:
-        bx = x * self.beta if self.beta != 1 else x
+        bx = self._beta_x(x)
         return np.where(bx > self.threshold, 1.0, _sigmoid(bx))
 
     def get_config(self) -> dict[str, Any]:

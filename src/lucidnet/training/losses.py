@@ -219,6 +219,8 @@ def _class_indices(y_true: Any, n_samples: int, n_classes: int, name: str) -> np
 
 def _signed_labels(y_true: np.ndarray, name: str) -> np.ndarray:
     """Binary labels as -1/+1: {0, 1} is mapped to {-1, 1}; {-1, 1} is kept."""
+    if y_true.dtype.kind in "bu":  # 2 y - 1 would wrap around for unsigned labels
+        y_true = y_true.astype(np.intp)
     if np.all((y_true == 0) | (y_true == 1)):
         return 2 * y_true - 1
     if np.all((y_true == -1) | (y_true == 1)):
@@ -397,11 +399,14 @@ def binary_crossentropy(
     )
 
 
-def _log_sum_exp_parts(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``shifted = x - max(x)``, ``exp(shifted)`` and ``log sum exp(shifted)``, last axis."""
+def _log_sum_exp_parts(
+    logits: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``shifted = x - max(x)``, ``exp(shifted)``, its sum and the log of that, on the last axis."""
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp_shifted = np.exp(shifted)
-    return shifted, exp_shifted, np.log(exp_shifted.sum(axis=-1, keepdims=True))
+    total = exp_shifted.sum(axis=-1, keepdims=True)
+    return shifted, exp_shifted, total, np.log(total)
 
 
 def _cross_entropy_soft_targets(
@@ -416,13 +421,13 @@ def _cross_entropy_soft_targets(
     x = prediction.data
     if from_logits:
         # log p = shifted - lse, so L = lse * sum(y) - sum(y * shifted).
-        shifted, exp_shifted, log_total = _log_sum_exp_parts(x)
+        shifted, exp_shifted, total, log_total = _log_sum_exp_parts(x)
         mass = target.sum(axis=-1, keepdims=True)
         values = (log_total * mass)[..., 0] - (target * shifted).sum(axis=-1)
 
         def pred_vjp(g: np.ndarray) -> np.ndarray:
-            softmax = exp_shifted / np.exp(log_total)
-            return (softmax * mass - target) * g[..., None]
+            g = g[..., None]
+            return exp_shifted * (mass * g / total) - target * g
 
         return _loss_node(
             values,
@@ -455,13 +460,13 @@ def _cross_entropy_labels(
     x = prediction.data
     rows = np.arange(x.shape[0])
     if from_logits:
-        shifted, exp_shifted, log_total = _log_sum_exp_parts(x)
+        shifted, exp_shifted, total, log_total = _log_sum_exp_parts(x)
         values = log_total[:, 0] - shifted[rows, labels]
 
         def pred_vjp(g: np.ndarray) -> np.ndarray:
-            grad = exp_shifted / np.exp(log_total)
-            grad[rows, labels] -= 1
-            return grad * g[:, None]
+            grad = exp_shifted * (g[:, None] / total)  # softmax(x) g, in one pass
+            grad[rows, labels] -= g
+            return grad
 
         return _loss_node(values, prediction, pred_vjp, reduction, name)
     _check_probabilities(x, name)

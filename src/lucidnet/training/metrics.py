@@ -15,6 +15,7 @@ a ratio with a zero denominator counts as 0 (scikit-learn's ``zero_division=0``)
 over the classes present in y_true or y_pred; ``"weighted"`` the mean weighted
 by each class's support; ``"micro"`` the ratio of the summed counts.
 
+``zero_one`` (the error rate, 1 - accuracy) is also available as a metric.
 ``get(name, **options)`` returns a :class:`Metric` with its options bound;
 ``available()`` lists the names.
 """
@@ -157,6 +158,7 @@ for _function, _aliases in (
     (f1, ("f1_score",)),
     (mse, ("mean_squared_error",)),
     (mae, ("mean_absolute_error",)),
+    (zero_one, ("error_rate",)),
 ):
     registry.add(_function.__name__, functools.partial(Metric, _function), *_aliases)
 del _function, _aliases
