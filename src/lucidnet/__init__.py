@@ -39,9 +39,18 @@ def load_model(path: str) -> Module:
 
 
 # Short public module paths (``import lucidnet.activations``) for modules that live in layers.
-for _short, _module in {"activations": activations, "callbacks": callbacks, "functional": functional, "init": init,
-                        "layers": layers, "losses": losses, "metrics": metrics, "optim": optim,
-                        "optim.lr_scheduler": lr_scheduler, "regularizers": regularizers}.items():
+for _short, _module in {
+    "activations": activations,
+    "callbacks": callbacks,
+    "functional": functional,
+    "init": init,
+    "layers": layers,
+    "losses": losses,
+    "metrics": metrics,
+    "optim": optim,
+    "optim.lr_scheduler": lr_scheduler,
+    "regularizers": regularizers,
+}.items():
     sys.modules[f"{__name__}.{_short}"] = _module
 del _short, _module
 
@@ -58,8 +67,30 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
-    "Input", "Model", "Module", "callbacks", "load_model", "Parameter", "Sequential", "Tensor", "activations", "concatenate",
-    "datasets", "functional", "get_default_dtype", "gradcheck", "init", "is_grad_enabled", "layers",
-    "losses", "manual_seed", "metrics", "no_grad", "optim", "regularizers", "set_default_dtype",
-    "stack", "tensor",
+    "Input",
+    "Model",
+    "Module",
+    "callbacks",
+    "load_model",
+    "Parameter",
+    "Sequential",
+    "Tensor",
+    "activations",
+    "concatenate",
+    "datasets",
+    "functional",
+    "get_default_dtype",
+    "gradcheck",
+    "init",
+    "is_grad_enabled",
+    "layers",
+    "losses",
+    "manual_seed",
+    "metrics",
+    "no_grad",
+    "optim",
+    "regularizers",
+    "set_default_dtype",
+    "stack",
+    "tensor",
 ]

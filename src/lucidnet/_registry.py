@@ -48,7 +48,9 @@ class Registry:
         """The primary name for ``name`` or an alias; ValueError when unknown."""
         key = name.lower().strip()
         if key not in self._canonical:
-            raise ValueError(f"unknown {self.kind} {name!r}; valid names: {', '.join(self.aliases())}")
+            raise ValueError(
+                f"unknown {self.kind} {name!r}; valid names: {', '.join(self.aliases())}"
+            )
         return self._canonical[key]
 
     def get(self, identifier: Any, **options: Any) -> Any:
@@ -59,21 +61,32 @@ class Registry:
             try:
                 return factory(**options)
             except TypeError as error:
-                raise TypeError(f"bad options {options} for {self.kind} {identifier!r}: {error}") \
-                    from error
+                raise TypeError(
+                    f"bad options {options} for {self.kind} {identifier!r}: {error}"
+                ) from error
         if isinstance(identifier, dict):
             name = identifier.get("name", identifier.get("class_name"))
             if not isinstance(name, str):
-                raise ValueError(f"a {self.kind} config dict needs a 'name' string, got {identifier!r}")
+                raise ValueError(
+                    f"a {self.kind} config dict needs a 'name' string, got {identifier!r}"
+                )
             return self.get(name, **{**identifier.get("config", {}), **options})
         if self.base is not None and isinstance(identifier, self.base):
             if options:
-                raise TypeError(f"options {options} cannot be applied to an existing {self.kind} "
-                                f"instance {identifier!r}")
+                raise TypeError(
+                    f"options {options} cannot be applied to an existing {self.kind} "
+                    f"instance {identifier!r}"
+                )
             return identifier
-        if isinstance(identifier, type) and self.base is not None and issubclass(identifier, self.base):
+        if (
+            isinstance(identifier, type)
+            and self.base is not None
+            and issubclass(identifier, self.base)
+        ):
             return identifier(**options)
         if callable(identifier):
             return identifier
-        raise TypeError(f"a {self.kind} must be a name, a config dict, an instance or a callable, "
-                        f"got {type(identifier).__name__} {identifier!r}")
+        raise TypeError(
+            f"a {self.kind} must be a name, a config dict, an instance or a callable, "
+            f"got {type(identifier).__name__} {identifier!r}"
+        )

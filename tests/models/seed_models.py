@@ -8,8 +8,13 @@ import lucidnet as ln
 def sequential_seed_model() -> ln.Sequential:
     return ln.Sequential(
         [
-            ln.layers.Dense(3, activation="relu", kernel_initializer="he_normal", name="layer1",
-                            input_shape=(3,)),
+            ln.layers.Dense(
+                3,
+                activation="relu",
+                kernel_initializer="he_normal",
+                name="layer1",
+                input_shape=(3,),
+            ),
             ln.layers.Dense(2, activation="relu", kernel_initializer="he_normal", name="layer2"),
             ln.layers.Dense(2, activation="sigmoid", kernel_initializer="he_normal", name="layer3"),
         ],

@@ -44,8 +44,12 @@ def test_functional_model_with_two_inputs_two_outputs_and_a_shared_layer():
     probs = ln.layers.Dense(3, activation="softmax", name="probs")(joined)
     model = ln.Model(inputs=[left, right], outputs=[score, probs], name="siamese")
 
-    assert [type(layer).__name__ for layer in model.layers] == ["Dense", "Concatenate", "Dense",
-                                                                 "Dense"]
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Dense",
+        "Concatenate",
+        "Dense",
+        "Dense",
+    ]
     assert model.count_params() == (3 * 4 + 4) + (8 * 1 + 1) + (8 * 3 + 3)
     a = RNG.standard_normal((2, 3))
     b = RNG.standard_normal((2, 3))
@@ -54,8 +58,9 @@ def test_functional_model_with_two_inputs_two_outputs_and_a_shared_layer():
     w, bias = shared.weight.data, shared.bias.data
     hidden = np.concatenate([np.tanh(a @ w + bias), np.tanh(b @ w + bias)], axis=1)
     score_layer = model._modules["score"]
-    np.testing.assert_allclose(out_score.data, hidden @ score_layer.weight.data
-                               + score_layer.bias.data, rtol=1e-5)
+    np.testing.assert_allclose(
+        out_score.data, hidden @ score_layer.weight.data + score_layer.bias.data, rtol=1e-5
+    )
     by_name, _ = model({"left": a, "right": b})
     np.testing.assert_allclose(by_name.data, out_score.data)
 
@@ -112,9 +117,16 @@ def test_state_dict_round_trip_restores_outputs_exactly():
     second.eval()
     second.load_state_dict(first.state_dict())
     np.testing.assert_array_equal(first(x).data, second(x).data)
-    assert set(first.state_dict()) == {"layer1.weight", "layer1.bias", "norm.weight", "norm.bias",
-                                       "norm.running_mean", "norm.running_var", "layer2.weight",
-                                       "layer2.bias"}
+    assert set(first.state_dict()) == {
+        "layer1.weight",
+        "layer1.bias",
+        "norm.weight",
+        "norm.bias",
+        "norm.running_mean",
+        "norm.running_var",
+        "layer2.weight",
+        "layer2.bias",
+    }
 
 
 def test_state_dict_returns_copies():
@@ -131,7 +143,9 @@ def test_load_state_dict_strict_reports_missing_and_unexpected_keys():
     state = net.state_dict()
     del state["layer1.bias"]
     state["extra"] = np.zeros(1)
-    with pytest.raises(ValueError, match=r"missing keys \['layer1.bias'\].*unexpected keys \['extra'\]"):
+    with pytest.raises(
+        ValueError, match=r"missing keys \['layer1.bias'\].*unexpected keys \['extra'\]"
+    ):
         net.load_state_dict(state)
     net.load_state_dict(state, strict=False)
 

@@ -10,7 +10,9 @@ import lucidnet as ln
 from .seed_models import TorchStyleSeedModel, functional_seed_model, sequential_seed_model
 
 
-@pytest.mark.parametrize("build", [sequential_seed_model, functional_seed_model, TorchStyleSeedModel])
+@pytest.mark.parametrize(
+    "build", [sequential_seed_model, functional_seed_model, TorchStyleSeedModel]
+)
 def test_seed_model_has_26_parameters_and_maps_5x3_to_5x2(build):
     model = build()
     x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
@@ -90,5 +92,11 @@ def test_summary_counts_batchnorm_statistics_as_non_trainable():
 
 def test_named_parameters_use_attribute_names():
     names = [name for name, _ in TorchStyleSeedModel().named_parameters()]
-    assert names == ["linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias",
-                     "out.weight", "out.bias"]
+    assert names == [
+        "linear1.weight",
+        "linear1.bias",
+        "linear2.weight",
+        "linear2.bias",
+        "out.weight",
+        "out.bias",
+    ]

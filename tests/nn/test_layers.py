@@ -23,9 +23,11 @@ def torch_linear_from(layer: ln.layers.Dense) -> torch.nn.Linear:
 
 def test_dense_and_linear_stack_equals_torch_outputs_and_gradients():
     ln.manual_seed(0)
-    ours = [ln.layers.Dense(5, activation="tanh", input_shape=(4,), dtype="float64"),
-            ln.layers.Linear(5, 3, dtype="float64"),
-            ln.layers.Dense(2, activation="sigmoid", input_shape=(3,), dtype="float64")]
+    ours = [
+        ln.layers.Dense(5, activation="tanh", input_shape=(4,), dtype="float64"),
+        ln.layers.Linear(5, 3, dtype="float64"),
+        ln.layers.Dense(2, activation="sigmoid", input_shape=(3,), dtype="float64"),
+    ]
     theirs = [torch_linear_from(layer) for layer in ours]
     x = RNG.standard_normal((6, 4))
     upstream = RNG.standard_normal((6, 2))
@@ -41,10 +43,12 @@ def test_dense_and_linear_stack_equals_torch_outputs_and_gradients():
     np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(h.grad, xt.grad.numpy(), rtol=1e-11, atol=1e-13)
     for layer, linear in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(layer.weight.grad, linear.weight.grad.numpy().T, rtol=1e-11,
-                                   atol=1e-13)
-        np.testing.assert_allclose(layer.bias.grad, linear.bias.grad.numpy(), rtol=1e-11,
-                                   atol=1e-13)
+        np.testing.assert_allclose(
+            layer.weight.grad, linear.weight.grad.numpy().T, rtol=1e-11, atol=1e-13
+        )
+        np.testing.assert_allclose(
+            layer.bias.grad, linear.bias.grad.numpy(), rtol=1e-11, atol=1e-13
+        )
 
 
 def test_linear_initializes_like_torch_linear():
@@ -60,9 +64,14 @@ def test_linear_initializes_like_torch_linear():
 
 @pytest.mark.parametrize(
     ("activation", "limit"),
-    [("relu", lambda fi, fo: np.sqrt(6 / fi)), ("leaky_relu", lambda fi, fo: np.sqrt(6 / fi)),
-     ("sigmoid", lambda fi, fo: np.sqrt(6 / (fi + fo))), (None, lambda fi, fo: np.sqrt(6 / (fi + fo))),
-     ("tanh", lambda fi, fo: np.sqrt(6 / (fi + fo)))])
+    [
+        ("relu", lambda fi, fo: np.sqrt(6 / fi)),
+        ("leaky_relu", lambda fi, fo: np.sqrt(6 / fi)),
+        ("sigmoid", lambda fi, fo: np.sqrt(6 / (fi + fo))),
+        (None, lambda fi, fo: np.sqrt(6 / (fi + fo))),
+        ("tanh", lambda fi, fo: np.sqrt(6 / (fi + fo))),
+    ],
+)
 def test_dense_auto_initializer_depends_on_activation(activation, limit):
     layer = ln.layers.Dense(300, activation=activation, input_shape=(400,))
     bound = limit(400, 300)
@@ -163,8 +172,9 @@ def test_batchnorm_matches_torch_in_training_and_eval():
     np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), rtol=1e-12)
     ours.eval()
     theirs.eval()
-    np.testing.assert_allclose(ours(x).data, theirs(torch.from_numpy(x)).detach().numpy(),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        ours(x).data, theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-10
+    )
 
 
 @pytest.mark.parametrize("num_parameters", [1, 4])
@@ -194,13 +204,16 @@ def test_maxout_is_the_max_of_its_affine_pieces():
 
 @pytest.mark.parametrize(
     "make_layer",
-    [lambda: ln.layers.Dense(3, activation="tanh", input_shape=(4,)),
-     lambda: ln.layers.Dense(3, activation="softmax", input_shape=(4,)),
-     lambda: ln.layers.Linear(4, 3),
-     lambda: ln.layers.BatchNorm(4),
-     lambda: ln.layers.PReLU(4),
-     lambda: ln.layers.Maxout(3, pieces=3, input_shape=(4,))],
-    ids=["dense_tanh", "dense_softmax", "linear", "batchnorm", "prelu", "maxout"])
+    [
+        lambda: ln.layers.Dense(3, activation="tanh", input_shape=(4,)),
+        lambda: ln.layers.Dense(3, activation="softmax", input_shape=(4,)),
+        lambda: ln.layers.Linear(4, 3),
+        lambda: ln.layers.BatchNorm(4),
+        lambda: ln.layers.PReLU(4),
+        lambda: ln.layers.Maxout(3, pieces=3, input_shape=(4,)),
+    ],
+    ids=["dense_tanh", "dense_softmax", "linear", "batchnorm", "prelu", "maxout"],
+)
 def test_layer_gradients_pass_central_difference_check(make_layer):
     ln.set_default_dtype("float64")
     try:
@@ -210,15 +223,20 @@ def test_layer_gradients_pass_central_difference_check(make_layer):
     params = layer.parameters()
     x = RNG.standard_normal((5, 4)) + 0.05
 
-    result = ln.gradcheck(lambda inputs, *weights: _with_params(layer, params, inputs, weights),
-                          [x, *[p.data.copy() for p in params]])
+    result = ln.gradcheck(
+        lambda inputs, *weights: _with_params(layer, params, inputs, weights),
+        [x, *[p.data.copy() for p in params]],
+    )
     assert result, str(result)
 
 
 def _with_params(layer, params, inputs, weights):
     """Call ``layer`` with its parameters replaced by the gradcheck's tensors (to get their grads)."""
-    saved = [(module, name, value) for module in layer.modules()
-             for name, value in module._parameters.items()]
+    saved = [
+        (module, name, value)
+        for module in layer.modules()
+        for name, value in module._parameters.items()
+    ]
     by_id = {id(p): w for p, w in zip(params, weights, strict=True)}
     try:
         for module, name, value in saved:
@@ -231,11 +249,17 @@ def _with_params(layer, params, inputs, weights):
 
 def test_whole_mlp_passes_central_difference_check():
     ln.manual_seed(3)
-    model = ln.Sequential([ln.layers.Dense(5, activation="tanh", input_shape=(3,), dtype="float64"),
-                           ln.layers.Dense(4, activation="softplus", dtype="float64"),
-                           ln.layers.Dense(2, activation="softmax", dtype="float64")])
+    model = ln.Sequential(
+        [
+            ln.layers.Dense(5, activation="tanh", input_shape=(3,), dtype="float64"),
+            ln.layers.Dense(4, activation="softplus", dtype="float64"),
+            ln.layers.Dense(2, activation="softmax", dtype="float64"),
+        ]
+    )
     params = model.parameters()
     x = RNG.standard_normal((4, 3))
-    result = ln.gradcheck(lambda inputs, *weights: _with_params(model, params, inputs, weights),
-                          [x, *[p.data.copy() for p in params]])
+    result = ln.gradcheck(
+        lambda inputs, *weights: _with_params(model, params, inputs, weights),
+        [x, *[p.data.copy() for p in params]],
+    )
     assert result, str(result)

@@ -18,16 +18,34 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "data": {"builtin": str, "options": dict, "csv": str, "target": (str, int),
-             "test_size": (int, float), "seed": int},
+    "data": {
+        "builtin": str,
+        "options": dict,
+        "csv": str,
+        "target": (str, int),
+        "test_size": (int, float),
+        "seed": int,
+    },
     "model": {"layers": list},
-    "training": {"optimizer": str, "lr": (int, float), "loss": str, "metrics": list,
-                 "epochs": int, "batch_size": int, "validation_split": (int, float),
-                 "verbose": int},
+    "training": {
+        "optimizer": str,
+        "lr": (int, float),
+        "loss": str,
+        "metrics": list,
+        "epochs": int,
+        "batch_size": int,
+        "validation_split": (int, float),
+        "verbose": int,
+    },
     "output": {"model": str, "history": str},
 }
-LAYER_KEYS = {"units": int, "activation": str, "kernel_initializer": str, "use_bias": bool,
-              "dropout": (int, float)}
+LAYER_KEYS = {
+    "units": int,
+    "activation": str,
+    "kernel_initializer": str,
+    "use_bias": bool,
+    "dropout": (int, float),
+}
 
 
 class ConfigError(ValueError):
@@ -42,8 +60,10 @@ def load_config(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     for table, values in config.items():
         if table not in SCHEMA:
-            raise ConfigError(f"{path}: unknown table [{table}]; valid tables: "
-                              f"{', '.join(f'[{t}]' for t in SCHEMA)}")
+            raise ConfigError(
+                f"{path}: unknown table [{table}]; valid tables: "
+                f"{', '.join(f'[{t}]' for t in SCHEMA)}"
+            )
         if not isinstance(values, dict):
             raise ConfigError(f"{path}: [{table}] must be a table")
         _check_keys(path, table, values, SCHEMA[table])
@@ -57,25 +77,32 @@ def load_config(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: [data] csv needs 'target', the label column's name")
     layers = config["model"].get("layers")
     if not layers:
-        raise ConfigError(f"{path}: [model] needs layers = [{{units = 32, activation = 'relu'}}, ...]")
+        raise ConfigError(
+            f"{path}: [model] needs layers = [{{units = 32, activation = 'relu'}}, ...]"
+        )
     for index, layer in enumerate(layers):
         if not isinstance(layer, dict):
-            raise ConfigError(f"{path}: [model] layers[{index}] must be a table like "
-                              "{units = 32, activation = 'relu'}")
+            raise ConfigError(
+                f"{path}: [model] layers[{index}] must be a table like "
+                "{units = 32, activation = 'relu'}"
+            )
         _check_keys(path, f"model.layers[{index}]", layer, LAYER_KEYS)
         if "units" not in layer:
             raise ConfigError(f"{path}: [model] layers[{index}] needs 'units'")
     return config
 
 
-def _check_keys(path: Path, table: str, values: dict[str, Any],
-                schema: dict[str, type | tuple[type, ...]]) -> None:
+def _check_keys(
+    path: Path, table: str, values: dict[str, Any], schema: dict[str, type | tuple[type, ...]]
+) -> None:
     for key, value in values.items():
         if key not in schema:
-            raise ConfigError(f"{path}: unknown key '{key}' in [{table}]; valid keys: "
-                              f"{', '.join(schema)}")
+            raise ConfigError(
+                f"{path}: unknown key '{key}' in [{table}]; valid keys: {', '.join(schema)}"
+            )
         expected = schema[key]
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
-            names = " or ".join(t.__name__ for t in (expected if isinstance(expected, tuple)
-                                                     else (expected,)))
+            names = " or ".join(
+                t.__name__ for t in (expected if isinstance(expected, tuple) else (expected,))
+            )
             raise ConfigError(f"{path}: [{table}] {key} must be {names}, got {value!r}")

@@ -22,14 +22,27 @@ def main() -> None:
 
 # ------------------------------------------------------------------------------ demo
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("lucidnet-demo"), show_default=True,
-              help="Folder for the pictures and the animation.")
-@click.option("--epochs", type=click.IntRange(1, 10_000), default=150, show_default=True,
-              help="Training epochs.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("lucidnet-demo"),
+    show_default=True,
+    help="Folder for the pictures and the animation.",
+)
+@click.option(
+    "--epochs",
+    type=click.IntRange(1, 10_000),
+    default=150,
+    show_default=True,
+    help="Training epochs.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option("--animation/--no-animation", default=True, show_default=True,
-              help="Also write the training animation (GIF).")
+@click.option(
+    "--animation/--no-animation",
+    default=True,
+    show_default=True,
+    help="Also write the training animation (GIF).",
+)
 def demo(out: Path, epochs: int, seed: int, animation: bool) -> None:
     """Train a small ReLU network on 3-class spirals and explain it.
 
@@ -45,22 +58,35 @@ def demo(out: Path, epochs: int, seed: int, animation: bool) -> None:
     ln.manual_seed(seed)
     x, y = ln.datasets.spirals(n_samples=300, n_classes=3, noise=0.2, random_state=seed)
     x_train, x_test, y_train, y_test = ln.datasets.train_test_split(
-        x, y, test_size=0.2, random_state=seed, stratify=y)
+        x, y, test_size=0.2, random_state=seed, stratify=y
+    )
 
     model = _demo_model(ln)
     click.secho("The model", bold=True)
     model.summary()
     click.secho("\nLint: what lucidnet checks before training", bold=True)
     ln.lint(model, loss="softmax_cross_entropy")
-    model.compile(optimizer=ln.optim.Adam(lr=0.01), loss="softmax_cross_entropy",
-                  metrics=["accuracy"], lint=False)
+    model.compile(
+        optimizer=ln.optim.Adam(lr=0.01),
+        loss="softmax_cross_entropy",
+        metrics=["accuracy"],
+        lint=False,
+    )
     click.secho(f"\nTraining on spirals ({len(x_train)} samples, {epochs} epochs)", bold=True)
     health = ln.callbacks.HealthMonitor()
-    history = model.fit(x_train, y_train, epochs=epochs, batch_size=32,
-                        validation_data=(x_test, y_test), callbacks=[health], verbose=1)
+    history = model.fit(
+        x_train,
+        y_train,
+        epochs=epochs,
+        batch_size=32,
+        validation_data=(x_test, y_test),
+        callbacks=[health],
+        verbose=1,
+    )
     scores = model.evaluate(x_test, y_test)
-    click.secho(f"\nTest accuracy: {scores['accuracy']:.1%}  (loss {scores['loss']:.4f})",
-                bold=True)
+    click.secho(
+        f"\nTest accuracy: {scores['accuracy']:.1%}  (loss {scores['loss']:.4f})", bold=True
+    )
 
     written = [
         viz.plot_history(history, path=out / "history.png"),
@@ -74,10 +100,15 @@ def demo(out: Path, epochs: int, seed: int, animation: bool) -> None:
         click.echo("\nAnimating training with 1, 2 and 3 hidden neurons (the seeds' display) ...")
         for hidden in (1, 2, 3):
             ln.manual_seed(seed)
-            small = ln.Sequential([ln.layers.Dense(hidden, activation="tanh", input_shape=(2,)),
-                                   ln.layers.Dense(3)])
-            small.compile(optimizer=ln.optim.Adam(lr=0.05), loss="softmax_cross_entropy",
-                          metrics=["accuracy"], lint=False)
+            small = ln.Sequential(
+                [ln.layers.Dense(hidden, activation="tanh", input_shape=(2,)), ln.layers.Dense(3)]
+            )
+            small.compile(
+                optimizer=ln.optim.Adam(lr=0.05),
+                loss="softmax_cross_entropy",
+                metrics=["accuracy"],
+                lint=False,
+            )
             name = f"training_{hidden}_hidden.gif"
             viz.animate_training(small, x, y, path=out / name, epochs=120, frames=12)
             files.append(name)
@@ -88,17 +119,24 @@ def demo(out: Path, epochs: int, seed: int, animation: bool) -> None:
 
 
 def _demo_model(ln: Any) -> Any:
-    return ln.Sequential([
-        ln.layers.Dense(32, activation="relu", input_shape=(2,), name="hidden_1"),
-        ln.layers.Dense(32, activation="relu", name="hidden_2"),
-        ln.layers.Dense(3, name="logits"),
-    ], name="spirals_mlp")
+    return ln.Sequential(
+        [
+            ln.layers.Dense(32, activation="relu", input_shape=(2,), name="hidden_1"),
+            ln.layers.Dense(32, activation="relu", name="hidden_2"),
+            ln.layers.Dense(3, name="logits"),
+        ],
+        name="spirals_mlp",
+    )
 
 
 # ------------------------------------------------------------------------------ activations
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for one PNG per activation.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for one PNG per activation.",
+)
 @click.argument("names", nargs=-1)
 def activations(out: Path, names: tuple[str, ...]) -> None:
     """Plot each activation and its derivative (all of them, or NAMES)."""
@@ -120,8 +158,11 @@ def activations(out: Path, names: tuple[str, ...]) -> None:
 
 # ------------------------------------------------------------------------------ train
 @main.command()
-@click.argument("config_path", metavar="CONFIG.toml",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "config_path",
+    metavar="CONFIG.toml",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
 def train(config_path: Path) -> None:
     """Train the model a TOML config describes and save it (see examples/*.toml)."""
     import lucidnet as ln
@@ -138,26 +179,42 @@ def train(config_path: Path) -> None:
     seed = data.get("seed", 0)
     ln.manual_seed(seed)
     x_train, x_test, y_train, y_test = ln.datasets.train_test_split(
-        x, y, test_size=data.get("test_size", 0.2), random_state=seed)
+        x, y, test_size=data.get("test_size", 0.2), random_state=seed
+    )
     layers = []
     for index, spec in enumerate(config["model"]["layers"]):
         options = {"input_shape": (x.shape[1],)} if index == 0 else {}
-        layers.append(ln.layers.Dense(spec["units"], activation=spec.get("activation"),
-                                      kernel_initializer=spec.get("kernel_initializer", "auto"),
-                                      use_bias=spec.get("use_bias", True), **options))
+        layers.append(
+            ln.layers.Dense(
+                spec["units"],
+                activation=spec.get("activation"),
+                kernel_initializer=spec.get("kernel_initializer", "auto"),
+                use_bias=spec.get("use_bias", True),
+                **options,
+            )
+        )
         if spec.get("dropout"):
             layers.append(ln.layers.Dropout(spec["dropout"]))
     model = ln.Sequential(layers)
     try:
-        optimizer = ln.optim.get(training.get("optimizer", "adam"),
-                                 **({"lr": training["lr"]} if "lr" in training else {}))
-        model.compile(optimizer=optimizer, loss=training.get("loss", "softmax_cross_entropy"),
-                      metrics=training.get("metrics", ["accuracy"]))
+        optimizer = ln.optim.get(
+            training.get("optimizer", "adam"),
+            **({"lr": training["lr"]} if "lr" in training else {}),
+        )
+        model.compile(
+            optimizer=optimizer,
+            loss=training.get("loss", "softmax_cross_entropy"),
+            metrics=training.get("metrics", ["accuracy"]),
+        )
         model.summary()
-        history = model.fit(x_train, y_train, epochs=training.get("epochs", 50),
-                            batch_size=training.get("batch_size", 32),
-                            validation_split=training.get("validation_split", 0.0),
-                            verbose=training.get("verbose", 1))
+        history = model.fit(
+            x_train,
+            y_train,
+            epochs=training.get("epochs", 50),
+            batch_size=training.get("batch_size", 32),
+            validation_split=training.get("validation_split", 0.0),
+            verbose=training.get("verbose", 1),
+        )
         scores = model.evaluate(x_test, y_test)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
@@ -244,20 +301,27 @@ def _load_model(path: Path) -> Any:
 
 
 @main.command()
-@click.argument("model_path", metavar="MODEL",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "model_path", metavar="MODEL", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 def summary(model_path: Path) -> None:
     """Print the summary of a saved model."""
     _load_model(model_path).summary()
 
 
 @main.command()
-@click.argument("model_path", metavar="MODEL",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("data_path", metavar="DATA.csv",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write predictions here instead of standard output.")
+@click.argument(
+    "model_path", metavar="MODEL", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.argument(
+    "data_path", metavar="DATA.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write predictions here instead of standard output.",
+)
 def predict(model_path: Path, data_path: Path, out: Path | None) -> None:
     """Predict for every row of DATA.csv (features only); writes CSV."""
     model = _load_model(model_path)
@@ -265,8 +329,9 @@ def predict(model_path: Path, data_path: Path, out: Path | None) -> None:
         _, x = _read_csv(data_path)
         expected = model.input_shape[0] if isinstance(model.input_shape, tuple) else None
         if expected is not None and x.shape[1] != expected:
-            raise ValueError(f"{data_path}: {x.shape[1]} columns but the model expects "
-                             f"{expected} features")
+            raise ValueError(
+                f"{data_path}: {x.shape[1]} columns but the model expects {expected} features"
+            )
         outputs = model.predict(x)
     except ValueError as error:
         raise click.ClickException(str(error)) from None

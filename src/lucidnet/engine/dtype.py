@@ -13,7 +13,9 @@ def as_float_dtype(dtype: object, argument: str = "dtype") -> np.dtype:
     try:
         parsed = np.dtype(dtype)
     except TypeError as error:
-        raise TypeError(f"{argument}={dtype!r} is not a dtype; use 'float32' or 'float64'") from error
+        raise TypeError(
+            f"{argument}={dtype!r} is not a dtype; use 'float32' or 'float64'"
+        ) from error
     if parsed not in _FLOAT_DTYPES:
         raise TypeError(f"{argument}={dtype!r} is not a floating dtype; use 'float32' or 'float64'")
     return parsed

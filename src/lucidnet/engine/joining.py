@@ -16,8 +16,12 @@ def concatenate(tensors: Sequence[Tensor], axis: int = -1) -> Tensor:
         raise ValueError("concatenate needs at least one tensor")
     sizes = [p.shape[axis] for p in parts]
     boundaries = np.cumsum(sizes)[:-1]
-    return Tensor._node(np.concatenate([p.data for p in parts], axis=axis), parts,
-                        lambda g: tuple(np.split(g, boundaries, axis=axis)), "concatenate")
+    return Tensor._node(
+        np.concatenate([p.data for p in parts], axis=axis),
+        parts,
+        lambda g: tuple(np.split(g, boundaries, axis=axis)),
+        "concatenate",
+    )
 
 
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
@@ -25,5 +29,9 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     parts = tuple(t if isinstance(t, Tensor) else tensor(t) for t in tensors)
     if not parts:
         raise ValueError("stack needs at least one tensor")
-    return Tensor._node(np.stack([p.data for p in parts], axis=axis), parts,
-                        lambda g: tuple(np.moveaxis(g, axis, 0)), "stack")
+    return Tensor._node(
+        np.stack([p.data for p in parts], axis=axis),
+        parts,
+        lambda g: tuple(np.moveaxis(g, axis, 0)),
+        "stack",
+    )

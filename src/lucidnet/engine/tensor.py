@@ -98,16 +98,33 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 class Tensor:
     """An n-dimensional array with optional gradient tracking (see the module docstring)."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_retains_grad",
-                 "name", "__weakref__")
-    __array_ufunc__ = None  # make NumPy defer to our reflected operators: ndarray + Tensor -> Tensor
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "_parents",
+        "_backward",
+        "_op",
+        "_retains_grad",
+        "name",
+        "__weakref__",
+    )
+    __array_ufunc__ = (
+        None  # make NumPy defer to our reflected operators: ndarray + Tensor -> Tensor
+    )
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: object | None = None,
-                 name: str | None = None) -> None:
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: object | None = None,
+        name: str | None = None,
+    ) -> None:
         self.data = _as_array(data, dtype)
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(
-                f"only floating tensors can require gradients, got dtype {self.data.dtype}")
+                f"only floating tensors can require gradients, got dtype {self.data.dtype}"
+            )
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self._parents: tuple[Tensor, ...] = ()
@@ -117,8 +134,9 @@ class Tensor:
         self.name = name
 
     @classmethod
-    def _node(cls, data: np.ndarray, parents: tuple[Tensor, ...], backward: BackwardFn,
-              op: str) -> Tensor:
+    def _node(
+        cls, data: np.ndarray, parents: tuple[Tensor, ...], backward: BackwardFn, op: str
+    ) -> Tensor:
         """Result of an operation: records parents and backward only when a gradient can flow."""
         out = cls.__new__(cls)
         out.data = data
@@ -183,7 +201,9 @@ class Tensor:
     def item(self) -> float | int:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")
+            raise ValueError(
+                f"item() needs a tensor with one element, this one has shape {self.shape}"
+            )
         return self.data.item()
 
     def detach(self) -> Tensor:
@@ -195,8 +215,9 @@ class Tensor:
         target, source = np.dtype(dtype), self.data.dtype
         if target == source:
             return self
-        return Tensor._node(self.data.astype(target), (self,),
-                            lambda g: (g.astype(source),), "astype")
+        return Tensor._node(
+            self.data.astype(target), (self,), lambda g: (g.astype(source),), "astype"
+        )
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor after ``backward()`` (as PyTorch's)."""
@@ -214,17 +235,23 @@ class Tensor:
         omitted only when ``self`` holds one element (it is then 1).
         """
         if not self.requires_grad:
-            raise ValueError("backward() called on a tensor that does not require grad "
-                             "(no input had requires_grad=True, or it was made under no_grad())")
+            raise ValueError(
+                "backward() called on a tensor that does not require grad "
+                "(no input had requires_grad=True, or it was made under no_grad())"
+            )
         if grad is None:
             if self.data.size != 1:
-                raise ValueError(f"backward() without a gradient needs a one-element tensor; this one "
-                                 f"has shape {self.shape}: pass grad= of that shape")
+                raise ValueError(
+                    f"backward() without a gradient needs a one-element tensor; this one "
+                    f"has shape {self.shape}: pass grad= of that shape"
+                )
             seed = np.ones_like(self.data)
         else:
             seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
             if seed.shape != self.shape:
-                raise ValueError(f"backward(grad=...) has shape {seed.shape}, expected {self.shape}")
+                raise ValueError(
+                    f"backward(grad=...) has shape {seed.shape}, expected {self.shape}"
+                )
         grads: dict[int, np.ndarray] = {id(self): seed}
         for node in reversed(self._topological_order()):
             node_grad = grads.pop(id(node), None)
@@ -275,8 +302,11 @@ class Tensor:
         other = _lift(other, self)
         a_shape, b_shape = self.shape, other.shape
         return Tensor._node(
-            self.data + other.data, (self, other),
-            lambda g: (unbroadcast(g, a_shape), unbroadcast(g, b_shape)), "+")
+            self.data + other.data,
+            (self, other),
+            lambda g: (unbroadcast(g, a_shape), unbroadcast(g, b_shape)),
+            "+",
+        )
 
     def __radd__(self, other: Any) -> Tensor:
         return _lift(other, self) + self
@@ -285,8 +315,11 @@ class Tensor:
         other = _lift(other, self)
         a_shape, b_shape = self.shape, other.shape
         return Tensor._node(
-            self.data - other.data, (self, other),
-            lambda g: (unbroadcast(g, a_shape), unbroadcast(-g, b_shape)), "-")
+            self.data - other.data,
+            (self, other),
+            lambda g: (unbroadcast(g, a_shape), unbroadcast(-g, b_shape)),
+            "-",
+        )
 
     def __rsub__(self, other: Any) -> Tensor:
         return _lift(other, self) - self
@@ -295,8 +328,11 @@ class Tensor:
         other = _lift(other, self)
         a, b = self.data, other.data
         return Tensor._node(
-            a * b, (self, other),
-            lambda g: (unbroadcast(g * b, a.shape), unbroadcast(g * a, b.shape)), "*")
+            a * b,
+            (self, other),
+            lambda g: (unbroadcast(g * b, a.shape), unbroadcast(g * a, b.shape)),
+            "*",
+        )
 
     def __rmul__(self, other: Any) -> Tensor:
         return _lift(other, self) * self
@@ -305,8 +341,11 @@ class Tensor:
         other = _lift(other, self)
         a, b = self.data, other.data
         return Tensor._node(
-            a / b, (self, other),
-            lambda g: (unbroadcast(g / b, a.shape), unbroadcast(-g * a / (b * b), b.shape)), "/")
+            a / b,
+            (self, other),
+            lambda g: (unbroadcast(g / b, a.shape), unbroadcast(-g * a / (b * b), b.shape)),
+            "/",
+        )
 
     def __rtruediv__(self, other: Any) -> Tensor:
         return _lift(other, self) / self
@@ -328,8 +367,10 @@ class Tensor:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     d_base = np.where(power == 0, 0, g * power * base ** (power - 1))
                     d_power = np.where((base == 0) & (power >= 0), 0, g * out * np.log(base))
-                return (unbroadcast(d_base, base.shape),
-                        unbroadcast(d_power.astype(out.dtype), power.shape))
+                return (
+                    unbroadcast(d_base, base.shape),
+                    unbroadcast(d_power.astype(out.dtype), power.shape),
+                )
 
             return Tensor._node(out, (self, exponent), backward, "**")
         p = exponent
@@ -346,7 +387,9 @@ class Tensor:
         other = _lift(other, self)
         a, b = self.data, other.data
         if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(f"matmul needs tensors of at least 1 dimension, got {a.shape} @ {b.shape}")
+            raise ValueError(
+                f"matmul needs tensors of at least 1 dimension, got {a.shape} @ {b.shape}"
+            )
 
         def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             if a.ndim == 1 and b.ndim == 1:
@@ -386,15 +429,19 @@ class Tensor:
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         shape = self.shape
         return Tensor._node(
-            self.data.sum(axis=axis, keepdims=keepdims), (self,),
-            lambda g: (_expand_reduced(g, shape, axis, keepdims),), "sum")
+            self.data.sum(axis=axis, keepdims=keepdims),
+            (self,),
+            lambda g: (_expand_reduced(g, shape, axis, keepdims),),
+            "sum",
+        )
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         shape = self.shape
         out = self.data.mean(axis=axis, keepdims=keepdims)
         count = self.data.size // max(out.size, 1) if self.data.size else 1
         return Tensor._node(
-            out, (self,), lambda g: (_expand_reduced(g / count, shape, axis, keepdims),), "mean")
+            out, (self,), lambda g: (_expand_reduced(g / count, shape, axis, keepdims),), "mean"
+        )
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Maximum; the gradient is shared equally among tied maxima (PyTorch's ``amax``)."""
@@ -406,8 +453,13 @@ class Tensor:
             share = is_max / is_max.sum(axis=axis, keepdims=True)
             return (_expand_reduced(g, x.shape, axis, keepdims) * share.astype(x.dtype),)
 
-        out = out_kept if keepdims else np.squeeze(out_kept, axis=axis) if axis is not None \
+        out = (
+            out_kept
+            if keepdims
+            else np.squeeze(out_kept, axis=axis)
+            if axis is not None
             else out_kept.reshape(())
+        )
         return Tensor._node(out, (self,), backward, "max")
 
     def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
@@ -445,16 +497,18 @@ class Tensor:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
         original = self.shape
-        return Tensor._node(self.data.reshape(shape), (self,),
-                            lambda g: (g.reshape(original),), "reshape")
+        return Tensor._node(
+            self.data.reshape(shape), (self,), lambda g: (g.reshape(original),), "reshape"
+        )
 
     def transpose(self, *axes: int) -> Tensor:
         if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
             axes = tuple(axes[0])
         order = axes or tuple(reversed(range(self.ndim)))
         inverse = tuple(np.argsort(order))
-        return Tensor._node(self.data.transpose(order), (self,),
-                            lambda g: (g.transpose(inverse),), "transpose")
+        return Tensor._node(
+            self.data.transpose(order), (self,), lambda g: (g.transpose(inverse),), "transpose"
+        )
 
     def __getitem__(self, index: Any) -> Tensor:
         index = _raw_index(index)
@@ -514,6 +568,11 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data: Any, requires_grad: bool = True, dtype: object | None = None,
-                 name: str | None = None) -> None:
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = True,
+        dtype: object | None = None,
+        name: str | None = None,
+    ) -> None:
         super().__init__(data, requires_grad=requires_grad, dtype=dtype, name=name)

@@ -52,8 +52,20 @@ from ..nn.symbolic import SymbolicTensor
 #: The only classes a saved architecture may name (a whitelist: loading never imports by name).
 LAYER_CLASSES: dict[str, type[Module]] = {
     cls.__name__: cls
-    for cls in (Activation, Add, BatchNorm, Concatenate, Dense, Dropout, Flatten, Linear, Maxout,
-                PReLU, Sequential, Model)
+    for cls in (
+        Activation,
+        Add,
+        BatchNorm,
+        Concatenate,
+        Dense,
+        Dropout,
+        Flatten,
+        Linear,
+        Maxout,
+        PReLU,
+        Sequential,
+        Model,
+    )
 }
 
 
@@ -74,9 +86,13 @@ def model_to_config(module: Module) -> dict[str, Any]:
             f"cannot save the architecture of {cls.__name__} {module.name!r}: it is defined by "
             f"Python code (a subclassed Module or custom layer), not by lucidnet's layers "
             f"{sorted(LAYER_CLASSES)}; save its weights with save_weights(model, path) and "
-            "rebuild it in code before load_weights(model, path)")
+            "rebuild it in code before load_weights(model, path)"
+        )
     if cls is Sequential:
-        config = {**module.get_config(), "layers": [model_to_config(layer) for layer in module.layers]}
+        config = {
+            **module.get_config(),
+            "layers": [model_to_config(layer) for layer in module.layers],
+        }
     elif cls is Model:
         config = _functional_config(module)
     else:
@@ -91,10 +107,18 @@ def _functional_config(model: Model) -> dict[str, Any]:
     return {
         "name": model.name,
         "layers": [model_to_config(layer) for layer in model.layers],
-        "inputs": [{"name": t.name, "shape": list(t.shape[1:]), "dtype": t.dtype.name}
-                   for t in model.inputs],
-        "nodes": [{"layer": node.layer.name, "inputs": [refs[id(t)] for t in node.inputs],
-                   "list_call": node.list_call} for node in model.nodes],
+        "inputs": [
+            {"name": t.name, "shape": list(t.shape[1:]), "dtype": t.dtype.name}
+            for t in model.inputs
+        ],
+        "nodes": [
+            {
+                "layer": node.layer.name,
+                "inputs": [refs[id(t)] for t in node.inputs],
+                "list_call": node.list_call,
+            }
+            for node in model.nodes
+        ],
         "outputs": [refs[id(t)] for t in model.outputs],
         "single_input": model.single_input,
         "single_output": model.single_output,
@@ -113,8 +137,10 @@ def model_from_config(spec: Any) -> Module:
     config = _field(spec, "config", dict, f"layer entry {class_name!r}")
     cls = LAYER_CLASSES.get(class_name)
     if cls is None:
-        raise ValueError(f"unknown layer class {class_name!r} in the architecture; known classes: "
-                         f"{', '.join(sorted(LAYER_CLASSES))}")
+        raise ValueError(
+            f"unknown layer class {class_name!r} in the architecture; known classes: "
+            f"{', '.join(sorted(LAYER_CLASSES))}"
+        )
     if cls is Sequential:
         return _sequential_from_config(config)
     if cls is Model:
@@ -144,32 +170,47 @@ def _functional_from_config(config: dict[str, Any]) -> Model:
     tensors: dict[str, list[SymbolicTensor]] = {"input": [], "node": []}
     for entry in _field(config, "inputs", list, where):
         entry = _expect(entry, dict, f"an input of {where}")
-        tensors["input"].append(Input(shape=_field(entry, "shape", list, f"{where} input"),
-                                      name=entry.get("name"), dtype=entry.get("dtype")))
+        tensors["input"].append(
+            Input(
+                shape=_field(entry, "shape", list, f"{where} input"),
+                name=entry.get("name"),
+                dtype=entry.get("dtype"),
+            )
+        )
     for entry in _field(config, "nodes", list, where):
         entry = _expect(entry, dict, f"a node of {where}")
         layer_name = _field(entry, "layer", str, f"a node of {where}")
         if layer_name not in layers:
-            raise ValueError(f"a node of {where} calls layer {layer_name!r}, which is not among "
-                             f"its layers {sorted(layers)}")
+            raise ValueError(
+                f"a node of {where} calls layer {layer_name!r}, which is not among "
+                f"its layers {sorted(layers)}"
+            )
         arguments = [_lookup(tensors, ref, where) for ref in _field(entry, "inputs", list, where)]
         layer = layers[layer_name]
         tensors["node"].append(layer(arguments) if entry.get("list_call") else layer(*arguments))
     inputs = tensors["input"]
     outputs = [_lookup(tensors, ref, where) for ref in _field(config, "outputs", list, where)]
-    return Model(inputs=inputs[0] if config.get("single_input") and len(inputs) == 1 else inputs,
-                 outputs=outputs[0] if config.get("single_output") and len(outputs) == 1
-                 else outputs,
-                 name=config.get("name"))
+    return Model(
+        inputs=inputs[0] if config.get("single_input") and len(inputs) == 1 else inputs,
+        outputs=outputs[0] if config.get("single_output") and len(outputs) == 1 else outputs,
+        name=config.get("name"),
+    )
 
 
 def _lookup(tensors: dict[str, list[SymbolicTensor]], ref: Any, where: str) -> SymbolicTensor:
     """The tensor a ``["input", i]`` or ``["node", j]`` reference points to (earlier ones only)."""
-    if not (isinstance(ref, list) and len(ref) == 2 and ref[0] in tensors
-            and isinstance(ref[1], int) and not isinstance(ref[1], bool)
-            and 0 <= ref[1] < len(tensors[ref[0]])):
-        raise ValueError(f"{where} refers to tensor {ref!r}; expected ['input', i] or "
-                         "['node', j] naming an input or an earlier node")
+    if not (
+        isinstance(ref, list)
+        and len(ref) == 2
+        and ref[0] in tensors
+        and isinstance(ref[1], int)
+        and not isinstance(ref[1], bool)
+        and 0 <= ref[1] < len(tensors[ref[0]])
+    ):
+        raise ValueError(
+            f"{where} refers to tensor {ref!r}; expected ['input', i] or "
+            "['node', j] naming an input or an earlier node"
+        )
     return tensors[ref[0]][ref[1]]
 
 

@@ -89,8 +89,10 @@ def load_model(path: PathLike) -> Module:
     tensors, metadata = _read(path)
     _check_version(metadata, path, required=True)
     if ARCHITECTURE_KEY not in metadata:
-        raise ValueError(f"{path} holds weights but no architecture ({ARCHITECTURE_KEY!r} is not "
-                         "in its metadata): build the model in code and call load_weights")
+        raise ValueError(
+            f"{path} holds weights but no architecture ({ARCHITECTURE_KEY!r} is not "
+            "in its metadata): build the model in code and call load_weights"
+        )
     architecture = _from_json(metadata[ARCHITECTURE_KEY], ARCHITECTURE_KEY, path)
     try:
         model = model_from_config(architecture)
@@ -162,8 +164,10 @@ def _read(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
             metadata = file.metadata() or {}
             tensors = {name: file.get_tensor(name) for name in file.keys()}
     except SafetensorError as error:
-        raise ValueError(f"{path} is not a valid safetensors file (truncated, corrupted or of "
-                         f"another format): {error}") from error
+        raise ValueError(
+            f"{path} is not a valid safetensors file (truncated, corrupted or of "
+            f"another format): {error}"
+        ) from error
     return tensors, metadata
 
 
@@ -172,11 +176,15 @@ def _check_version(metadata: dict[str, str], path: Path, required: bool) -> None
     if version is None and not required:
         return  # a plain safetensors state dict, e.g. written by another library
     if version is None:
-        raise ValueError(f"{path} is a safetensors file but not a lucidnet model file: its metadata "
-                         f"has no {VERSION_KEY!r}")
+        raise ValueError(
+            f"{path} is a safetensors file but not a lucidnet model file: its metadata "
+            f"has no {VERSION_KEY!r}"
+        )
     if version != FORMAT_VERSION:
-        raise ValueError(f"{path} has lucidnet format version {version!r}; this lucidnet reads "
-                         f"version {FORMAT_VERSION!r}")
+        raise ValueError(
+            f"{path} has lucidnet format version {version!r}; this lucidnet reads "
+            f"version {FORMAT_VERSION!r}"
+        )
 
 
 def _to_json(value: Any, what: str) -> str:
@@ -212,24 +220,34 @@ def _model_tensors(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def _load_state(module: Module, tensors: dict[str, np.ndarray], path: Path, strict: bool) -> None:
-    """Check every shared tensor's shape and dtype, then ``load_state_dict`` (nothing half-loaded)."""
+    """Check shapes and dtypes of all tensors first, then ``load_state_dict`` (no half-load)."""
     targets = {name: p.data for name, p in module.named_parameters()}
     targets.update(module.named_buffers())
-    for name, value in tensors.items():
-        target = targets.get(name)
-        if target is None:
-            continue  # an unexpected name: load_state_dict reports it when strict
+    for name, target in targets.items():
+        value = tensors.get(name)
+        if value is None:
+            continue  # a missing name: load_state_dict reports it when strict
         if value.shape != target.shape:
-            raise ValueError(f"cannot load {path}: {name!r} has shape {value.shape} in the file "
-                             f"but {target.shape} in the model")
+            raise ValueError(
+                f"cannot load {path}: {name!r} has shape {value.shape} in the file "
+                f"but {target.shape} in the model"
+            )
         if value.dtype != target.dtype:
-            raise ValueError(f"cannot load {path}: {name!r} is {value.dtype} in the file but "
-                             f"{target.dtype} in the model (weights are never cast silently; "
-                             "build the model with the saved dtype)")
+            raise ValueError(
+                f"cannot load {path}: {name!r} is {value.dtype} in the file but "
+                f"{target.dtype} in the model (weights are never cast silently; "
+                "build the model with the saved dtype)"
+            )
     try:
         module.load_state_dict(tensors, strict=strict)
     except ValueError as error:
-        raise ValueError(f"cannot load {path}: {error}") from error
+        unbuilt = [name or module.name for name, m in module.named_modules() if not m.built]
+        hint = (
+            f" (layers {unbuilt} are not built yet: call the model on data first)"
+            if unbuilt
+            else ""
+        )
+        raise ValueError(f"cannot load {path}: {error}{hint}") from error
 
 
 # ----------------------------------------------------------------------------- optimizer
@@ -246,8 +264,9 @@ def _optimizer_entries(model: Module, optimizer: Any) -> tuple[dict[str, np.ndar
     for saved_group, group in zip(saved["param_groups"], optimizer.param_groups, strict=True):
         for index, param in zip(saved_group["params"], group["params"], strict=True):
             if id(param) not in names:
-                raise NotSerializableError("cannot save the optimizer: it updates a parameter "
-                                           "that is not in the model")
+                raise NotSerializableError(
+                    "cannot save the optimizer: it updates a parameter that is not in the model"
+                )
             index_to_name[index] = names[id(param)]
         groups.append({**saved_group, "params": [index_to_name[i] for i in saved_group["params"]]})
     tensors: dict[str, np.ndarray] = {}
@@ -259,13 +278,18 @@ def _optimizer_entries(model: Module, optimizer: Any) -> tuple[dict[str, np.ndar
                 tensors[f"{OPTIMIZER_PREFIX}{name}/{slot}"] = np.ascontiguousarray(value)
             else:
                 scalars.setdefault(name, {})[slot] = value
-    spec = {"name": optimizer.name, "config": optimizer.get_config(), "param_groups": groups,
-            "state": scalars}
+    spec = {
+        "name": optimizer.name,
+        "config": optimizer.get_config(),
+        "param_groups": groups,
+        "state": scalars,
+    }
     return tensors, _to_json(spec, "optimizer")
 
 
-def _optimizer_from_entries(model: Module, tensors: dict[str, np.ndarray], text: str,
-                            path: Path) -> Any:
+def _optimizer_from_entries(
+    model: Module, tensors: dict[str, np.ndarray], text: str, path: Path
+) -> Any:
     """Rebuild the optimizer from :func:`_optimizer_entries`' output, bound to ``model``."""
     spec = _from_json(text, OPTIMIZER_KEY, path)
     try:
@@ -273,19 +297,28 @@ def _optimizer_from_entries(model: Module, tensors: dict[str, np.ndarray], text:
         parameters = dict(model.named_parameters())
         order = [name for group in spec["param_groups"] for name in group["params"]]
         index = {name: number for number, name in enumerate(order)}
-        optimizer.bind([{**group, "params": [parameters[name] for name in group["params"]]}
-                        for group in spec["param_groups"]])
-        state: dict[int, dict[str, Any]] = {index[name]: dict(entry)
-                                            for name, entry in spec["state"].items()}
+        optimizer.bind(
+            [
+                {**group, "params": [parameters[name] for name in group["params"]]}
+                for group in spec["param_groups"]
+            ]
+        )
+        state: dict[int, dict[str, Any]] = {
+            index[name]: dict(entry) for name, entry in spec["state"].items()
+        }
         for key, value in tensors.items():
             if key.startswith(OPTIMIZER_PREFIX):
-                name, _, slot = key[len(OPTIMIZER_PREFIX):].rpartition("/")
+                name, _, slot = key[len(OPTIMIZER_PREFIX) :].rpartition("/")
                 state.setdefault(index[name], {})[slot] = value
-        optimizer.load_state_dict({
-            "state": state,
-            "param_groups": [{**group, "params": [index[name] for name in group["params"]]}
-                             for group in spec["param_groups"]],
-        })
+        optimizer.load_state_dict(
+            {
+                "state": state,
+                "param_groups": [
+                    {**group, "params": [index[name] for name in group["params"]]}
+                    for group in spec["param_groups"]
+                ],
+            }
+        )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ValueError(f"cannot restore the optimizer saved in {path}: {error!r}") from error
     return optimizer

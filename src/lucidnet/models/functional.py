@@ -25,18 +25,27 @@ from ..nn.module import Module, unique_name
 from ..nn.symbolic import SymbolicTensor
 
 
-def Input(shape: tuple[int, ...] | int, name: str | None = None,  # noqa: N802 (Keras's name)
-          dtype: object | None = None) -> SymbolicTensor:
+def Input(
+    shape: tuple[int, ...] | int,
+    name: str | None = None,  # noqa: N802 (Keras's name)
+    dtype: object | None = None,
+) -> SymbolicTensor:
     """A placeholder for model inputs of shape ``[batch_size, *shape]``."""
     features = normalize_feature_shape(shape, "Input shape")
-    return SymbolicTensor((None, *features), resolve_dtype(dtype), name=name or unique_name("input"))
+    return SymbolicTensor(
+        (None, *features), resolve_dtype(dtype), name=name or unique_name("input")
+    )
 
 
 class Model(Module):
     """A model defined by the graph between symbolic ``inputs`` and ``outputs``."""
 
-    def __init__(self, inputs: SymbolicTensor | Sequence[SymbolicTensor],
-                 outputs: SymbolicTensor | Sequence[SymbolicTensor], name: str | None = None) -> None:
+    def __init__(
+        self,
+        inputs: SymbolicTensor | Sequence[SymbolicTensor],
+        outputs: SymbolicTensor | Sequence[SymbolicTensor],
+        name: str | None = None,
+    ) -> None:
         super().__init__(name=name)
         input_list = _as_symbolic_list(inputs, "inputs")
         output_list = _as_symbolic_list(outputs, "outputs")
@@ -53,8 +62,10 @@ class Model(Module):
             if any(node.layer is layer for layer in layers):
                 continue  # a shared layer is registered once
             if node.layer.name in self._modules:
-                raise ValueError(f"two different layers are named {node.layer.name!r}; layer names "
-                                 "must be unique within a model")
+                raise ValueError(
+                    f"two different layers are named {node.layer.name!r}; layer names "
+                    "must be unique within a model"
+                )
             layers.append(node.layer)
             self.add_module(node.layer.name, node.layer)
         object.__setattr__(self, "layers", layers)
@@ -65,8 +76,9 @@ class Model(Module):
         return shapes[0] if self.single_input else shapes
 
     def forward(self, *args: Any) -> Tensor | list[Tensor]:
-        values: dict[int, Any] = {id(t): v for t, v in zip(self.inputs, self._bind_inputs(args),
-                                                            strict=True)}
+        values: dict[int, Any] = {
+            id(t): v for t, v in zip(self.inputs, self._bind_inputs(args), strict=True)
+        }
         for node in self.nodes:
             arguments = [values[id(t)] for t in node.inputs]
             values[id(node)] = node.layer(arguments) if node.list_call else node.layer(*arguments)
@@ -90,21 +102,26 @@ class Model(Module):
         if len(args) == 1 and isinstance(args[0], (list, tuple)):
             args = tuple(args[0])
         if len(args) != expected:
-            raise ValueError(f"model {self.name!r} takes {expected} inputs "
-                             f"{[t.name for t in self.inputs]}, got {len(args)}")
+            raise ValueError(
+                f"model {self.name!r} takes {expected} inputs "
+                f"{[t.name for t in self.inputs]}, got {len(args)}"
+            )
         return list(args)
 
 
 def _as_symbolic_list(value: Any, argument: str) -> list[SymbolicTensor]:
     items = list(value) if isinstance(value, (list, tuple)) else [value]
     if not items or not all(isinstance(v, SymbolicTensor) for v in items):
-        raise TypeError(f"Model {argument} must be symbolic tensors from ln.Input and layer calls, "
-                        f"got {value!r}")
+        raise TypeError(
+            f"Model {argument} must be symbolic tensors from ln.Input and layer calls, "
+            f"got {value!r}"
+        )
     return items
 
 
-def _topological_nodes(outputs: list[SymbolicTensor],
-                       inputs: list[SymbolicTensor]) -> list[SymbolicTensor]:
+def _topological_nodes(
+    outputs: list[SymbolicTensor], inputs: list[SymbolicTensor]
+) -> list[SymbolicTensor]:
     """Layer-call nodes between inputs and outputs, each after the nodes it reads."""
     known_inputs = {id(t) for t in inputs}
     order: list[SymbolicTensor] = []
@@ -120,8 +137,10 @@ def _topological_nodes(outputs: list[SymbolicTensor],
         visited.add(id(node))
         if node.is_input:
             if id(node) not in known_inputs:
-                raise ValueError(f"the outputs depend on input {node.name!r}, which is not among "
-                                 "the Model's inputs")
+                raise ValueError(
+                    f"the outputs depend on input {node.name!r}, which is not among "
+                    "the Model's inputs"
+                )
             continue
         stack.append((node, True))
         stack.extend((parent, False) for parent in reversed(node.inputs))

@@ -43,12 +43,17 @@ class Sequential(Module):
         if not isinstance(layer, Module):
             raise TypeError(f"Sequential.add needs a layer, got {type(layer).__name__} {layer!r}")
         if layer.name in self._modules:
-            raise ValueError(f"Sequential {self.name!r} already has a layer named {layer.name!r}; "
-                             "layer names must be unique within a model")
+            raise ValueError(
+                f"Sequential {self.name!r} already has a layer named {layer.name!r}; "
+                "layer names must be unique within a model"
+            )
         self.layers.append(layer)
         self.add_module(layer.name, layer)
-        if len(self.layers) == 1 and getattr(layer, "input_shape", None) is not None \
-                and self.input_shape is None:
+        if (
+            len(self.layers) == 1
+            and getattr(layer, "input_shape", None) is not None
+            and self.input_shape is None
+        ):
             self._set_input_shape(tuple(layer.input_shape))
         elif self.built:
             self.build((None, *self.input_shape))

@@ -17,23 +17,28 @@ from ..nn.module import Module, dummy_forward, output_shape
 Row = tuple[str, str, str, int]
 
 
-def summary(model: Module, input_shape: tuple[int, ...] | int | None = None,
-            batch_size: int | None = None, print_fn: Callable[[str], Any] | None = print) -> str:
+def summary(
+    model: Module,
+    input_shape: tuple[int, ...] | int | None = None,
+    batch_size: int | None = None,
+    print_fn: Callable[[str], Any] | None = print,
+) -> str:
     """Print and return the summary table, then Total/Trainable/Non-trainable params with bytes."""
     from ..nn.layers.base import normalize_feature_shape
     from .functional import Model
     from .sequential import Sequential
 
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
-                                   or batch_size <= 0):
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0
+    ):
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
     features = normalize_feature_shape(input_shape, "input_shape")
     if isinstance(model, Sequential):
-        rows = _sequential_rows(model, features, batch_size)
+        rows = sequential_rows(model, features, batch_size)
     elif isinstance(model, Model):
-        rows = _functional_rows(model, batch_size)
+        rows = functional_rows(model, batch_size)
     else:
-        rows = _traced_rows(model, features, batch_size)
+        rows = traced_rows(model, features, batch_size)
     text = _format(model, rows)
     if print_fn is not None:
         print_fn(text)
@@ -54,17 +59,26 @@ def _own_count(module: Module, counted: set[int]) -> int:
     return total
 
 
-def _shape_text(shape: tuple[int | None, ...]) -> str:
-    return "(" + ", ".join("None" if n is None else str(n) for n in shape) + \
-        ("," if len(shape) == 1 else "") + ")"
+def shape_text(shape: tuple[int | None, ...]) -> str:
+    """``(None, 3)`` for a shape with an unknown batch axis (a 1-tuple keeps its comma)."""
+    return (
+        "("
+        + ", ".join("None" if n is None else str(n) for n in shape)
+        + ("," if len(shape) == 1 else "")
+        + ")"
+    )
 
 
-def _sequential_rows(model: Module, features: tuple[int, ...] | None,
-                     batch_size: int | None) -> list[Row]:
+def sequential_rows(
+    model: Module, features: tuple[int, ...] | None, batch_size: int | None
+) -> list[Row]:
+    """(name, type, output shape, params) per layer of a Sequential, building it if needed."""
     if features is None:
         if model.input_shape is None:
-            raise ValueError(f"model {model.name!r} is not built: give summary(input_shape=...) or "
-                             "input_shape= to its first layer, or call it on data first")
+            raise ValueError(
+                f"model {model.name!r} is not built: give summary(input_shape=...) or "
+                "input_shape= to its first layer, or call it on data first"
+            )
         features = model.input_shape
     if not model.built or model.input_shape != features:
         model.build((None, *features))
@@ -73,29 +87,48 @@ def _sequential_rows(model: Module, features: tuple[int, ...] | None,
     shape: tuple[int | None, ...] = (batch_size, *features)
     for layer in model.layers:
         shape = output_shape(layer, shape, batch_size)
-        rows.append((layer.name, type(layer).__name__, _shape_text(shape),
-                     _own_count(layer, counted)))
+        rows.append(
+            (layer.name, type(layer).__name__, shape_text(shape), _own_count(layer, counted))
+        )
     return rows
 
 
-def _functional_rows(model: Module, batch_size: int | None) -> list[Row]:
-    rows: list[Row] = [(t.name, "InputLayer", _shape_text((batch_size, *t.shape[1:])), 0)
-                       for t in model.inputs]
+def functional_rows(model: Module, batch_size: int | None) -> list[Row]:
+    """One row per ``model.inputs`` entry, then one per ``model.nodes`` entry, in that order."""
+    rows: list[Row] = [
+        (t.name, "InputLayer", shape_text((batch_size, *t.shape[1:])), 0) for t in model.inputs
+    ]
     counted: set[int] = set()
     for node in model.nodes:
-        rows.append((node.layer.name, type(node.layer).__name__,
-                     _shape_text((batch_size, *node.shape[1:])), _own_count(node.layer, counted)))
+        rows.append(
+            (
+                node.layer.name,
+                type(node.layer).__name__,
+                shape_text((batch_size, *node.shape[1:])),
+                _own_count(node.layer, counted),
+            )
+        )
     return rows
 
 
-def _traced_rows(model: Module, features: tuple[int, ...] | None,
-                 batch_size: int | None) -> list[Row]:
+def traced_rows(
+    model: Module, features: tuple[int, ...] | None, batch_size: int | None
+) -> list[Row]:
+    """Rows of a subclassed model's direct children in call order, traced on a dummy input."""
     if features is None:
-        features = next((c.input_shape for c in model.children()
-                         if getattr(c, "input_shape", None) is not None), None)
+        features = next(
+            (
+                c.input_shape
+                for c in model.children()
+                if getattr(c, "input_shape", None) is not None
+            ),
+            None,
+        )
     if features is None:
-        raise ValueError(f"summary() of the subclassed model {model.name!r} traces it with a dummy "
-                         "input: give summary(input_shape=...), e.g. input_shape=(3,)")
+        raise ValueError(
+            f"summary() of the subclassed model {model.name!r} traces it with a dummy "
+            "input: give summary(input_shape=...), e.g. input_shape=(3,)"
+        )
     calls: list[tuple[Module, tuple[int, ...]]] = []
 
     def record(module: Module, args: Any, out: Any) -> None:
@@ -112,10 +145,20 @@ def _traced_rows(model: Module, features: tuple[int, ...] | None,
             child._call_hooks.remove(record)
     attribute = {id(module): name for name, module in reversed(model._modules.items())}
     counted: set[int] = set()
-    rows = [(attribute[id(m)], type(m).__name__, _shape_text((batch_size, *shape[1:])),
-             _own_count(m, counted)) for m, shape in calls]
-    rows += [(attribute[id(c)], type(c).__name__, "(not called)", _own_count(c, counted))
-             for c in children if all(c is not m for m, _ in calls)]
+    rows = [
+        (
+            attribute[id(m)],
+            type(m).__name__,
+            shape_text((batch_size, *shape[1:])),
+            _own_count(m, counted),
+        )
+        for m, shape in calls
+    ]
+    rows += [
+        (attribute[id(c)], type(c).__name__, "(not called)", _own_count(c, counted))
+        for c in children
+        if all(c is not m for m, _ in calls)
+    ]
     return rows
 
 
@@ -132,8 +175,10 @@ def _size_text(n_bytes: int) -> str:
 def _format(model: Module, rows: list[Row]) -> str:
     header = ("Layer (type)", "Output Shape", "Param #")
     cells = [(f"{name} ({kind})", shape, f"{count:,}") for name, kind, shape, count in rows]
-    widths = [max(len(header[i]), *(len(c[i]) for c in cells)) + 4 if cells else len(header[i]) + 4
-              for i in range(3)]
+    widths = [
+        max(len(header[i]), *(len(c[i]) for c in cells)) + 4 if cells else len(header[i]) + 4
+        for i in range(3)
+    ]
     width = sum(widths)
 
     def line(values: tuple[str, str, str]) -> str:
@@ -141,18 +186,22 @@ def _format(model: Module, rows: list[Row]) -> str:
 
     itemsize = {id(p): p.data.itemsize for p in model.parameters()}
     trainable = sum(p.data.size for p in model.parameters() if p.requires_grad)
-    trainable_bytes = sum(p.data.size * itemsize[id(p)] for p in model.parameters()
-                          if p.requires_grad)
+    trainable_bytes = sum(
+        p.data.size * itemsize[id(p)] for p in model.parameters() if p.requires_grad
+    )
     frozen_params = [p for p in model.parameters() if not p.requires_grad]
     buffers = [b for _, b in model.named_buffers()]
     frozen = sum(p.data.size for p in frozen_params) + sum(np.size(b) for b in buffers)
-    frozen_bytes = sum(p.data.nbytes for p in frozen_params) + sum(np.asarray(b).nbytes
-                                                                    for b in buffers)
+    frozen_bytes = sum(p.data.nbytes for p in frozen_params) + sum(
+        np.asarray(b).nbytes for b in buffers
+    )
     lines = [f'Model: "{model.name}"', "_" * width, line(header), "=" * width]
     lines += [line(c) for c in cells]
-    lines += ["=" * width,
-              f"Total params: {trainable + frozen:,} ({_size_text(trainable_bytes + frozen_bytes)})",
-              f"Trainable params: {trainable:,} ({_size_text(trainable_bytes)})",
-              f"Non-trainable params: {frozen:,} ({_size_text(frozen_bytes)})",
-              "_" * width]
+    lines += [
+        "=" * width,
+        f"Total params: {trainable + frozen:,} ({_size_text(trainable_bytes + frozen_bytes)})",
+        f"Trainable params: {trainable:,} ({_size_text(trainable_bytes)})",
+        f"Non-trainable params: {frozen:,} ({_size_text(frozen_bytes)})",
+        "_" * width,
+    ]
     return "\n".join(lines)

@@ -67,15 +67,19 @@ class Module:
     # ----------------------------------------------------------------- registration
     def __setattr__(self, key: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
-            raise AttributeError(f"{type(self).__name__}.__init__ must call super().__init__() "
-                                 "before assigning attributes")
+            raise AttributeError(
+                f"{type(self).__name__}.__init__ must call super().__init__() "
+                "before assigning attributes"
+            )
         for table in (self._parameters, self._buffers, self._modules):
             table.pop(key, None)
         if isinstance(value, Parameter):
             self._parameters[key] = value
         elif isinstance(value, Module):
             self._modules[key] = value
-        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Module) for v in value):
+        elif (
+            isinstance(value, (list, tuple)) and value and all(isinstance(v, Module) for v in value)
+        ):
             for index, module in enumerate(value):
                 self._modules[f"{key}.{index}"] = module
         object.__setattr__(self, key, value)
@@ -92,7 +96,9 @@ class Module:
 
     def add_module(self, name: str, module: Module) -> None:
         if not isinstance(module, Module):
-            raise TypeError(f"add_module({name!r}, ...) needs a Module, got {type(module).__name__}")
+            raise TypeError(
+                f"add_module({name!r}, ...) needs a Module, got {type(module).__name__}"
+            )
         self._modules[name] = module
 
     # ----------------------------------------------------------------- calling
@@ -121,8 +127,9 @@ class Module:
         if not all(isinstance(s, SymbolicTensor) for s in inputs):
             raise TypeError(f"layer {self.name!r} was called on a mix of symbolic and real tensors")
         out = dummy_forward(self, [(s.shape, s.dtype) for s in inputs], list_call, **kwargs)
-        return SymbolicTensor((None, *out.shape[1:]), out.dtype, layer=self, inputs=inputs,
-                              list_call=list_call)
+        return SymbolicTensor(
+            (None, *out.shape[1:]), out.dtype, layer=self, inputs=inputs, list_call=list_call
+        )
 
     # ----------------------------------------------------------------- traversal
     def children(self) -> Iterator[Module]:
@@ -181,21 +188,28 @@ class Module:
         targets: dict[str, np.ndarray] = {n: p.data for n, p in self.named_parameters()}
         targets.update(dict(self.named_buffers()))
         if not targets and state_dict:
-            raise ValueError(f"model {self.name!r} has no parameters yet: build it (call it on "
-                             "data or give input_shape) before load_state_dict")
+            raise ValueError(
+                f"model {self.name!r} has no parameters yet: build it (call it on "
+                "data or give input_shape) before load_state_dict"
+            )
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]
         if strict and (missing or unexpected):
-            raise ValueError(f"load_state_dict for {self.name!r}: missing keys {missing}, "
-                             f"unexpected keys {unexpected}")
+            raise ValueError(
+                f"load_state_dict for {self.name!r}: missing keys {missing}, "
+                f"unexpected keys {unexpected}"
+            )
         for name, target in targets.items():
             if name not in state_dict:
                 continue
-            value = np.asarray(state_dict[name].data if isinstance(state_dict[name], Tensor)
-                               else state_dict[name])
+            value = np.asarray(
+                state_dict[name].data if isinstance(state_dict[name], Tensor) else state_dict[name]
+            )
             if value.shape != target.shape:
-                raise ValueError(f"load_state_dict: {name!r} has shape {value.shape} in the state "
-                                 f"dict but {target.shape} in the model")
+                raise ValueError(
+                    f"load_state_dict: {name!r} has shape {value.shape} in the state "
+                    f"dict but {target.shape} in the model"
+                )
             target[...] = value
 
     def train(self, mode: bool = True) -> Module:
@@ -212,32 +226,54 @@ class Module:
 
     def count_params(self) -> int:
         """Number of scalars in all parameters and buffers (Keras's count: non-trainable too)."""
-        return sum(p.data.size for p in self.parameters()) + \
-            sum(np.size(b) for _, b in self.named_buffers())
+        return sum(p.data.size for p in self.parameters()) + sum(
+            np.size(b) for _, b in self.named_buffers()
+        )
 
     # ----------------------------------------------------------------- Keras-style training
     # These delegate to lucidnet.training and lucidnet.io (imported on first use), so that
     # every Module, subclassed ones included, can be compiled, fitted and saved.
-    def compile(self, optimizer: Any = "adam", loss: Any = None, metrics: Any = None,
-                lint: bool = True) -> None:
+    def compile(
+        self, optimizer: Any = "adam", loss: Any = None, metrics: Any = None, lint: bool = True
+    ) -> None:
         """Attach optimizer, loss and metrics; see :func:`lucidnet.training.trainer.compile`."""
         from ..training.trainer import compile as compile_model
 
         compile_model(self, optimizer=optimizer, loss=loss, metrics=metrics, lint=lint)
 
-    def fit(self, x: Any, y: Any, epochs: int = 1, batch_size: int | None = 32,
-            validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
-            callbacks: Any = None, verbose: int = 1, initial_epoch: int = 0) -> Any:
+    def fit(
+        self,
+        x: Any,
+        y: Any,
+        epochs: int = 1,
+        batch_size: int | None = 32,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        callbacks: Any = None,
+        verbose: int = 1,
+        initial_epoch: int = 0,
+    ) -> Any:
         """Train on ``(x, y)``; returns a History. See :func:`lucidnet.training.trainer.fit`."""
         from ..training.trainer import fit
 
-        return fit(self, x, y, epochs=epochs, batch_size=batch_size,
-                   validation_split=validation_split, validation_data=validation_data,
-                   shuffle=shuffle, callbacks=callbacks, verbose=verbose,
-                   initial_epoch=initial_epoch)
+        return fit(
+            self,
+            x,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_split=validation_split,
+            validation_data=validation_data,
+            shuffle=shuffle,
+            callbacks=callbacks,
+            verbose=verbose,
+            initial_epoch=initial_epoch,
+        )
 
-    def evaluate(self, x: Any, y: Any, batch_size: int | None = None,
-                 verbose: int = 0) -> dict[str, float]:
+    def evaluate(
+        self, x: Any, y: Any, batch_size: int | None = None, verbose: int = 0
+    ) -> dict[str, float]:
         """Loss and metrics on ``(x, y)`` as a dict."""
         from ..training.trainer import evaluate
 
@@ -267,8 +303,9 @@ class Module:
 
         load_weights(self, path, strict=strict)
 
-    def summary(self, input_shape: tuple[int, ...] | int | None = None,
-                batch_size: int | None = None) -> str:
+    def summary(
+        self, input_shape: tuple[int, ...] | int | None = None, batch_size: int | None = None
+    ) -> str:
         """Print and return a table of layers, output shapes and parameter counts (with bytes)."""
         from ..models.summary import summary
 
@@ -287,8 +324,13 @@ class Module:
         return "\n".join(lines) + ")" if len(lines) > 1 else lines[0] + ")"
 
 
-def dummy_forward(module: Module, inputs: list[tuple[tuple[int | None, ...], Any]],
-                  list_call: bool = False, batch_size: int | None = None, **kwargs: Any) -> Any:
+def dummy_forward(
+    module: Module,
+    inputs: list[tuple[tuple[int | None, ...], Any]],
+    list_call: bool = False,
+    batch_size: int | None = None,
+    **kwargs: Any,
+) -> Any:
     """Run ``module`` on zeros of the given (shape, dtype) pairs: eval mode, no graph, no updates."""
     batch = 2 if batch_size is None else batch_size
     dummy = [Tensor(np.zeros((batch, *shape[1:]), dtype=dtype)) for shape, dtype in inputs]
@@ -301,8 +343,9 @@ def dummy_forward(module: Module, inputs: list[tuple[tuple[int | None, ...], Any
         module.train(was_training)
 
 
-def output_shape(module: Module, input_shape: tuple[int | None, ...],
-                 batch_size: int | None = None) -> tuple[int | None, ...]:
+def output_shape(
+    module: Module, input_shape: tuple[int | None, ...], batch_size: int | None = None
+) -> tuple[int | None, ...]:
     """Shape of ``module``'s output for one input of ``input_shape`` (batch axis first)."""
     out = dummy_forward(module, [(input_shape, module.dtype)], batch_size=batch_size)
     return (batch_size, *out.shape[1:])

@@ -20,9 +20,15 @@ class SymbolicTensor:
 
     __slots__ = ("shape", "dtype", "layer", "inputs", "name", "list_call")
 
-    def __init__(self, shape: tuple[int | None, ...], dtype: np.dtype,
-                 layer: Module | None = None, inputs: tuple[SymbolicTensor, ...] = (),
-                 name: str | None = None, list_call: bool = False) -> None:
+    def __init__(
+        self,
+        shape: tuple[int | None, ...],
+        dtype: np.dtype,
+        layer: Module | None = None,
+        inputs: tuple[SymbolicTensor, ...] = (),
+        name: str | None = None,
+        list_call: bool = False,
+    ) -> None:
         self.shape = shape
         self.list_call = list_call  # the layer took its inputs as one list (Concatenate, Add)
         self.dtype = dtype

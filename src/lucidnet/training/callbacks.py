@@ -75,12 +75,17 @@ class CallbackList:
     """Calls every callback's hook in order; owns the History."""
 
     def __init__(self, callbacks: Iterable[Any] | None, model: Any, history: History) -> None:
-        items = [] if callbacks is None else list(callbacks)
+        if callbacks is None:
+            items = []
+        elif isinstance(callbacks, Callback) or _is_scheduler(callbacks):  # one, not in a list
+            items = [callbacks]
+        else:
+            items = list(callbacks)
         self.callbacks: list[Callback] = []
         for item in items:
             if isinstance(item, Callback):
                 self.callbacks.append(item)
-            elif hasattr(item, "step") and hasattr(item, "optimizer"):
+            elif _is_scheduler(item):
                 self.callbacks.append(_SchedulerCallback(item))
             else:
                 raise TypeError(f"callbacks must be ln.callbacks.Callback objects or schedulers, "
@@ -102,6 +107,17 @@ class CallbackList:
     @property
     def wants_backward_hook(self) -> bool:
         return any(type(c).on_backward_end is not Callback.on_backward_end for c in self.callbacks)
+
+
+def _is_scheduler(item: Any) -> bool:
+    return hasattr(item, "step") and hasattr(item, "optimizer")
+
+
+def _check_epochs(value: Any, argument: str) -> int:
+    """A number of epochs (``patience``, ``cooldown``): an int >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{argument} must be a non-negative int, got {value!r}")
+    return value
 
 
 class _Monitor:
@@ -143,10 +159,8 @@ class EarlyStopping(Callback):
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
                  mode: str = "auto", restore_best_weights: bool = False,
                  baseline: float | None = None) -> None:
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"patience must be a non-negative int, got {patience!r}")
         self.tracker = _Monitor(monitor, mode, min_delta)
-        self.patience = patience
+        self.patience = _check_epochs(patience, "patience")
         self.restore_best_weights = restore_best_weights
         self.baseline = baseline
         self.wait = 0
@@ -155,10 +169,15 @@ class EarlyStopping(Callback):
         self.best_weights: dict[str, np.ndarray] | None = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        # Reset everything, so that one callback can serve several fits (as in Keras).
         self.wait = 0
         self.stopped_epoch = None
+        self.best_epoch = None
+        self.best_weights = None
         if self.baseline is not None:
             self.tracker.best = self.baseline
+        else:
+            self.tracker.best = math.inf if self.tracker.mode == "min" else -math.inf
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         current = self.tracker.value(logs)
@@ -184,7 +203,8 @@ class EarlyStopping(Callback):
 class ModelCheckpoint(Callback):
     """Save the model (``model.save``) after each epoch, or only when ``monitor`` improves.
 
-    ``filepath`` may contain ``{epoch}`` and log keys, e.g. ``"ckpt-{epoch:02d}-{val_loss:.3f}.lnx"``.
+    ``filepath`` may contain ``{epoch}`` and log keys, e.g.
+    ``"ckpt-{epoch:02d}-{val_loss:.3f}.lnx"``.
     """
 
     def __init__(self, filepath: str | Path, monitor: str = "val_loss",
@@ -235,15 +255,23 @@ class LearningRateScheduler(Callback):
 class ReduceLROnPlateau(Callback):
     """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience`` epochs.
 
-    A callback around :class:`lucidnet.optim.ReduceLROnPlateau` (PyTorch's rule).
+    Keras's meaning of ``patience`` and ``cooldown``: the lr is reduced at the end of
+    the ``patience``-th epoch in a row without improvement (by more than ``min_delta``),
+    and ``cooldown`` counts the epochs after a reduction until bad epochs count again.
+    A callback around :class:`lucidnet.optim.ReduceLROnPlateau`, whose PyTorch rule
+    reduces one epoch later (after *more than* ``patience`` bad epochs), so it is
+    given ``patience - 1`` and ``cooldown - 1``.
     """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
                  mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0,
                  min_lr: float = 0.0, verbose: int = 0) -> None:
         self.tracker = _Monitor(monitor, mode, min_delta)
-        self.options = {"factor": factor, "patience": patience, "threshold": min_delta,
-                        "cooldown": cooldown, "min_lr": min_lr}
+        self.patience = _check_epochs(patience, "patience")
+        self.cooldown = _check_epochs(cooldown, "cooldown")
+        self.options = {"factor": factor, "patience": max(self.patience - 1, 0),
+                        "threshold": min_delta, "cooldown": max(self.cooldown - 1, 0),
+                        "min_lr": min_lr}
         self.verbose = verbose
         self.scheduler: Any = None
 

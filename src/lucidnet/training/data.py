@@ -20,18 +20,21 @@ def to_array(data: Any, argument: str) -> np.ndarray:
     if hasattr(data, "to_numpy") and callable(data.to_numpy):  # pandas DataFrame / Series
         from pandas.api.types import is_numeric_dtype
 
-        dtypes = data.dtypes if hasattr(data.dtypes, "items") else {getattr(data, "name", 0):
-                                                                     data.dtypes}
+        # A DataFrame's dtypes is a Series (whose .values is not callable): use a plain dict.
+        dtypes = dict(data.dtypes.items()) if hasattr(data.dtypes, "items") else {
+            getattr(data, "name", 0): data.dtypes}
         for column, dtype in dtypes.items():
             if not is_numeric_dtype(dtype):
                 raise ValueError(f"{argument} column {column!r} has non-numeric dtype {dtype}; "
                                  "encode it as numbers first")
-        data = data.to_numpy(dtype=float) if any(
+        # Nullable extension dtypes (Int64, Float64) hold pd.NA: make it NaN, reported below.
+        data = data.to_numpy(dtype=float, na_value=np.nan) if any(
             not isinstance(d, np.dtype) for d in dtypes.values()) else data.to_numpy()
     try:
         array = np.asarray(data)
     except ValueError as error:  # ragged nested lists
-        raise ValueError(f"{argument} is ragged: its rows have different lengths ({error})") from None
+        raise ValueError(f"{argument} is ragged: its rows have different lengths "
+                         f"({error})") from None
     if array.dtype == object or array.dtype.kind not in "biuf":
         raise ValueError(f"{argument} must be numeric, got dtype {array.dtype}"
                          + _first_non_numeric(array, argument))
@@ -51,7 +54,8 @@ def _first_non_numeric(array: np.ndarray, argument: str) -> str:
             try:
                 float(value)
             except (TypeError, ValueError):
-                return f" (first non-numeric value {value!r} at row {row}, column {column})"
+                shown = value.item() if isinstance(value, np.generic) else value
+                return f" (first non-numeric value {shown!r} at row {row}, column {column})"
     return ""
 
 
@@ -71,8 +75,8 @@ def prepare_features(x: Any, dtype: np.dtype, expected_features: int | None,
     """Validated 2-D-or-more float array of ``dtype`` for a single-input model."""
     array = to_array(x, argument)
     if array.ndim == 1:
-        raise ValueError(f"{argument} must be 2-D [n_samples, n_features], got shape {array.shape}; "
-                         f"use {argument}.reshape(-1, 1) for a single feature")
+        raise ValueError(f"{argument} must be 2-D [n_samples, n_features], got shape "
+                         f"{array.shape}; use {argument}.reshape(-1, 1) for a single feature")
     array = array.astype(dtype, copy=False)
     check_finite(array, argument)
     if expected_features is not None and array.shape[-1] != expected_features:
@@ -89,8 +93,8 @@ def prepare_targets(y: Any, n_samples: int, output_width: int | None,
         array = array.astype(np.int64)
     check_finite(array, argument)
     if array.shape[0] != n_samples:
-        raise ValueError(f"x has {n_samples} samples but {argument} has {array.shape[0]}; they must "
-                         "have the same length")
+        raise ValueError(f"x has {n_samples} samples but {argument} has {array.shape[0]}; they "
+                         "must have the same length")
     if array.ndim == 1 and output_width == 1:
         array = array.reshape(-1, 1)
     return array
@@ -106,7 +110,8 @@ def check_class_labels(y: np.ndarray, n_classes: int, argument: str = "y") -> No
     outside = (y < 0) | (y >= n_classes)
     if outside.any():
         row = int(np.argwhere(outside)[0][0])
-        raise ValueError(f"{argument} has label {y.reshape(len(y), -1)[row][0]!r} at row {row}, "
+        label = y.reshape(len(y), -1)[row][0].item()
+        raise ValueError(f"{argument} has label {label!r} at row {row}, "
                          f"outside the model's {n_classes} classes [0, {n_classes - 1}]")
 
 

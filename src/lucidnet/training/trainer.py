@@ -120,8 +120,8 @@ def _output_width(model: Module, x: np.ndarray) -> int:
         finally:
             model.train(was_training)
     if not isinstance(out, Tensor):
-        raise ValueError(f"fit/evaluate support models with one output tensor; model {model.name!r} "
-                         f"returned {type(out).__name__}")
+        raise ValueError(f"fit/evaluate support models with one output tensor; model "
+                         f"{model.name!r} returned {type(out).__name__}")
     return out.shape[-1]
 
 
@@ -133,7 +133,7 @@ def _prepare(model: Module, setup: TrainingSetup | None, x: Any, y: Any,
     width = _output_width(model, features)
     targets = prepare_targets(y, features.shape[0], width, f"{argument}y")
     loss_name = getattr(setup.loss, "name", None) if setup is not None else None
-    if loss_name in _LABEL_LOSSES and targets.ndim == 1:
+    if loss_name in _LABEL_LOSSES and (targets.ndim == 1 or targets.shape[1:] == (1,)):
         check_class_labels(targets, width, f"{argument}y")
     elif targets.ndim == 2 and targets.shape[1] != width and not (
             targets.shape[1] == 1 and loss_name in _LABEL_LOSSES):

@@ -14,8 +14,11 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 MAX_TENSORS = 60  # a bigger graph is unreadable as boxes; summarise it instead
+# Operation -> symbol in its circle, and word naming an unnamed result.
 _OP_SYMBOLS = {"+": "+", "-": "−", "*": "×", "/": "÷", "@": "@", "neg": "−x", "**": "^"}
-_BOX_WIDTH, _BOX_HEIGHT, _COLUMN_STEP, _ROW_STEP, _OP_RADIUS = 1.7, 0.95, 2.8, 1.25, 0.28
+_OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul", "**": "pow"}
+_BOX_HEIGHT, _ROW_STEP, _OP_RADIUS, _GAP = 0.95, 1.25, 0.28, 1.1  # inches
+_CHAR_WIDTH = 0.075  # inches per character at the 9.5 pt of the value lines
 
 
 @styled
@@ -43,25 +46,33 @@ def plot_graph(tensor: Tensor, path: str | Path | None = None) -> Figure:
     if len(tensors) > MAX_TENSORS:
         raise ValueError(f"the graph of tensor has {len(tensors)} tensors; plot_graph draws at "
                          f"most {MAX_TENSORS} (use a smaller example or model.summary())")
-    column = _columns(tensors)
-    rows = _rows(tensors, column)
-    n_columns = max(column.values()) + 1
-    n_rows = max(rows.values()) + 1
-    figure = new_figure(1.05 * _COLUMN_STEP * n_columns + 0.4, _ROW_STEP * n_rows + 0.9,
-                        constrained=False)
-    ax = figure.add_axes((0, 0, 1, 1))
-    ax.set_axis_off()
-    ax.set_xlim(-_BOX_WIDTH / 2 - 0.3, _COLUMN_STEP * (n_columns - 1) + _BOX_WIDTH / 2 + 0.3)
-    ax.set_ylim(-_ROW_STEP * (n_rows - 1) - 0.8, 0.9)
-    center = {id(t): (column[id(t)] * _COLUMN_STEP, -rows[id(t)] * _ROW_STEP) for t in tensors}
     backward_done = any(t.grad is not None for t in tensors)
+    texts = {}
     for t in tensors:
         gradient = t.grad
         if gradient is None and t is tensor and backward_done and t.data.size == 1:
             gradient = np.ones_like(t.data)  # d tensor / d tensor
-        _tensor_box(ax, center[id(t)], _label(t), t.data, gradient)
+        grad_text = "—" if gradient is None else _array_text(np.asarray(gradient))
+        texts[id(t)] = (_label(t), f"data {_array_text(t.data)}", f"grad {grad_text}")
+    box_width = max(1.7, _CHAR_WIDTH * max(len(line) for lines in texts.values()
+                                           for line in lines[1:]) + 0.35)
+    column_step = box_width + _GAP
+    column = _columns(tensors)
+    rows = _rows(tensors, column)
+    # One data unit is one inch, so circles stay round and fonts fit the boxes at any size.
+    x_limits = (-box_width / 2 - 0.25, column_step * max(column.values()) + box_width / 2 + 0.25)
+    y_limits = (-_ROW_STEP * max(rows.values()) - _BOX_HEIGHT / 2 - 0.25, _BOX_HEIGHT / 2 + 0.45)
+    figure = new_figure(x_limits[1] - x_limits[0], y_limits[1] - y_limits[0], constrained=False)
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(*x_limits)
+    ax.set_ylim(*y_limits)
+    center = {id(t): (column[id(t)] * column_step, -rows[id(t)] * _ROW_STEP) for t in tensors}
+    for t in tensors:
+        _tensor_box(ax, center[id(t)], box_width, texts[id(t)], t.grad is not None
+                    or texts[id(t)][2] != "grad —")
         if t._parents:
-            _operation(ax, t, center)
+            _operation(ax, t, center, box_width, column_step)
     return finish(figure, path)
 
 
@@ -92,13 +103,13 @@ def _columns(tensors: list[Tensor]) -> dict[int, int]:
     return {key: deepest - steps for key, steps in steps_from_root.items()}
 
 
-def _rows(tensors: list[Tensor], column: dict[int, int]) -> dict[int, int]:
+def _rows(tensors: list[Tensor], column: dict[int, int]) -> dict[int, float]:
     """Row per tensor within its column, in graph order, columns centred on the tallest."""
     members: dict[int, list[Tensor]] = {}
     for t in tensors:
         members.setdefault(column[id(t)], []).append(t)
     tallest = max(len(group) for group in members.values())
-    rows: dict[int, int] = {}
+    rows: dict[int, float] = {}
     for group in members.values():
         offset = (tallest - len(group)) / 2
         for index, t in enumerate(group):
@@ -107,9 +118,12 @@ def _rows(tensors: list[Tensor], column: dict[int, int]) -> dict[int, int]:
 
 
 def _label(t: Tensor) -> str:
+    """``t.name``, else the word for its operation, else what kind of leaf it is."""
     if t.name:
         return t.name
-    return t._op if t._op else ("parameter" if t.requires_grad else "input")
+    if t._op:
+        return _OP_WORDS.get(t._op, t._op)
+    return type(t).__name__.lower() if t.requires_grad else "constant"
 
 
 def _array_text(values: np.ndarray) -> str:
@@ -121,37 +135,47 @@ def _array_text(values: np.ndarray) -> str:
     return f"{values.shape} mean {number_text(values.mean())}"
 
 
-def _tensor_box(ax: Any, center: tuple[float, float], label: str, data: np.ndarray,
-                gradient: np.ndarray | None) -> None:
+def _tensor_box(ax: Any, center: tuple[float, float], width: float,
+                texts: tuple[str, str, str], has_grad: bool) -> None:
     from matplotlib.patches import FancyBboxPatch
 
     x, y = center
-    ax.add_patch(FancyBboxPatch((x - _BOX_WIDTH / 2, y - _BOX_HEIGHT / 2), _BOX_WIDTH, _BOX_HEIGHT,
-                                boxstyle="round,pad=0.02,rounding_size=0.08",
+    label, data_text, grad_text = texts
+    ax.add_patch(FancyBboxPatch((x - width / 2, y - _BOX_HEIGHT / 2), width, _BOX_HEIGHT,
+                                boxstyle="round,pad=0.02,rounding_size=0.08", zorder=2,
                                 facecolor="#eef4fb", edgecolor="#1f4e79", linewidth=1.4))
-    ax.plot([x - _BOX_WIDTH / 2, x + _BOX_WIDTH / 2], [y + 0.13, y + 0.13], color="#1f4e79",
-            linewidth=0.8)
-    ax.text(x, y + 0.28, label, ha="center", va="center", fontsize=11, fontweight="bold")
-    ax.text(x, y - 0.02, f"data {_array_text(data)}", ha="center", va="center", fontsize=9.5)
-    grad_text = "—" if gradient is None else _array_text(np.asarray(gradient))
-    ax.text(x, y - 0.27, f"grad {grad_text}", ha="center", va="center", fontsize=9.5,
-            color="#b22222" if gradient is not None else "0.5")
+    ax.plot([x - width / 2, x + width / 2], [y + 0.13, y + 0.13], color="#1f4e79",
+            linewidth=0.8, zorder=3)
+    ax.text(x, y + 0.28, label, ha="center", va="center", fontsize=11, fontweight="bold",
+            zorder=3)
+    ax.text(x, y - 0.02, data_text, ha="center", va="center", fontsize=9.5, zorder=3)
+    ax.text(x, y - 0.27, grad_text, ha="center", va="center", fontsize=9.5, zorder=3,
+            color="#b22222" if has_grad else "0.5")
 
 
-def _operation(ax: Any, t: Tensor, center: dict[int, tuple[float, float]]) -> None:
-    """The op circle left of ``t``'s box, an arrow from each parent into it, and one into ``t``."""
+def _operation(ax: Any, t: Tensor, center: dict[int, tuple[float, float]], box_width: float,
+               column_step: float) -> None:
+    """The op circle left of ``t``'s box, an arrow from each parent into it, and one into ``t``.
+
+    Arrows pass behind the boxes; one that skips columns bends upwards.
+    """
     from matplotlib.patches import Circle, FancyArrowPatch
 
     x, y = center[id(t)]
-    op_x = x - _COLUMN_STEP / 2
-    ax.add_patch(Circle((op_x, y), _OP_RADIUS, facecolor="#fff4e0", edgecolor="#b8860b",
+    op_center = np.array((x - column_step / 2, y))
+    ax.add_patch(Circle(tuple(op_center), _OP_RADIUS, facecolor="#fff4e0", edgecolor="#b8860b",
                         linewidth=1.4, zorder=3))
     symbol = _OP_SYMBOLS.get(t._op, t._op or "op")
-    ax.text(op_x, y, symbol, ha="center", va="center", zorder=4,
+    ax.text(*op_center, symbol, ha="center", va="center", zorder=4,
             fontsize=14 if len(symbol) <= 2 else max(6.5, 11 - len(symbol)))
-    arrow = {"arrowstyle": "-|>", "mutation_scale": 12, "color": "0.35", "linewidth": 1.1}
-    ax.add_patch(FancyArrowPatch((op_x + _OP_RADIUS, y), (x - _BOX_WIDTH / 2, y), **arrow))
-    for parent in dict.fromkeys(t._parents):  # x * x: one arrow per distinct parent
-        px, py = center[id(parent)]
-        ax.add_patch(FancyArrowPatch((px + _BOX_WIDTH / 2, py), (op_x, y), shrinkB=_OP_RADIUS * 72,
-                                     connectionstyle="arc3,rad=0.0", **arrow))
+    arrow = {"arrowstyle": "-|>", "mutation_scale": 12, "color": "0.35", "linewidth": 1.1,
+             "zorder": 1}
+    ax.add_patch(FancyArrowPatch((op_center[0] + _OP_RADIUS, y), (x - box_width / 2, y), **arrow))
+    parents = {id(parent): parent for parent in t._parents}  # x * x: one arrow per parent
+    for key in parents:
+        start = np.array(center[key]) + (box_width / 2, 0)
+        direction = op_center - start
+        end = op_center - _OP_RADIUS * direction / np.linalg.norm(direction)
+        bend = -0.25 if direction[0] > column_step else 0.0
+        ax.add_patch(FancyArrowPatch(tuple(start), tuple(end), **arrow,
+                                     connectionstyle=f"arc3,rad={bend}"))

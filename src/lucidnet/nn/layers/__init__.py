@@ -9,5 +9,17 @@ from .parametric import Maxout, PReLU
 
 BatchNormalization = BatchNorm
 
-__all__ = ["Activation", "Add", "BatchNorm", "BatchNormalization", "Concatenate", "Dense",
-           "Dropout", "Flatten", "Layer", "Linear", "Maxout", "PReLU"]
+__all__ = [
+    "Activation",
+    "Add",
+    "BatchNorm",
+    "BatchNormalization",
+    "Concatenate",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "Layer",
+    "Linear",
+    "Maxout",
+    "PReLU",
+]

@@ -18,8 +18,12 @@ class Layer(Module):
     ``build(input_shape)``; ``input_shape=`` builds them at once.
     """
 
-    def __init__(self, input_shape: tuple[int, ...] | int | None = None, name: str | None = None,
-                 dtype: object | None = None) -> None:
+    def __init__(
+        self,
+        input_shape: tuple[int, ...] | int | None = None,
+        name: str | None = None,
+        dtype: object | None = None,
+    ) -> None:
         super().__init__(name=name)
         self.dtype_policy = None if dtype is None else resolve_dtype(dtype)
         self.input_shape = normalize_feature_shape(input_shape, "input_shape")
@@ -64,14 +68,19 @@ def normalize_feature_shape(shape: Any, argument: str) -> tuple[int, ...] | None
     if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
         shape = (int(shape),)
     if not isinstance(shape, (tuple, list)) or not all(
-            isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0 for n in shape):
-        raise ValueError(f"{argument} must be a tuple of positive ints without the batch axis, "
-                         f"e.g. (3,); got {shape!r}")
+        isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0 for n in shape
+    ):
+        raise ValueError(
+            f"{argument} must be a tuple of positive ints without the batch axis, "
+            f"e.g. (3,); got {shape!r}"
+        )
     return tuple(int(n) for n in shape)
 
 
 def check_features(layer: Module, x: Tensor, expected: int) -> None:
     """Raise a clear error when ``x`` is not ``[batch, expected]``-shaped."""
     if x.ndim < 1 or x.shape[-1] != expected:
-        raise ValueError(f"layer {layer.name!r} expects inputs of shape [batch_size, {expected}], "
-                         f"got shape {x.shape}")
+        raise ValueError(
+            f"layer {layer.name!r} expects inputs of shape [batch_size, {expected}], "
+            f"got shape {x.shape}"
+        )

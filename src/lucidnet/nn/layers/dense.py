@@ -30,11 +30,19 @@ class Dense(Layer):
     ((3, 2), (2,))
     """
 
-    def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
-                 kernel_initializer: Any = "auto", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
-                 input_shape: tuple[int, ...] | None = None, name: str | None = None,
-                 dtype: object | None = None) -> None:
+    def __init__(
+        self,
+        units: int,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "auto",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        input_shape: tuple[int, ...] | None = None,
+        name: str | None = None,
+        dtype: object | None = None,
+    ) -> None:
         super().__init__(input_shape=input_shape, name=name, dtype=dtype)
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
             raise ValueError(f"Dense units must be a positive int, got {units!r}")
@@ -68,14 +76,18 @@ class Dense(Layer):
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         if len(input_shape) < 2 or input_shape[-1] is None:
-            raise ValueError(f"layer {self.name!r} needs inputs of shape [batch_size, features], "
-                             f"got shape {input_shape}")
+            raise ValueError(
+                f"layer {self.name!r} needs inputs of shape [batch_size, features], "
+                f"got shape {input_shape}"
+            )
         in_features = int(input_shape[-1])
         dtype = self.param_dtype
         kernel = self.resolved_kernel_initializer()((in_features, self.units), dtype=dtype)
         self.weight = Parameter(kernel)
         if self.use_bias:
-            self.bias = Parameter(initializers.get(self.bias_initializer)((self.units,), dtype=dtype))
+            self.bias = Parameter(
+                initializers.get(self.bias_initializer)((self.units,), dtype=dtype)
+            )
         super().build(input_shape)
 
     @property
@@ -92,8 +104,10 @@ class Dense(Layer):
     def get_config(self) -> dict[str, Any]:
         activation = self.activation
         if not isinstance(activation, Activation):
-            raise ValueError(f"layer {self.name!r} has a plain callable activation "
-                             f"{activation!r}; it cannot be saved (use an activation name)")
+            raise ValueError(
+                f"layer {self.name!r} has a plain callable activation "
+                f"{activation!r}; it cannot be saved (use an activation name)"
+            )
         return {
             "units": self.units,
             "activation": {"name": activation.name, "config": activation.get_config()},
@@ -111,19 +125,36 @@ class Linear(Dense):
     (the seeds' "standard initialization").
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 name: str | None = None, dtype: object | None = None) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        name: str | None = None,
+        dtype: object | None = None,
+    ) -> None:
         if isinstance(in_features, bool) or not isinstance(in_features, int) or in_features <= 0:
             raise ValueError(f"Linear in_features must be a positive int, got {in_features!r}")
         bound = 1.0 / math.sqrt(in_features)
-        super().__init__(out_features, use_bias=bias, kernel_initializer="standard_uniform",
-                         bias_initializer=initializers.get("uniform", low=-bound, high=bound),
-                         input_shape=(in_features,), name=name, dtype=dtype)
+        super().__init__(
+            out_features,
+            use_bias=bias,
+            kernel_initializer="standard_uniform",
+            bias_initializer=initializers.get("uniform", low=-bound, high=bound),
+            input_shape=(in_features,),
+            name=name,
+            dtype=dtype,
+        )
 
     @property
     def out_features(self) -> int:
         return self.units
 
     def get_config(self) -> dict[str, Any]:
-        return {"in_features": self.in_features, "out_features": self.units,
-                "bias": self.use_bias, "name": self.name, "dtype": self.dtype.name}
+        return {
+            "in_features": self.in_features,
+            "out_features": self.units,
+            "bias": self.use_bias,
+            "name": self.name,
+            "dtype": self.dtype.name,
+        }

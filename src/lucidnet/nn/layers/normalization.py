@@ -19,8 +19,14 @@ class BatchNorm(Layer):
     ``num_features=None`` builds from the first input.
     """
 
-    def __init__(self, num_features: int | None = None, eps: float = 1e-5, momentum: float = 0.1,
-                 name: str | None = None, dtype: object | None = None) -> None:
+    def __init__(
+        self,
+        num_features: int | None = None,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        name: str | None = None,
+        dtype: object | None = None,
+    ) -> None:
         super().__init__(name=name, dtype=dtype)
         if not 0 <= momentum <= 1:
             raise ValueError(f"BatchNorm momentum must be in [0, 1], got {momentum!r}")
@@ -49,8 +55,10 @@ class BatchNorm(Layer):
         check_features(self, x, self.num_features)
         if self.training:
             if x.shape[0] < 2:
-                raise ValueError(f"BatchNorm {self.name!r} needs more than one sample per batch in "
-                                 f"training mode, got input shape {x.shape}")
+                raise ValueError(
+                    f"BatchNorm {self.name!r} needs more than one sample per batch in "
+                    f"training mode, got input shape {x.shape}"
+                )
             mean = x.mean(axis=0)
             centered = x - mean
             variance = (centered * centered).mean(axis=0)
@@ -65,6 +73,10 @@ class BatchNorm(Layer):
         return normalized * self.weight + self.bias
 
     def get_config(self) -> dict[str, Any]:
-        return {"num_features": self.num_features, "eps": self.eps, "momentum": self.momentum,
-                "name": self.name,
-                "dtype": (self.dtype if self.dtype_policy is None else self.dtype_policy).name}
+        return {
+            "num_features": self.num_features,
+            "eps": self.eps,
+            "momentum": self.momentum,
+            "name": self.name,
+            "dtype": (self.dtype if self.dtype_policy is None else self.dtype_policy).name,
+        }

@@ -8,8 +8,8 @@ import numpy as np
 
 from ...engine.tensor import Parameter, Tensor, unbroadcast
 from .. import init as initializers
-from .dense import Dense
 from .base import Layer, check_features
+from .dense import Dense
 
 
 class PReLU(Layer):
@@ -19,11 +19,19 @@ class PReLU(Layer):
     feature when ``num_parameters`` equals the number of features.  f'(0) = a, as torch.
     """
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, name: str | None = None,
-                 dtype: object | None = None) -> None:
+    def __init__(
+        self,
+        num_parameters: int = 1,
+        init: float = 0.25,
+        name: str | None = None,
+        dtype: object | None = None,
+    ) -> None:
         super().__init__(name=name, dtype=dtype)
-        if isinstance(num_parameters, bool) or not isinstance(num_parameters, int) \
-                or num_parameters <= 0:
+        if (
+            isinstance(num_parameters, bool)
+            or not isinstance(num_parameters, int)
+            or num_parameters <= 0
+        ):
             raise ValueError(f"PReLU num_parameters must be a positive int, got {num_parameters!r}")
         self.num_parameters = num_parameters
         self.init = float(init)
@@ -48,8 +56,12 @@ class PReLU(Layer):
         return Tensor._node(out.astype(z.dtype, copy=False), (x, self.weight), backward, "prelu")
 
     def get_config(self) -> dict[str, Any]:
-        return {"num_parameters": self.num_parameters, "init": self.init, "name": self.name,
-                "dtype": self.dtype.name}
+        return {
+            "num_parameters": self.num_parameters,
+            "init": self.init,
+            "name": self.name,
+            "dtype": self.dtype.name,
+        }
 
 
 class Maxout(Layer):
@@ -60,18 +72,29 @@ class Maxout(Layer):
     ``j * pieces + k``.
     """
 
-    def __init__(self, units: int, pieces: int = 2, kernel_initializer: Any = "glorot_uniform",
-                 bias_initializer: Any = "zeros", input_shape: tuple[int, ...] | None = None,
-                 name: str | None = None, dtype: object | None = None) -> None:
+    def __init__(
+        self,
+        units: int,
+        pieces: int = 2,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        input_shape: tuple[int, ...] | None = None,
+        name: str | None = None,
+        dtype: object | None = None,
+    ) -> None:
         super().__init__(input_shape=input_shape, name=name, dtype=dtype)
         for argument, value in (("units", units), ("pieces", pieces)):
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f"Maxout {argument} must be a positive int, got {value!r}")
         self.units = units
         self.pieces = pieces
-        self.affine = Dense(units * pieces, kernel_initializer=kernel_initializer,
-                            bias_initializer=bias_initializer, name=f"{self.name}_affine",
-                            dtype=dtype)
+        self.affine = Dense(
+            units * pieces,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            name=f"{self.name}_affine",
+            dtype=dtype,
+        )
         initializers.get(kernel_initializer)
         self.build_now_if_shape_known()
 
@@ -84,6 +107,10 @@ class Maxout(Layer):
         return z.reshape(z.shape[0], self.units, self.pieces).max(axis=-1)
 
     def get_config(self) -> dict[str, Any]:
-        return {"units": self.units, "pieces": self.pieces, "input_shape": self.input_shape,
-                "name": self.name,
-                "dtype": (self.dtype if self.dtype_policy is None else self.dtype_policy).name}
+        return {
+            "units": self.units,
+            "pieces": self.pieces,
+            "input_shape": self.input_shape,
+            "name": self.name,
+            "dtype": (self.dtype if self.dtype_policy is None else self.dtype_policy).name,
+        }
