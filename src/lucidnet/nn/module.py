@@ -199,18 +199,20 @@ class Module:
                 f"load_state_dict for {self.name!r}: missing keys {missing}, "
                 f"unexpected keys {unexpected}"
             )
+        values = {}
         for name, target in targets.items():
             if name not in state_dict:
                 continue
-            value = np.asarray(
-                state_dict[name].data if isinstance(state_dict[name], Tensor) else state_dict[name]
-            )
+            value = state_dict[name]
+            value = np.asarray(value.data if isinstance(value, Tensor) else value)
             if value.shape != target.shape:
                 raise ValueError(
                     f"load_state_dict: {name!r} has shape {value.shape} in the state "
                     f"dict but {target.shape} in the model"
                 )
-            target[...] = value
+            values[name] = value
+        for name, value in values.items():  # copy only once every shape is known to fit
+            targets[name][...] = value
 
     def train(self, mode: bool = True) -> Module:
         for module in self.modules():
