@@ -88,8 +88,10 @@ class CallbackList:
             elif _is_scheduler(item):
                 self.callbacks.append(_SchedulerCallback(item))
             else:
-                raise TypeError(f"callbacks must be ln.callbacks.Callback objects or schedulers, "
-                                f"got {type(item).__name__} {item!r}")
+                raise TypeError(
+                    f"callbacks must be ln.callbacks.Callback objects or schedulers, "
+                    f"got {type(item).__name__} {item!r}"
+                )
         self.callbacks.append(history)
         for callback in self.callbacks:
             callback.set_model(model)
@@ -127,8 +129,9 @@ class _Monitor:
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
         if mode == "auto":
-            mode = "max" if any(k in monitor for k in ("acc", "precision", "recall", "f1")) \
-                else "min"
+            mode = (
+                "max" if any(k in monitor for k in ("acc", "precision", "recall", "f1")) else "min"
+            )
         self.monitor = monitor
         self.mode = mode
         self.min_delta = abs(min_delta)
@@ -138,8 +141,12 @@ class _Monitor:
     def value(self, logs: dict[str, Any] | None) -> float | None:
         if logs is None or self.monitor not in logs:
             if not self._warned:
-                warnings.warn(f"monitored metric {self.monitor!r} is not available; available: "
-                              f"{sorted(logs or {})}", RuntimeWarning, stacklevel=3)
+                warnings.warn(
+                    f"monitored metric {self.monitor!r} is not available; available: "
+                    f"{sorted(logs or {})}",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
                 self._warned = True
             return None
         return float(logs[self.monitor])
@@ -156,9 +163,15 @@ class EarlyStopping(Callback):
     ``restore_best_weights=True`` puts back the weights of the best epoch at the end.
     """
 
-    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
-                 mode: str = "auto", restore_best_weights: bool = False,
-                 baseline: float | None = None) -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0.0,
+        patience: int = 0,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
+        baseline: float | None = None,
+    ) -> None:
         self.tracker = _Monitor(monitor, mode, min_delta)
         self.patience = _check_epochs(patience, "patience")
         self.restore_best_weights = restore_best_weights
@@ -207,9 +220,14 @@ class ModelCheckpoint(Callback):
     ``"ckpt-{epoch:02d}-{val_loss:.3f}.lnx"``.
     """
 
-    def __init__(self, filepath: str | Path, monitor: str = "val_loss",
-                 save_best_only: bool = False, mode: str = "auto",
-                 save_weights_only: bool = False) -> None:
+    def __init__(
+        self,
+        filepath: str | Path,
+        monitor: str = "val_loss",
+        save_best_only: bool = False,
+        mode: str = "auto",
+        save_weights_only: bool = False,
+    ) -> None:
         self.filepath = str(filepath)
         self.tracker = _Monitor(monitor, mode, 0.0)
         self.save_best_only = save_best_only
@@ -263,23 +281,36 @@ class ReduceLROnPlateau(Callback):
     given ``patience - 1`` and ``cooldown - 1``.
     """
 
-    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
-                 mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0,
-                 min_lr: float = 0.0, verbose: int = 0) -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        mode: str = "auto",
+        min_delta: float = 1e-4,
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+        verbose: int = 0,
+    ) -> None:
         self.tracker = _Monitor(monitor, mode, min_delta)
         self.patience = _check_epochs(patience, "patience")
         self.cooldown = _check_epochs(cooldown, "cooldown")
-        self.options = {"factor": factor, "patience": max(self.patience - 1, 0),
-                        "threshold": min_delta, "cooldown": max(self.cooldown - 1, 0),
-                        "min_lr": min_lr}
+        self.options = {
+            "factor": factor,
+            "patience": max(self.patience - 1, 0),
+            "threshold": min_delta,
+            "cooldown": max(self.cooldown - 1, 0),
+            "min_lr": min_lr,
+        }
         self.verbose = verbose
         self.scheduler: Any = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         from .optim import ReduceLROnPlateau as PlateauScheduler
 
-        self.scheduler = PlateauScheduler(self.model.optimizer, mode=self.tracker.mode,
-                                          threshold_mode="abs", **self.options)
+        self.scheduler = PlateauScheduler(
+            self.model.optimizer, mode=self.tracker.mode, threshold_mode="abs", **self.options
+        )
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         current = self.tracker.value(logs)

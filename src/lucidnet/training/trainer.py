@@ -55,8 +55,13 @@ class TrainingSetup:
     penalties: list[tuple[Any, Parameter]] = field(default_factory=list)
 
 
-def compile(model: Module, optimizer: Any = "adam", loss: Any = None,
-            metrics: Iterable[Any] | None = None, lint: bool = True) -> None:
+def compile(
+    model: Module,
+    optimizer: Any = "adam",
+    loss: Any = None,
+    metrics: Iterable[Any] | None = None,
+    lint: bool = True,
+) -> None:
     """Attach an optimizer, a loss and metrics to ``model`` for ``fit``/``evaluate``.
 
     Names, instances and callables are accepted for each.  ``lint=True`` runs
@@ -94,8 +99,10 @@ def _metric_name(metric: Any, given: Any) -> str:
 def _setup(model: Module) -> TrainingSetup:
     setup = getattr(model, "_training_setup", None)
     if setup is None:
-        raise ValueError(f"model {model.name!r} is not compiled: call model.compile(optimizer=..., "
-                         "loss=...) before fit/evaluate")
+        raise ValueError(
+            f"model {model.name!r} is not compiled: call model.compile(optimizer=..., "
+            "loss=...) before fit/evaluate"
+        )
     return setup
 
 
@@ -104,8 +111,10 @@ def _expected_features(model: Module) -> int | None:
     shape = getattr(model, "input_shape", None)
     if isinstance(shape, tuple) and len(shape) == 1:
         return shape[0]
-    first = next((m for m in model.modules() if getattr(m, "weight", None) is not None
-                  and m is not model), None)
+    first = next(
+        (m for m in model.modules() if getattr(m, "weight", None) is not None and m is not model),
+        None,
+    )
     if first is not None and getattr(first, "input_shape", None) is not None:
         return first.input_shape[-1]
     return None
@@ -120,25 +129,27 @@ def _output_width(model: Module, x: np.ndarray) -> int:
         finally:
             model.train(was_training)
     if not isinstance(out, Tensor):
-        raise ValueError(f"fit/evaluate support models with one output tensor; model "
-                         f"{model.name!r} returned {type(out).__name__}")
+        raise ValueError(
+            f"fit/evaluate support models with one output tensor; model "
+            f"{model.name!r} returned {type(out).__name__}"
+        )
     return out.shape[-1]
 
 
-def _prepare(model: Module, setup: TrainingSetup | None, x: Any, y: Any,
-             argument: str = "") -> tuple[np.ndarray, np.ndarray | None]:
+def _prepare(
+    model: Module, setup: TrainingSetup | None, x: Any, y: Any, argument: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
     features = prepare_features(x, model.dtype, _expected_features(model), f"{argument}x")
-    if y is None:
-        return features, None
     width = _output_width(model, features)
     targets = prepare_targets(y, features.shape[0], width, f"{argument}y")
     loss_name = getattr(setup.loss, "name", None) if setup is not None else None
     if loss_name in _LABEL_LOSSES and (targets.ndim == 1 or targets.shape[1:] == (1,)):
         check_class_labels(targets, width, f"{argument}y")
-    elif targets.ndim == 2 and targets.shape[1] != width and not (
-            targets.shape[1] == 1 and loss_name in _LABEL_LOSSES):
-        raise ValueError(f"{argument}y has {targets.shape[1]} columns (shape {targets.shape}) but "
-                         f"the model outputs {width}")
+    elif targets.ndim == 2 and targets.shape[1] != width:
+        raise ValueError(
+            f"{argument}y has {targets.shape[1]} columns (shape {targets.shape}) but "
+            f"the model outputs {width}"
+        )
     if targets.dtype.kind == "f":
         targets = targets.astype(model.dtype, copy=False)
     return features, targets
@@ -147,8 +158,10 @@ def _prepare(model: Module, setup: TrainingSetup | None, x: Any, y: Any,
 def _penalties(model: Module) -> list[tuple[Any, Parameter]]:
     terms = []
     for module in model.modules():
-        for attribute, parameter_name in (("kernel_regularizer", "weight"),
-                                          ("bias_regularizer", "bias")):
+        for attribute, parameter_name in (
+            ("kernel_regularizer", "weight"),
+            ("bias_regularizer", "bias"),
+        ):
             regularizer = getattr(module, attribute, None)
             parameter = getattr(module, parameter_name, None)
             if regularizer is not None and parameter is not None:
@@ -173,16 +186,28 @@ class _Running:
         return {k: v / self.count for k, v in self.totals.items()}
 
 
-def _batch_figures(setup: TrainingSetup, prediction: np.ndarray, targets: np.ndarray
-                   ) -> dict[str, float]:
-    return {name: float(metric(prediction, targets))
-            for name, metric in zip(setup.metric_names, setup.metrics, strict=True)}
+def _batch_figures(
+    setup: TrainingSetup, prediction: np.ndarray, targets: np.ndarray
+) -> dict[str, float]:
+    return {
+        name: float(metric(prediction, targets))
+        for name, metric in zip(setup.metric_names, setup.metrics, strict=True)
+    }
 
 
-def fit(model: Module, x: Any, y: Any, epochs: int = 1, batch_size: int | None = 32,
-        validation_split: float = 0.0, validation_data: tuple[Any, Any] | None = None,
-        shuffle: bool = True, callbacks: Iterable[Any] | None = None, verbose: int = 1,
-        initial_epoch: int = 0) -> History:
+def fit(
+    model: Module,
+    x: Any,
+    y: Any,
+    epochs: int = 1,
+    batch_size: int | None = 32,
+    validation_split: float = 0.0,
+    validation_data: tuple[Any, Any] | None = None,
+    shuffle: bool = True,
+    callbacks: Iterable[Any] | None = None,
+    verbose: int = 1,
+    initial_epoch: int = 0,
+) -> History:
     """Train ``model`` on ``(x, y)``; returns a History whose ``.history`` maps names to lists."""
     setup = _setup(model)
     for argument, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
@@ -196,8 +221,9 @@ def fit(model: Module, x: Any, y: Any, epochs: int = 1, batch_size: int | None =
             raise ValueError("validation_data must be a tuple (x_val, y_val)")
         val_x, val_y = _prepare(model, setup, *validation_data, argument="validation ")
     elif validation_split:
-        (features, targets), (val_x, val_y) = split_validation([features, targets],
-                                                               validation_split)
+        (features, targets), (val_x, val_y) = split_validation(
+            [features, targets], validation_split
+        )
     else:
         val_x = val_y = None
     n = features.shape[0]
@@ -210,8 +236,13 @@ def fit(model: Module, x: Any, y: Any, epochs: int = 1, batch_size: int | None =
     parameters = model.trainable_parameters()
     backup = [p.data.copy() for p in parameters]
     history = History()
-    history.params = {"epochs": epochs, "steps": math.ceil(n / batch_size), "samples": n,
-                      "batch_size": batch_size, "verbose": verbose}
+    history.params = {
+        "epochs": epochs,
+        "steps": math.ceil(n / batch_size),
+        "samples": n,
+        "batch_size": batch_size,
+        "verbose": verbose,
+    }
     model.history = history
     callback_list = CallbackList(callbacks, model, history)
     backward_hook = callback_list.wants_backward_hook
@@ -227,7 +258,7 @@ def fit(model: Module, x: Any, y: Any, epochs: int = 1, batch_size: int | None =
         started = time.perf_counter()
         for batch, start in enumerate(range(0, n, batch_size)):
             callback_list.on_train_batch_begin(batch, {})
-            index = order[start:start + batch_size]
+            index = order[start : start + batch_size]
             batch_x, batch_y = features[index], targets[index]
             prediction = model(Tensor(batch_x))
             loss = setup.loss(prediction, batch_y)
@@ -240,8 +271,9 @@ def fit(model: Module, x: Any, y: Any, epochs: int = 1, batch_size: int | None =
                 figures["loss"] += figures["regularization"]
                 loss = loss + penalty
             if not math.isfinite(figures["loss"]):
-                _stop_on_non_finite(model, parameters, backup, history, epoch, batch,
-                                    figures["loss"], verbose)
+                _stop_on_non_finite(
+                    model, parameters, backup, history, epoch, batch, figures["loss"], verbose
+                )
                 break
             for parameter, saved in zip(parameters, backup, strict=True):
                 np.copyto(saved, parameter.data)
@@ -255,24 +287,31 @@ def fit(model: Module, x: Any, y: Any, epochs: int = 1, batch_size: int | None =
             callback_list.on_train_batch_end(batch, figures)
             if progress is not None:
                 progress.update(len(index))
-                progress.set_postfix({k: f"{v:.4f}" for k, v in running.means().items()},
-                                     refresh=False)
+                progress.set_postfix(
+                    {k: f"{v:.4f}" for k, v in running.means().items()}, refresh=False
+                )
         if history.stop_reason is not None:
             if progress is not None:
                 progress.close()
             break
         logs = running.means()
         if val_x is not None:
-            logs.update({f"val_{k}": v for k, v in
-                         _evaluate_arrays(model, setup, val_x, val_y, batch_size).items()})
+            logs.update(
+                {
+                    f"val_{k}": v
+                    for k, v in _evaluate_arrays(model, setup, val_x, val_y, batch_size).items()
+                }
+            )
         model.train()
         if progress is not None:
             progress.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
             progress.close()
         elif verbose == 2:
             seconds = time.perf_counter() - started
-            print(f"Epoch {epoch + 1}/{epochs} - {seconds:.2f}s - "
-                  + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+            print(
+                f"Epoch {epoch + 1}/{epochs} - {seconds:.2f}s - "
+                + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+            )
         callback_list.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
@@ -283,24 +322,36 @@ def fit(model: Module, x: Any, y: Any, epochs: int = 1, batch_size: int | None =
 def _check_batch_size(batch_size: int | None, n: int) -> int:
     if batch_size is None:
         return min(32, n)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-            or batch_size <= 0:
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, (int, np.integer))
+        or batch_size <= 0
+    ):
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     return int(min(batch_size, n))
 
 
-def _stop_on_non_finite(model: Module, parameters: list[Parameter], backup: list[np.ndarray],
-                        history: History, epoch: int, batch: int, value: float,
-                        verbose: int) -> None:
+def _stop_on_non_finite(
+    model: Module,
+    parameters: list[Parameter],
+    backup: list[np.ndarray],
+    history: History,
+    epoch: int,
+    batch: int,
+    value: float,
+    verbose: int,
+) -> None:
     for parameter, saved in zip(parameters, backup, strict=True):
         parameter.data[...] = saved
         parameter.grad = None
-    message = (f"loss became {value} at epoch {epoch + 1}, batch {batch + 1}; training stopped and "
-               "the weights of the last good step were restored. Lower the learning rate, scale "
-               "the inputs, or clip gradients.")
+    message = (
+        f"loss became {value} at epoch {epoch + 1}, batch {batch + 1}; training stopped and "
+        "the weights of the last good step were restored. Lower the learning rate, scale "
+        "the inputs, or clip gradients."
+    )
     history.stop_reason = message
     model.stop_training = True
-    warnings.warn(message, NonFiniteLossWarning, stacklevel=3)
+    warnings.warn(message, NonFiniteLossWarning, stacklevel=4)
     if verbose:
         print(message, file=sys.stderr)
 
@@ -310,19 +361,26 @@ def _progress_bar(verbose: int, epoch: int, epochs: int, n: int) -> Any:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=n, desc=f"Epoch {epoch + 1}/{epochs}", unit="sample", leave=True,
-                dynamic_ncols=True, file=sys.stdout)
+    return tqdm(
+        total=n,
+        desc=f"Epoch {epoch + 1}/{epochs}",
+        unit="sample",
+        leave=True,
+        dynamic_ncols=True,
+        file=sys.stdout,
+    )
 
 
-def _evaluate_arrays(model: Module, setup: TrainingSetup, x: np.ndarray, y: np.ndarray,
-                     batch_size: int | None) -> dict[str, float]:
+def _evaluate_arrays(
+    model: Module, setup: TrainingSetup, x: np.ndarray, y: np.ndarray, batch_size: int | None
+) -> dict[str, float]:
     batch_size = _check_batch_size(batch_size if batch_size is not None else 1024, len(x))
     running = _Running()
     model.eval()
     try:
         with no_grad():
             for start in range(0, len(x), batch_size):
-                batch_x, batch_y = x[start:start + batch_size], y[start:start + batch_size]
+                batch_x, batch_y = x[start : start + batch_size], y[start : start + batch_size]
                 prediction = model(Tensor(batch_x))
                 figures = {"loss": float(setup.loss(prediction, batch_y).data)}
                 figures.update(_batch_figures(setup, prediction.data, batch_y))
@@ -337,8 +395,9 @@ def _evaluate_arrays(model: Module, setup: TrainingSetup, x: np.ndarray, y: np.n
     return logs
 
 
-def evaluate(model: Module, x: Any, y: Any, batch_size: int | None = None,
-             verbose: int = 0) -> dict[str, float]:
+def evaluate(
+    model: Module, x: Any, y: Any, batch_size: int | None = None, verbose: int = 0
+) -> dict[str, float]:
     """Loss (with regularization penalties) and metrics over ``(x, y)``, as a dict."""
     setup = _setup(model)
     features, targets = _prepare(model, setup, x, y)
@@ -356,8 +415,10 @@ def predict(model: Module, x: Any, batch_size: int | None = None) -> np.ndarray:
     model.eval()
     try:
         with no_grad():
-            outputs = [model(Tensor(features[s:s + batch_size])).data
-                       for s in range(0, len(features), batch_size)]
+            outputs = [
+                model(Tensor(features[s : s + batch_size])).data
+                for s in range(0, len(features), batch_size)
+            ]
     finally:
         model.train(was_training)
     return np.concatenate(outputs, axis=0)

@@ -48,12 +48,22 @@ def plot_activation(
         values, slopes = _curves(activation, x)
         _draw(grid[row, 0], x, values, _title(activation.formula, label), f"{label}(x)", "C0")
         if not activation.element_wise:
-            grid[row, 0].text(0.03, 0.95, "2-class slice: inputs (x, 0)", va="top", fontsize=9,
-                              transform=grid[row, 0].transAxes, color="0.3",
-                              bbox={"facecolor": "white", "edgecolor": "0.8", "alpha": 0.9})
+            grid[row, 0].text(
+                0.03,
+                0.95,
+                "2-class slice: inputs (x, 0)",
+                va="top",
+                fontsize=9,
+                transform=grid[row, 0].transAxes,
+                color="0.3",
+                bbox={"facecolor": "white", "edgecolor": "0.8", "alpha": 0.9},
+            )
         if derivative:
-            title = f"derivative of {label}" if activation.element_wise else \
-                r"derivative $\partial f_1 / \partial x_1$ (2-class slice)"
+            title = (
+                f"derivative of {label}"
+                if activation.element_wise
+                else r"derivative $\partial f_1 / \partial x_1$ (2-class slice)"
+            )
             _draw(grid[row, 1], x, slopes, title, f"{label}'(x)", "C3")
     return finish(figure, path)
 
@@ -64,8 +74,9 @@ def _checked_range(x_range: Any) -> tuple[float, float]:
     except (TypeError, ValueError):
         low = high = math.nan
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
-        raise ValueError(f"x_range must be two finite numbers (low, high), low < high, "
-                         f"got {x_range!r}")
+        raise ValueError(
+            f"x_range must be two finite numbers (low, high), low < high, got {x_range!r}"
+        )
     return low, high
 
 

@@ -18,6 +18,7 @@ MAX_TENSORS = 60  # a bigger graph is unreadable as boxes; summarise it instead
 _OP_SYMBOLS = {"+": "+", "-": "−", "*": "×", "/": "÷", "@": "@", "neg": "−x", "**": "^"}
 _OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul", "**": "pow"}
 _BOX_HEIGHT, _ROW_STEP, _OP_RADIUS, _GAP = 0.95, 1.25, 0.28, 1.1  # inches
+_NO_GRAD = "grad —"
 _CHAR_WIDTH = 0.075  # inches per character at the 9.5 pt of the value lines
 
 
@@ -44,18 +45,21 @@ def plot_graph(tensor: Tensor, path: str | Path | None = None) -> Figure:
         raise TypeError(f"tensor must be a lucidnet Tensor, got {type(tensor).__name__}")
     tensors = _topological(tensor)
     if len(tensors) > MAX_TENSORS:
-        raise ValueError(f"the graph of tensor has {len(tensors)} tensors; plot_graph draws at "
-                         f"most {MAX_TENSORS} (use a smaller example or model.summary())")
+        raise ValueError(
+            f"the graph of tensor has {len(tensors)} tensors; plot_graph draws at "
+            f"most {MAX_TENSORS} (use a smaller example or model.summary())"
+        )
     backward_done = any(t.grad is not None for t in tensors)
     texts = {}
     for t in tensors:
         gradient = t.grad
         if gradient is None and t is tensor and backward_done and t.data.size == 1:
             gradient = np.ones_like(t.data)  # d tensor / d tensor
-        grad_text = "—" if gradient is None else _array_text(np.asarray(gradient))
-        texts[id(t)] = (_label(t), f"data {_array_text(t.data)}", f"grad {grad_text}")
-    box_width = max(1.7, _CHAR_WIDTH * max(len(line) for lines in texts.values()
-                                           for line in lines[1:]) + 0.35)
+        grad_text = _NO_GRAD if gradient is None else f"grad {_array_text(np.asarray(gradient))}"
+        texts[id(t)] = (_label(t), f"data {_array_text(t.data)}", grad_text)
+    box_width = max(
+        1.7, _CHAR_WIDTH * max(len(line) for lines in texts.values() for line in lines[1:]) + 0.35
+    )
     column_step = box_width + _GAP
     column = _columns(tensors)
     rows = _rows(tensors, column)
@@ -69,8 +73,7 @@ def plot_graph(tensor: Tensor, path: str | Path | None = None) -> Figure:
     ax.set_ylim(*y_limits)
     center = {id(t): (column[id(t)] * column_step, -rows[id(t)] * _ROW_STEP) for t in tensors}
     for t in tensors:
-        _tensor_box(ax, center[id(t)], box_width, texts[id(t)], t.grad is not None
-                    or texts[id(t)][2] != "grad —")
+        _tensor_box(ax, center[id(t)], box_width, texts[id(t)])
         if t._parents:
             _operation(ax, t, center, box_width, column_step)
     return finish(figure, path)
@@ -135,26 +138,49 @@ def _array_text(values: np.ndarray) -> str:
     return f"{values.shape} mean {number_text(values.mean())}"
 
 
-def _tensor_box(ax: Any, center: tuple[float, float], width: float,
-                texts: tuple[str, str, str], has_grad: bool) -> None:
+def _tensor_box(
+    ax: Any, center: tuple[float, float], width: float, texts: tuple[str, str, str]
+) -> None:
     from matplotlib.patches import FancyBboxPatch
 
     x, y = center
     label, data_text, grad_text = texts
-    ax.add_patch(FancyBboxPatch((x - width / 2, y - _BOX_HEIGHT / 2), width, _BOX_HEIGHT,
-                                boxstyle="round,pad=0.02,rounding_size=0.08", zorder=2,
-                                facecolor="#eef4fb", edgecolor="#1f4e79", linewidth=1.4))
-    ax.plot([x - width / 2, x + width / 2], [y + 0.13, y + 0.13], color="#1f4e79",
-            linewidth=0.8, zorder=3)
-    ax.text(x, y + 0.28, label, ha="center", va="center", fontsize=11, fontweight="bold",
-            zorder=3)
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - width / 2, y - _BOX_HEIGHT / 2),
+            width,
+            _BOX_HEIGHT,
+            boxstyle="round,pad=0.02,rounding_size=0.08",
+            zorder=2,
+            facecolor="#eef4fb",
+            edgecolor="#1f4e79",
+            linewidth=1.4,
+        )
+    )
+    ax.plot(
+        [x - width / 2, x + width / 2],
+        [y + 0.13, y + 0.13],
+        color="#1f4e79",
+        linewidth=0.8,
+        zorder=3,
+    )
+    ax.text(x, y + 0.28, label, ha="center", va="center", fontsize=11, fontweight="bold", zorder=3)
     ax.text(x, y - 0.02, data_text, ha="center", va="center", fontsize=9.5, zorder=3)
-    ax.text(x, y - 0.27, grad_text, ha="center", va="center", fontsize=9.5, zorder=3,
-            color="#b22222" if has_grad else "0.5")
+    ax.text(
+        x,
+        y - 0.27,
+        grad_text,
+        ha="center",
+        va="center",
+        fontsize=9.5,
+        zorder=3,
+        color="0.5" if grad_text == _NO_GRAD else "#b22222",
+    )
 
 
-def _operation(ax: Any, t: Tensor, center: dict[int, tuple[float, float]], box_width: float,
-               column_step: float) -> None:
+def _operation(
+    ax: Any, t: Tensor, center: dict[int, tuple[float, float]], box_width: float, column_step: float
+) -> None:
     """The op circle left of ``t``'s box, an arrow from each parent into it, and one into ``t``.
 
     Arrows pass behind the boxes; one that skips columns bends upwards.
@@ -163,13 +189,32 @@ def _operation(ax: Any, t: Tensor, center: dict[int, tuple[float, float]], box_w
 
     x, y = center[id(t)]
     op_center = np.array((x - column_step / 2, y))
-    ax.add_patch(Circle(tuple(op_center), _OP_RADIUS, facecolor="#fff4e0", edgecolor="#b8860b",
-                        linewidth=1.4, zorder=3))
+    ax.add_patch(
+        Circle(
+            tuple(op_center),
+            _OP_RADIUS,
+            facecolor="#fff4e0",
+            edgecolor="#b8860b",
+            linewidth=1.4,
+            zorder=3,
+        )
+    )
     symbol = _OP_SYMBOLS.get(t._op, t._op or "op")
-    ax.text(*op_center, symbol, ha="center", va="center", zorder=4,
-            fontsize=14 if len(symbol) <= 2 else max(6.5, 11 - len(symbol)))
-    arrow = {"arrowstyle": "-|>", "mutation_scale": 12, "color": "0.35", "linewidth": 1.1,
-             "zorder": 1}
+    ax.text(
+        *op_center,
+        symbol,
+        ha="center",
+        va="center",
+        zorder=4,
+        fontsize=14 if len(symbol) <= 2 else max(6.5, 11 - len(symbol)),
+    )
+    arrow = {
+        "arrowstyle": "-|>",
+        "mutation_scale": 12,
+        "color": "0.35",
+        "linewidth": 1.1,
+        "zorder": 1,
+    }
     ax.add_patch(FancyArrowPatch((op_center[0] + _OP_RADIUS, y), (x - box_width / 2, y), **arrow))
     parents = {id(parent): parent for parent in t._parents}  # x * x: one arrow per parent
     for key in parents:
@@ -177,5 +222,6 @@ def _operation(ax: Any, t: Tensor, center: dict[int, tuple[float, float]], box_w
         direction = op_center - start
         end = op_center - _OP_RADIUS * direction / np.linalg.norm(direction)
         bend = -0.25 if direction[0] > column_step else 0.0
-        ax.add_patch(FancyArrowPatch(tuple(start), tuple(end), **arrow,
-                                     connectionstyle=f"arc3,rad={bend}"))
+        ax.add_patch(
+            FancyArrowPatch(tuple(start), tuple(end), **arrow, connectionstyle=f"arc3,rad={bend}")
+        )

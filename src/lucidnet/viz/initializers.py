@@ -44,23 +44,40 @@ def plot_initializers(
     rows = math.ceil(len(items) / columns)
     figure = new_figure(4.6 * columns, 3.5 * rows + 0.4)
     axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    from matplotlib.ticker import MaxNLocator
+
     for ax, name in zip(axes, items, strict=False):
         initializer = init.get(name)
-        sample = np.asarray(initializer(shape, rng=0, dtype="float64")).ravel()
-        label = name if isinstance(name, str) else getattr(initializer, "name", repr(initializer))
-        ax.hist(sample, bins=bins, density=True, color="C0", alpha=0.55,
-                label=f"sample: std {number_text(sample.std())}")
+        if isinstance(initializer, init.Initializer):
+            sample = np.asarray(initializer(shape, rng=0, dtype="float64")).ravel()
+        else:  # a user's callable(shape): its own randomness
+            sample = np.asarray(initializer(shape), dtype=np.float64).ravel()
+        label = (
+            name
+            if isinstance(name, str)
+            else getattr(
+                initializer, "name", getattr(initializer, "__name__", type(initializer).__name__)
+            )
+        )
+        ax.hist(
+            sample,
+            bins=bins,
+            density=True,
+            color="C0",
+            alpha=0.55,
+            label=f"sample: std {number_text(sample.std())}",
+        )
         _overlay(ax, _law(initializer, shape))
         ax.set_title(label)
         ax.set_xlabel("weight value")
+        ax.xaxis.set_major_locator(MaxNLocator(6))  # long tick labels must not collide
         ax.set_ylabel("density")
         ax.set_ylim(0, 1.45 * ax.get_ylim()[1])  # headroom: the legend sits above the bars
         ax.legend(loc="upper right")
-    for ax in axes[len(items):]:
+    for ax in axes[len(items) :]:
         ax.set_visible(False)
-    dims = ", ".join(str(int(d)) for d in np.atleast_1d(shape))
-    figure.suptitle(f"weights of shape ({dims}): "
-                    f"fan_in = {fan_in}, fan_out = {fan_out}")
+    dims = tuple(int(d) for d in np.atleast_1d(shape))
+    figure.suptitle(f"weights of shape {dims}: fan_in = {fan_in}, fan_out = {fan_out}")
     return finish(figure, path)
 
 
@@ -110,16 +127,24 @@ def _overlay(ax: Any, law: tuple[str, float, float, float, float] | None) -> Non
     if kind == "uniform":
         height = 1 / (high - low)
         margin = 0.08 * (high - low)
-        ax.plot([low - margin, low, low, high, high, high + margin],
-                [0, 0, height, height, 0, 0], color="C3", linewidth=2,
-                label=f"theory: U({number_text(low)}, {number_text(high)})\n"
-                      f"std {number_text((high - low) / math.sqrt(12))}")
+        ax.plot(
+            [low - margin, low, low, high, high, high + margin],
+            [0, 0, height, height, 0, 0],
+            color="C3",
+            linewidth=2,
+            label=f"theory: U({number_text(low)}, {number_text(high)})\n"
+            f"std {number_text((high - low) / math.sqrt(12))}",
+        )
         return
     start, stop = max(low, location - 4.5 * scale), min(high, location + 4.5 * scale)
     grid = np.linspace(start, stop, 400)
-    mass = 0.5 * (math.erf((high - location) / (scale * math.sqrt(2)))
-                  - math.erf((low - location) / (scale * math.sqrt(2))))
-    density = np.exp(-0.5 * ((grid - location) / scale) ** 2) / (scale * math.sqrt(2 * math.pi) * mass)
+    mass = 0.5 * (
+        math.erf((high - location) / (scale * math.sqrt(2)))
+        - math.erf((low - location) / (scale * math.sqrt(2)))
+    )
+    density = np.exp(-0.5 * ((grid - location) / scale) ** 2) / (
+        scale * math.sqrt(2 * math.pi) * mass
+    )
     label = f"theory: N({number_text(location)}, {number_text(scale)}$^2$)"
     if math.isfinite(low) or math.isfinite(high):  # a cut: the density drops to 0 at the bounds
         label += f"\ncut to [{number_text(low)}, {number_text(high)}]"

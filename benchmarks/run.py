@@ -1,0 +1,591 @@
+"""Time one MLP training step of lucidnet against its peers, all in one run.
+
+One step = forward, softmax cross-entropy on integer labels, backward, plain SGD
+(lr 0.01) on a fixed batch.  Before timing, every peer must compute the same
+loss from the same initial weights (lucidnet's, copied into each peer).  Peers
+are timed in interleaved rounds so that background load hits them alike; the
+table reports the median (p10, p90) per step and ``ratio = peer / lucidnet``
+(> 1 means lucidnet is faster).  Only ratios within one run are meaningful.
+
+A second benchmark trains one epoch of 60000 x 784 random data (mnist config,
+batch 128, shuffled) through ``model.fit`` and through a PyTorch loop, each in
+its own subprocess so that the peak resident memory of one does not leak into
+the other.
+
+Run (from the repository root; see benchmarks/README.md):
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/run.py \\
+        --json bench.json --markdown docs/BENCHMARKS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import math
+import os
+import platform
+import pstats
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from peers import (
+    CONFIGS,
+    PEERS,
+    Config,
+    LucidnetFit,
+    LucidnetManual,
+    Peer,
+    build_lucidnet,
+    lucidnet_weights,
+    make_batch,
+)
+
+# The issue's targets: torch-eager time / lucidnet time must reach these.
+TARGETS = {"tiny": 6.0, "small": 4.0, "mnist": 1.1, "wide": 1.0}
+LOSS_TOLERANCE = 1e-4  # relative; float32 sums in different orders differ by ~1e-7
+MARKERS = ("<!-- benchmark-results:begin -->", "<!-- benchmark-results:end -->")
+EPOCH_SAMPLES, EPOCH_FEATURES, EPOCH_CLASSES, EPOCH_BATCH = 60000, 784, 10, 128
+
+
+# ------------------------------------------------------------------ machine
+def machine_info() -> dict:
+    """CPU, library versions, numpy's BLAS (threadpoolctl) and torch's build."""
+    info: dict = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)),
+        "numpy": np.__version__,
+        "env": {
+            k: os.environ.get(k)
+            for k in (
+                "OPENBLAS_CORETYPE",
+                "OPENBLAS_L2_SIZE",
+                "OPENBLAS_NUM_THREADS",
+                "OMP_NUM_THREADS",
+                "MKL_NUM_THREADS",
+            )
+        },
+    }
+    try:
+        from threadpoolctl import threadpool_info
+
+        info["numpy_blas"] = [
+            {
+                k: pool.get(k)
+                for k in (
+                    "user_api",
+                    "internal_api",
+                    "version",
+                    "architecture",
+                    "corename",
+                    "threading_layer",
+                    "num_threads",
+                )
+            }
+            | {"library": Path(pool["filepath"]).name}
+            for pool in threadpool_info()
+            if "numpy" in pool.get("filepath", "")
+        ]
+    except ImportError:
+        info["numpy_blas"] = "threadpoolctl not installed"
+    for module in ("torch", "jax", "sklearn"):
+        info[module] = _version(module)
+    if info["torch"]:
+        import torch
+
+        build = torch.__config__.show()
+        info["torch_build"] = [
+            line.strip(" -")
+            for line in build.splitlines()
+            if "Math Kernel" in line or "CPU capability" in line or "MKL-DNN" in line
+        ]
+        blas = re.search(r"BLAS_INFO=(\w+)", build)
+        info["torch_blas"] = blas.group(1) if blas else None
+        info["torch_threads"] = 2  # set by the torch peers
+    return info
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _version(module: str) -> str | None:
+    try:
+        return __import__(module).__version__
+    except ImportError:
+        return None
+
+
+# ------------------------------------------------------------------ step benchmark
+def build_peers(
+    config: Config, names: list[str], fit_steps: int
+) -> tuple[dict[str, Peer], dict[str, str]]:
+    """Every requested peer on the config's batch and lucidnet's initial weights."""
+    x, y = make_batch(config)
+    weights = lucidnet_weights(build_lucidnet(config))
+    built, skipped = {}, {}
+    for name in names:
+        try:
+            options = {"steps": fit_steps} if PEERS[name] is LucidnetFit else {}
+            built[name] = PEERS[name](config, weights, x, y, **options)
+        except ImportError as error:
+            skipped[name] = f"not importable ({error.name})"
+    return built, skipped
+
+
+def check_losses(config: Config, peers: dict[str, Peer]) -> list[dict]:
+    """The loss at the initial weights of every peer, against lucidnet's."""
+    reference = peers[LucidnetManual.name].initial_loss()
+    rows = []
+    for name, peer in peers.items():
+        loss = peer.initial_loss()
+        comparable = getattr(peer, "comparable", True)
+        relative = abs(loss - reference) / abs(reference)
+        status = (
+            ("ok" if relative <= LOSS_TOLERANCE else "MISMATCH")
+            if comparable
+            else "n/a (sklearn: one activation for all hidden layers)"
+        )
+        rows.append(
+            {
+                "config": config.name,
+                "peer": name,
+                "loss": loss,
+                "relative_difference": relative,
+                "status": status,
+            }
+        )
+    return rows
+
+
+def time_peers(peers: dict[str, Peer], repeats: int, budget: float) -> dict[str, list[float]]:
+    """Seconds per step for each peer, sampled in interleaved rounds.
+
+    Each peer warms up, then rounds give every peer a short block of runs in turn
+    until each has ``repeats`` steps or ``budget`` seconds have passed.
+    """
+    for peer in peers.values():
+        started, runs = time.perf_counter(), 0
+        while runs < 3 or (runs < 50 and time.perf_counter() - started < 0.2):
+            peer.run()
+            runs += 1
+    samples: dict[str, list[float]] = {name: [] for name in peers}
+    wanted = {name: max(5, math.ceil(repeats / peer.steps_per_run)) for name, peer in peers.items()}
+    deadline = time.perf_counter() + budget
+    clock = time.perf_counter
+    while any(len(samples[n]) < wanted[n] for n in peers):
+        for name, peer in peers.items():
+            if len(samples[name]) >= wanted[name]:
+                continue
+            block = 10 if peer.steps_per_run == 1 else 1
+            for _ in range(block):
+                started = clock()
+                peer.run()
+                samples[name].append((clock() - started) / peer.steps_per_run)
+        if clock() > deadline and all(len(s) >= 5 for s in samples.values()):
+            break
+    return samples
+
+
+def summarize(samples: list[float]) -> dict:
+    p10, median, p90 = np.percentile(samples, [10, 50, 90])
+    return {
+        "median_us": median * 1e6,
+        "p10_us": p10 * 1e6,
+        "p90_us": p90 * 1e6,
+        "samples": len(samples),
+    }
+
+
+# ------------------------------------------------------------------ epoch benchmark
+def epoch_child(peer: str, epochs: int) -> dict:
+    """Train ``epochs`` shuffled epochs in this (child) process; wall times and peak RSS."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((EPOCH_SAMPLES, EPOCH_FEATURES), dtype=np.float32)
+    y = rng.integers(0, EPOCH_CLASSES, size=EPOCH_SAMPLES)
+    run_epoch = _lucidnet_epoch(x, y) if peer == "lucidnet" else _torch_epoch(x, y)
+    baseline = peak_rss_mib()
+    times = []
+    for _ in range(epochs):
+        started = time.perf_counter()
+        run_epoch()
+        times.append(time.perf_counter() - started)
+    return {
+        "peer": peer,
+        "epoch_s": times,
+        "baseline_rss_mib": baseline,
+        "peak_rss_mib": peak_rss_mib(),
+        "ru_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory: VmHWM, else ``getrusage`` (KiB on Linux).
+
+    On Linux ``ru_maxrss`` keeps the peak of the process that spawned us across
+    ``exec``, so a child of a large parent reports the parent's peak; VmHWM belongs
+    to the child's own address space.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _lucidnet_epoch(x: np.ndarray, y: np.ndarray):
+    import lucidnet as ln
+
+    model = build_lucidnet(CONFIGS["mnist"])
+    model.compile(optimizer=ln.optim.SGD(lr=0.01), loss="softmax_cross_entropy", lint=False)
+    return lambda: model.fit(x, y, epochs=1, batch_size=EPOCH_BATCH, shuffle=True, verbose=0)
+
+
+def _torch_epoch(x: np.ndarray, y: np.ndarray):
+    import torch
+    import torch.nn.functional as F  # noqa: N812 (PyTorch's own spelling)
+    from torch import nn
+
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    sizes = CONFIGS["mnist"].sizes
+    model = nn.Sequential(
+        nn.Linear(sizes[0], sizes[1]),
+        nn.ReLU(),
+        nn.Linear(sizes[1], sizes[2]),
+        nn.ReLU(),
+        nn.Linear(sizes[2], sizes[3]),
+    )
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    inputs, labels = torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))
+
+    def run_epoch() -> float:
+        order, total = torch.randperm(len(inputs)), 0.0
+        for start in range(0, len(inputs), EPOCH_BATCH):
+            index = order[start : start + EPOCH_BATCH]
+            loss = F.cross_entropy(model(inputs[index]), labels[index])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(index)  # the running loss fit reports
+        return total / len(inputs)
+
+    return run_epoch
+
+
+def epoch_benchmark(epochs: int, peers: list[str]) -> list[dict]:
+    """Each peer's epoch run in a fresh interpreter (same environment)."""
+    results = []
+    for peer in peers:
+        command = [sys.executable, __file__, "--epoch-child", peer, "--epochs", str(epochs)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode:
+            results.append({"peer": peer, "error": done.stderr.strip().splitlines()[-1:]})
+            continue
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        result["median_epoch_s"] = float(np.median(result["epoch_s"]))
+        results.append(result)
+    return results
+
+
+# ------------------------------------------------------------------ profile
+def profile(config: Config, steps: int, top: int) -> str:
+    """cProfile of ``steps`` lucidnet loop steps, the ``top`` functions by own time."""
+    x, y = make_batch(config)
+    peer = LucidnetManual(config, lucidnet_weights(build_lucidnet(config)), x, y)
+    for _ in range(10):
+        peer.run()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(steps):
+        peer.run()
+    profiler.disable()
+    from io import StringIO
+
+    text = StringIO()
+    stats = pstats.Stats(profiler, stream=text)
+    stats.sort_stats("tottime").print_stats(top)
+    return (
+        f"== {config.name}: {steps} steps of lucidnet (loop), sorted by own time ==\n"
+        + text.getvalue()
+    )
+
+
+# ------------------------------------------------------------------ report
+def step_table(results: list[dict]) -> list[list[str]]:
+    rows = []
+    for row in results:
+        ratio = row.get("ratio")
+        target = TARGETS.get(row["config"]) if row["peer"] == "torch eager" else None
+        verdict = (
+            "" if target is None else f"{'met' if ratio >= target else 'missed'} (>= {target:g}x)"
+        )
+        rows.append(
+            [
+                row["config"],
+                row["peer"],
+                f"{row['median_us']:.1f}",
+                f"{row['p10_us']:.1f} / {row['p90_us']:.1f}",
+                f"{ratio:.2f}",
+                verdict,
+            ]
+        )
+    return rows
+
+
+def format_table(header: list[str], rows: list[list[str]], markdown: bool) -> str:
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join(
+        [line.format(*header), line.format(*["-" * w for w in widths])]
+        + [line.format(*r) for r in rows]
+    )
+
+
+STEP_HEADER = [
+    "config",
+    "peer",
+    "median µs",
+    "p10 / p90 µs",
+    "ratio peer/lucidnet",
+    "target (torch)",
+]
+CHECK_HEADER = ["config", "peer", "initial loss", "rel. diff vs lucidnet", "check"]
+EPOCH_HEADER = [
+    "peer",
+    "median epoch s",
+    "ratio peer/lucidnet",
+    "each epoch s",
+    "RSS before training MiB",
+    "peak RSS MiB",
+]
+
+
+def check_rows(checks: list[dict]) -> list[list[str]]:
+    return [
+        [c["config"], c["peer"], f"{c['loss']:.7f}", f"{c['relative_difference']:.1e}", c["status"]]
+        for c in checks
+    ]
+
+
+def epoch_rows(epochs: list[dict]) -> list[list[str]]:
+    rows = []
+    base = next((e["median_epoch_s"] for e in epochs if e["peer"] == "lucidnet"), math.nan)
+    for e in epochs:
+        if "error" in e:
+            rows.append([e["peer"], "error", " ".join(e["error"]), "", "", ""])
+            continue
+        rows.append(
+            [
+                e["peer"],
+                f"{e['median_epoch_s']:.3f}",
+                f"{e['median_epoch_s'] / base:.2f}",
+                ", ".join(f"{t:.3f}" for t in e["epoch_s"]),
+                f"{e['baseline_rss_mib']:.0f}",
+                f"{e['peak_rss_mib']:.0f}",
+            ]
+        )
+    return rows
+
+
+def machine_lines(info: dict) -> list[str]:
+    blas = info["numpy_blas"]
+    blas_text = (
+        "; ".join(
+            f"{b['internal_api']} {b['version']} kernel {b.get('architecture') or b.get('corename')}, "
+            f"{b['num_threads']} threads ({b['library']})"
+            for b in blas
+        )
+        if isinstance(blas, list)
+        else blas
+    )
+    env = ", ".join(f"{k}={v}" for k, v in info["env"].items() if v is not None) or "none set"
+    return [
+        f"- CPU: {info['cpu']} ({info['usable_cpus']} usable of {info['cpu_count']} logical)",
+        f"- Python {info['python']} on {info['platform']}",
+        f"- numpy {info['numpy']}, BLAS: {blas_text}",
+        f"- torch {info['torch']} (BLAS {info.get('torch_blas')}, "
+        f"{'; '.join(info.get('torch_build', []))}; torch.set_num_threads(2))",
+        f"- jax {info['jax']}, scikit-learn {info['sklearn']}",
+        f"- BLAS/threading environment variables: {env}",
+    ]
+
+
+def markdown_report(report: dict) -> str:
+    parts = [
+        MARKERS[0],
+        f"Run on {report['date']} with `{report['command']}`.",
+        "",
+        "### Machine",
+        "",
+        *machine_lines(report["machine"]),
+        "",
+        "### Loss check (same initial weights, same batch)",
+        "",
+        format_table(CHECK_HEADER, check_rows(report["checks"]), markdown=True),
+        "",
+        "### Time per training step",
+        "",
+        "Median over interleaved samples; ratio = peer median / lucidnet (loop) median, "
+        "so > 1 means lucidnet is faster. The target column is the issue's goal for "
+        "torch eager / lucidnet.",
+        "",
+        format_table(STEP_HEADER, step_table(report["steps"]), markdown=True),
+    ]
+    if report.get("skipped"):
+        parts += [
+            "",
+            "Skipped peers: " + "; ".join(f"{k}: {v}" for k, v in report["skipped"].items()),
+        ]
+    if report.get("epochs"):
+        parts += [
+            "",
+            f"### One epoch of {EPOCH_SAMPLES} x {EPOCH_FEATURES} (mnist config, batch "
+            f"{EPOCH_BATCH}, shuffled), each peer in its own process",
+            "",
+            format_table(EPOCH_HEADER, epoch_rows(report["epochs"]), markdown=True),
+        ]
+    return "\n".join(parts + [MARKERS[1]])
+
+
+def write_markdown(path: Path, section: str) -> None:
+    """Replace the results between the markers, keeping the hand-written text around them."""
+    if path.exists() and MARKERS[0] in (text := path.read_text()) and MARKERS[1] in text:
+        before, rest = text.split(MARKERS[0], 1)
+        after = rest.split(MARKERS[1], 1)[1]
+        path.write_text(before + section + after)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("# lucidnet benchmarks\n\n" + section + "\n")
+
+
+# ------------------------------------------------------------------ main
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--configs",
+        default=",".join(CONFIGS),
+        help=f"comma-separated subset of {', '.join(CONFIGS)}",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1000,
+        help="timed steps per peer and config (capped by --budget)",
+    )
+    parser.add_argument(
+        "--budget", type=float, default=45.0, help="seconds of timing per config at most"
+    )
+    parser.add_argument(
+        "--fit-steps",
+        type=int,
+        default=10,
+        help="copies of the batch in the epoch that model.fit runs per sample",
+    )
+    parser.add_argument("--epochs", type=int, default=3, help="epochs in the epoch benchmark")
+    parser.add_argument("--no-epoch", action="store_true", help="skip the epoch benchmark")
+    parser.add_argument("--compile", action="store_true", help="also time torch.compile (slow)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="few repeats and one epoch: a smoke test, not a measurement",
+    )
+    parser.add_argument("--json", type=Path, help="write all results as JSON here")
+    parser.add_argument(
+        "--markdown", type=Path, help="write the tables and machine info here (between markers)"
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="CONFIGS",
+        help="instead of timing, cProfile lucidnet's loop on these configs",
+    )
+    parser.add_argument("--epoch-child", choices=["lucidnet", "torch"], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    unknown = set(args.configs.split(",")) - set(CONFIGS)
+    if unknown:
+        parser.error(f"--configs: unknown {sorted(unknown)}; choose from {list(CONFIGS)}")
+    if args.quick:
+        args.repeats, args.budget, args.epochs = min(args.repeats, 50), min(args.budget, 3.0), 1
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.epoch_child:
+        print(json.dumps(epoch_child(args.epoch_child, args.epochs)))
+        return 0
+    if args.profile:
+        for name in args.profile.split(","):
+            config = CONFIGS[name]
+            print(profile(config, steps=2000 if config.sizes[1] < 100 else 200, top=25))
+        return 0
+
+    for variable in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if variable in os.environ:
+            print(
+                f"warning: {variable}={os.environ[variable]} is set and can slow numpy; run with "
+                f"`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE` (see benchmarks/README.md)"
+            )
+    names = [n for n in PEERS if n != "torch.compile" or args.compile]
+    report: dict = {
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "command": "benchmarks/run.py " + " ".join(sys.argv[1:]),
+        "checks": [],
+        "steps": [],
+        "skipped": {},
+    }
+    if not args.no_epoch:  # first, while this parent process is still small
+        report["epochs"] = epoch_benchmark(args.epochs, ["lucidnet", "torch"])
+        print(format_table(EPOCH_HEADER, epoch_rows(report["epochs"]), markdown=False), "\n")
+    for name in args.configs.split(","):
+        config = CONFIGS[name]
+        peers, skipped = build_peers(config, names, args.fit_steps)
+        report["skipped"].update(skipped)
+        checks = check_losses(config, peers)
+        report["checks"] += checks
+        print(format_table(CHECK_HEADER, check_rows(checks), markdown=False), "\n", flush=True)
+        samples = time_peers(peers, args.repeats, args.budget)
+        base = np.median(samples[LucidnetManual.name])
+        rows = [
+            {"config": name, "peer": peer, **summarize(s), "ratio": np.median(s) / base}
+            for peer, s in samples.items()
+        ]
+        report["steps"] += rows
+        print(format_table(STEP_HEADER, step_table(rows), markdown=False), "\n", flush=True)
+    report["machine"] = machine_info()
+    print("\n".join(machine_lines(report["machine"])))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, default=float))
+    if args.markdown:
+        write_markdown(args.markdown, markdown_report(report))
+    failed = [c for c in report["checks"] if c["status"] == "MISMATCH"]
+    for check in failed:
+        print(
+            f"error: {check['peer']} disagrees with lucidnet on {check['config']}: "
+            f"loss {check['loss']} ({check['relative_difference']:.1e} relative)"
+        )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,434 @@
+"""Convert MLPs between lucidnet and PyTorch, with equal outputs.
+
+- :func:`to_torch`: an ``ln.Sequential`` -> ``torch.nn.Sequential``;
+- :func:`from_torch`: a ``torch.nn.Sequential`` (or a ``state_dict`` plus the
+  activations) -> ``ln.Sequential``.
+
+Layer correspondence (weights copied, never shared):
+
+============================  ==========================================
+lucidnet                      PyTorch
+============================  ==========================================
+``Dense(units, activation)``  ``nn.Linear`` then the activation module
+``Activation(name)``          the activation module (``nn.ReLU``, ...)
+``Dropout(rate)``             ``nn.Dropout(p=rate)``
+``Flatten()``                 ``nn.Flatten()``
+``BatchNorm``                 ``nn.BatchNorm1d``
+``PReLU``                     ``nn.PReLU``
+============================  ==========================================
+
+A Dense weight is ``(in_features, units)`` and ``y = x @ W + b``; torch stores
+``(out_features, in_features)`` and computes ``x @ W.T + b``, so weights are
+transposed on the way.  The dtype (float32 or float64) and the train/eval mode
+are kept.  ``from_torch`` merges an activation module that follows an
+``nn.Linear`` into the Dense layer's ``activation``.
+
+>>> import lucidnet as ln
+>>> model = ln.Sequential([ln.layers.Dense(4, activation="relu", input_shape=(3,)),
+...                        ln.layers.Dense(2, activation="softmax")])
+>>> to_torch(model)  # doctest: +SKIP
+Sequential(
+  (0): Linear(in_features=3, out_features=4, bias=True)
+  (1): ReLU()
+  (2): Linear(in_features=4, out_features=2, bias=True)
+  (3): Softmax(dim=-1)
+)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..models.sequential import Sequential
+from ..nn import activations as act
+from ..nn.layers import Activation, BatchNorm, Dense, Dropout, Flatten, Linear, PReLU
+from ..nn.module import Module
+
+#: lucidnet activation name -> (torch.nn class name, {lucidnet option: torch argument}).
+ACTIVATION_MODULES: dict[str, tuple[str, dict[str, str]]] = {
+    "identity": ("Identity", {}),
+    "sigmoid": ("Sigmoid", {}),
+    "tanh": ("Tanh", {}),
+    "relu": ("ReLU", {}),
+    "leaky_relu": ("LeakyReLU", {"alpha": "negative_slope"}),
+    "elu": ("ELU", {"alpha": "alpha"}),
+    "selu": ("SELU", {}),
+    "gelu": ("GELU", {"approximate": "approximate"}),
+    "silu": ("SiLU", {}),
+    "softplus": ("Softplus", {"beta": "beta", "threshold": "threshold"}),
+    "softsign": ("Softsign", {}),
+    "hard_sigmoid": ("Hardsigmoid", {}),
+    "hard_tanh": ("Hardtanh", {"min_val": "min_val", "max_val": "max_val"}),
+    "relu6": ("ReLU6", {}),
+    "mish": ("Mish", {}),
+    "softmax": ("Softmax", {"axis": "dim"}),
+    "log_softmax": ("LogSoftmax", {"axis": "dim"}),
+}
+
+_TORCH_DTYPES = ("float32", "float64")
+
+
+def _import_torch() -> Any:
+    try:
+        import torch
+    except ImportError as error:
+        raise ImportError(
+            "ln.interop needs the 'torch' package: pip install torch "
+            "(see https://pytorch.org for the CPU-only wheel)"
+        ) from error
+    return torch
+
+
+# ----------------------------------------------------------------------------- lucidnet -> torch
+def to_torch(model: Module) -> Any:
+    """A ``torch.nn.Sequential`` computing the same function as the ``ln.Sequential`` ``model``.
+
+    Each Dense becomes ``nn.Linear`` (weight transposed to torch's ``(out, in)``)
+    followed by its activation module when it has one; a nested Sequential becomes
+    a nested ``nn.Sequential``.  Parameters keep their dtype; the train/eval mode is
+    copied.
+
+    Raises:
+        ImportError: torch is not installed.
+        ValueError: ``model`` is not a built Sequential, or holds a layer (Maxout,
+            Concatenate, a custom layer) or activation (a Python callable) that has
+            no PyTorch module.
+
+    >>> import lucidnet as ln
+    >>> model = ln.Sequential([ln.layers.Dense(2, activation="tanh", input_shape=(3,))])
+    >>> torch_model = to_torch(model)  # doctest: +SKIP
+    """
+    torch = _import_torch()
+    if type(model) is not Sequential:
+        raise ValueError(
+            f"to_torch converts an ln.Sequential, got {type(model).__name__} {model.name!r}; a "
+            "functional Model or subclassed Module has no torch.nn.Sequential equivalent"
+        )
+    if not model.built:
+        raise ValueError(
+            f"Sequential {model.name!r} is not built: give the first layer "
+            "input_shape=... or call it on data before converting it"
+        )
+    modules: list[Any] = []
+    for position, layer in enumerate(model.layers):
+        modules.extend(_torch_modules(torch, layer, position))
+    return torch.nn.Sequential(*modules).train(model.training)
+
+
+def _torch_modules(torch: Any, layer: Module, position: int) -> list[Any]:
+    """The torch modules for one lucidnet layer (a Dense with an activation gives two)."""
+    nn = torch.nn
+    if type(layer) is Sequential:
+        return [to_torch(layer)]
+    if type(layer) in (Dense, Linear):
+        linear = nn.Linear(
+            layer.in_features,
+            layer.units,
+            bias=layer.use_bias,
+            dtype=_torch_dtype(torch, layer.weight.dtype),
+        )
+        _copy_into(torch, linear.weight, layer.weight.data.T)
+        if layer.use_bias:
+            _copy_into(torch, linear.bias, layer.bias.data)
+        if isinstance(layer.activation, act.Identity):
+            return [linear]
+        return [linear, _activation_module(torch, layer.activation, layer, position)]
+    if type(layer) is Activation:
+        return [_activation_module(torch, layer.activation, layer, position)]
+    if type(layer) is Dropout:
+        return [nn.Dropout(p=layer.rate)]
+    if type(layer) is Flatten:
+        return [nn.Flatten()]
+    if type(layer) is BatchNorm:
+        norm = nn.BatchNorm1d(
+            layer.num_features,
+            eps=layer.eps,
+            momentum=layer.momentum,
+            dtype=_torch_dtype(torch, layer.weight.dtype),
+        )
+        for target, source in (
+            (norm.weight, layer.weight.data),
+            (norm.bias, layer.bias.data),
+            (norm.running_mean, layer.running_mean),
+            (norm.running_var, layer.running_var),
+        ):
+            _copy_into(torch, target, source)
+        return [norm]
+    if type(layer) is PReLU:
+        prelu = nn.PReLU(layer.num_parameters, dtype=_torch_dtype(torch, layer.weight.dtype))
+        _copy_into(torch, prelu.weight, layer.weight.data)
+        return [prelu]
+    raise ValueError(
+        f"cannot convert layer {position} {layer.name!r} of type {type(layer).__name__} to "
+        "PyTorch; convertible layers: Dense, Linear, Activation, Dropout, Flatten, BatchNorm, "
+        "PReLU and nested Sequential"
+    )
+
+
+def _activation_module(torch: Any, activation: Any, layer: Module, position: int) -> Any:
+    name = activation.name if isinstance(activation, act.Activation) else None
+    if name not in ACTIVATION_MODULES:
+        raise ValueError(
+            f"cannot convert the activation {activation!r} of layer {position} {layer.name!r} to "
+            f"PyTorch: only lucidnet's named activations are convertible "
+            f"({sorted(ACTIVATION_MODULES)}), not a Python callable or a custom Activation"
+        )
+    class_name, arguments = ACTIVATION_MODULES[name]
+    config = activation.get_config()
+    if name == "gelu":  # lucidnet keeps a bool, torch a string
+        config = {"approximate": "tanh" if activation.approximate else "none"}
+    return getattr(torch.nn, class_name)(**{arg: config[opt] for opt, arg in arguments.items()})
+
+
+def _torch_dtype(torch: Any, dtype: np.dtype) -> Any:
+    if dtype.name not in _TORCH_DTYPES:
+        raise ValueError(f"cannot convert {dtype.name} parameters; use float32 or float64")
+    return getattr(torch, dtype.name)
+
+
+def _copy_into(torch: Any, target: Any, source: np.ndarray) -> None:
+    with torch.no_grad():
+        target.copy_(torch.from_numpy(np.ascontiguousarray(source)))
+
+
+# ----------------------------------------------------------------------------- torch -> lucidnet
+def from_torch(
+    source: Any,
+    *,
+    activations: Sequence[Any] | None = None,
+    assume_sequential: bool = False,
+    name: str | None = None,
+) -> Sequential:
+    """An ``ln.Sequential`` computing the same function as a PyTorch MLP.
+
+    Args:
+        source: a ``torch.nn.Sequential`` (nested ones are flattened) of ``nn.Linear``,
+            activation modules (see :data:`ACTIVATION_MODULES`), ``nn.Dropout``,
+            ``nn.Flatten``, ``nn.BatchNorm1d``, ``nn.PReLU`` and ``nn.Identity``; or any
+            ``nn.Module`` whose children are applied in registration order, with
+            ``assume_sequential=True``; or a ``state_dict`` of Linear layers
+            (``"0.weight"``, ``"0.bias"``, ``"2.weight"``, ...), with ``activations``.
+        activations: for a state_dict only: one activation per Linear layer, in
+            order (a name, an activation, or None for none), e.g.
+            ``["relu", "relu", None]``.
+        assume_sequential: treat a plain ``nn.Module``'s children as a chain (its
+            ``forward`` is not read: only say so when it applies them in order).
+        name: the name of the returned model.
+
+    An activation module right after a Linear becomes that Dense layer's
+    ``activation``; elsewhere it becomes an ``Activation`` layer.  Weights are
+    copied (transposed to lucidnet's ``(in_features, units)``) in their dtype,
+    float32 or float64; the train/eval mode is copied.
+
+    Raises:
+        ImportError: torch is not installed.
+        ValueError: an unsupported module (named with its position), a plain
+            ``nn.Module`` without ``assume_sequential=True``, or a state_dict
+            without matching ``activations``.
+
+    >>> import torch  # doctest: +SKIP
+    >>> net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    >>> from_torch(net).layers  # doctest: +SKIP
+    [Dense(...relu...), Dense(...)]
+    >>> from_torch(net.state_dict(), activations=["relu", None])  # doctest: +SKIP
+    """
+    torch = _import_torch()
+    if isinstance(source, Mapping):
+        return _from_state_dict(torch, source, activations, name)
+    if activations is not None:
+        raise ValueError(
+            "activations=... is for a state_dict; a torch module already holds its activations"
+        )
+    if not isinstance(source, torch.nn.Module):
+        raise ValueError(
+            f"from_torch takes a torch.nn.Module or a state_dict, got {type(source).__name__}"
+        )
+    layers: list[Module] = []
+    for position, module in _chain(torch, source, assume_sequential, "model"):
+        layer = _lucidnet_layer(torch, module, position)
+        if layer is None:
+            continue
+        previous = layers[-1] if layers else None
+        if (
+            type(layer) is Activation
+            and type(previous) is Dense
+            and isinstance(previous.activation, act.Identity)
+        ):
+            previous.activation = layer.activation
+            continue
+        layers.append(layer)
+    if not layers:
+        raise ValueError(f"{type(source).__name__} holds no convertible layer")
+    model = Sequential(layers, name=name)
+    features = _input_features(layers)
+    if not model.built and features is not None:
+        model.build((None, features))
+    return model.train(source.training)
+
+
+def _input_features(layers: list[Module]) -> int | None:
+    """The input width, read from the first layer that knows it through shape-keeping layers."""
+    for layer in layers:
+        if type(layer) is Dense:
+            return layer.in_features
+        if type(layer) is BatchNorm:
+            return layer.num_features
+        if type(layer) is Flatten:
+            return None
+    return None
+
+
+def _chain(
+    torch: Any, module: Any, assume_sequential: bool, position: str
+) -> Iterator[tuple[str, Any]]:
+    """The leaf modules of ``module`` in order, with dotted positions (``"2"``, ``"1.0"``)."""
+    children = list(module.named_children())
+    if not children:
+        yield position, module
+        return
+    if not isinstance(module, torch.nn.Sequential) and not assume_sequential:
+        raise ValueError(
+            f"{type(module).__name__} at position {position!r} is not an nn.Sequential: its "
+            "forward() is Python code from_torch cannot read; use nn.Sequential, or pass "
+            "assume_sequential=True if it applies its children in registration order"
+        )
+    for child_name, child in children:
+        child_position = child_name if position == "model" else f"{position}.{child_name}"
+        yield from _chain(torch, child, assume_sequential, child_position)
+
+
+def _lucidnet_layer(torch: Any, module: Any, position: str) -> Module | None:
+    """The lucidnet layer for one torch leaf module (None for nn.Identity)."""
+    nn = torch.nn
+    kind = type(module)
+    if kind is nn.Identity:
+        return None
+    if kind is nn.Linear:
+        return _dense(module.weight, module.bias, None, position)
+    if kind is nn.Dropout:
+        return Dropout(module.p)
+    if kind is nn.Flatten:
+        if (module.start_dim, module.end_dim) != (1, -1):
+            raise ValueError(
+                f"nn.Flatten at position {position!r} has start_dim="
+                f"{module.start_dim}, end_dim={module.end_dim}; only the default "
+                "(1, -1) is supported"
+            )
+        return Flatten()
+    if kind is nn.BatchNorm1d:
+        return _batch_norm(module, position)
+    if kind is nn.PReLU:
+        weight = _numpy(module.weight, f"{position}.weight")
+        prelu = PReLU(module.num_parameters, dtype=weight.dtype)
+        prelu.weight.data[...] = weight
+        return prelu
+    for activation_name, (class_name, arguments) in ACTIVATION_MODULES.items():
+        if kind is getattr(nn, class_name):
+            options = {opt: getattr(module, arg) for opt, arg in arguments.items()}
+            if activation_name in ("softmax", "log_softmax") and options["axis"] is None:
+                options["axis"] = -1  # torch's implicit dim for 1-D and 2-D inputs
+            return Activation(activation_name, **options)
+    raise ValueError(
+        f"unsupported module {kind.__name__} at position {position!r}; supported "
+        f"modules: {_SUPPORTED_MODULES}"
+    )
+
+
+def _batch_norm(module: Any, position: str) -> BatchNorm:
+    if not module.track_running_stats or module.momentum is None:
+        raise ValueError(
+            f"nn.BatchNorm1d at position {position!r} needs track_running_stats=True "
+            "and a numeric momentum (lucidnet keeps exponential running averages)"
+        )
+    running_mean = _numpy(module.running_mean, f"{position}.running_mean")
+    layer = BatchNorm(
+        module.num_features, eps=module.eps, momentum=module.momentum, dtype=running_mean.dtype
+    )
+    layer.running_mean[...] = running_mean
+    layer.running_var[...] = _numpy(module.running_var, f"{position}.running_var")
+    if module.affine:
+        layer.weight.data[...] = _numpy(module.weight, f"{position}.weight")
+        layer.bias.data[...] = _numpy(module.bias, f"{position}.bias")
+    return layer
+
+
+def _dense(weight: Any, bias: Any, activation: Any, position: str) -> Dense:
+    """A built Dense from torch's ``(out, in)`` weight and optional bias."""
+    kernel = _numpy(weight, f"{position}.weight")
+    if kernel.ndim != 2:
+        raise ValueError(
+            f"{position}.weight must be a 2-D Linear weight (out, in), got shape {kernel.shape}"
+        )
+    out_features, in_features = kernel.shape
+    layer = Dense(
+        out_features,
+        activation=activation,
+        use_bias=bias is not None,
+        input_shape=(in_features,),
+        dtype=kernel.dtype,
+    )
+    layer.weight.data[...] = kernel.T
+    if bias is not None:
+        layer.bias.data[...] = _numpy(bias, f"{position}.bias")
+    return layer
+
+
+def _numpy(value: Any, key: str) -> np.ndarray:
+    """A torch tensor (or array) as an ndarray, float32 or float64 only."""
+    array = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
+    if array.dtype.name not in _TORCH_DTYPES:
+        raise ValueError(
+            f"{key} has dtype {array.dtype.name}; only float32 and float64 weights are supported"
+        )
+    return array
+
+
+def _from_state_dict(
+    torch: Any, state_dict: Mapping[str, Any], activations: Any, name: str | None
+) -> Sequential:
+    """Dense layers from the ``<prefix>.weight`` / ``<prefix>.bias`` keys, in order."""
+    groups: dict[str, dict[str, Any]] = {}
+    for key, value in state_dict.items():
+        prefix, _, field = key.rpartition(".")
+        if field not in ("weight", "bias"):
+            raise ValueError(
+                f"state_dict key {key!r} is not a Linear weight or bias; from a "
+                "state_dict only Linear layers can be rebuilt (pass the nn.Module "
+                "itself for BatchNorm, PReLU, ...)"
+            )
+        groups.setdefault(prefix, {})[field] = value
+    if activations is None or isinstance(activations, str) or len(activations) != len(groups):
+        raise ValueError(
+            f"a state_dict holds weights only: pass activations=[...] with one entry per Linear "
+            f"layer ({len(groups)}: {list(groups)}), None for no activation; got {activations!r}"
+        )
+    layers: list[Module] = []
+    for (prefix, fields), activation in zip(groups.items(), activations, strict=True):
+        if "weight" not in fields:
+            raise ValueError(f"state_dict has {prefix}.bias but no {prefix}.weight")
+        layer = _dense(fields["weight"], fields.get("bias"), activation, prefix)
+        if layers and layers[-1].units != layer.in_features:
+            raise ValueError(
+                f"{prefix}.weight takes {layer.in_features} inputs but the layer "
+                f"before it gives {layers[-1].units}"
+            )
+        layers.append(layer)
+    if not layers:
+        raise ValueError("the state_dict is empty")
+    return Sequential(layers, name=name)
+
+
+_SUPPORTED_MODULES = ", ".join(
+    [
+        "Linear",
+        "Dropout",
+        "Flatten",
+        "BatchNorm1d",
+        "PReLU",
+        "Identity",
+        *(class_name for class_name, _ in ACTIVATION_MODULES.values() if class_name != "Identity"),
+    ]
+)
