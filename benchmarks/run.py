@@ -173,31 +173,36 @@ def check_losses(config: Config, peers: dict[str, Peer]) -> list[dict]:
     return rows
 
 
-def time_peers(peers: dict[str, Peer], repeats: int, budget: float) -> dict[str, list[float]]:
+def time_peers(
+    peers: dict[str, Peer], repeats: int, budget: float, block_seconds: float = 0.2
+) -> dict[str, list[float]]:
     """Seconds per step for each peer, sampled in interleaved rounds.
 
-    Each peer warms up, then rounds give every peer a short block of runs in turn
-    until each has ``repeats`` steps or ``budget`` seconds have passed.
+    Each peer warms up; then every round gives each peer a block of about
+    ``block_seconds`` in turn, until each has ``repeats`` steps or ``budget`` seconds
+    have passed.  Interleaving spreads background load over all peers alike; the
+    first run of each block is dropped because the BLAS/OpenMP threads of the peer
+    before may still be spinning.
     """
+    clock = time.perf_counter
     for peer in peers.values():
-        started, runs = time.perf_counter(), 0
-        while runs < 3 or (runs < 50 and time.perf_counter() - started < 0.2):
+        started, runs = clock(), 0
+        while runs < 3 or (runs < 50 and clock() - started < 0.2):
             peer.run()
             runs += 1
     samples: dict[str, list[float]] = {name: [] for name in peers}
     wanted = {name: max(5, math.ceil(repeats / peer.steps_per_run)) for name, peer in peers.items()}
-    deadline = time.perf_counter() + budget
-    clock = time.perf_counter
+    deadline = clock() + budget
     while any(len(samples[n]) < wanted[n] for n in peers):
         for name, peer in peers.items():
-            if len(samples[name]) >= wanted[name]:
-                continue
-            block = 10 if peer.steps_per_run == 1 else 1
-            for _ in range(block):
+            peer.run()  # settle after the previous peer
+            block_end, runs = clock() + block_seconds, 0
+            while len(samples[name]) < wanted[name] and (runs < 2 or clock() < block_end):
                 started = clock()
                 peer.run()
                 samples[name].append((clock() - started) / peer.steps_per_run)
-        if clock() > deadline and all(len(s) >= 5 for s in samples.values()):
+                runs += 1
+        if clock() > deadline:
             break
     return samples
 
@@ -428,7 +433,16 @@ def machine_lines(info: dict) -> list[str]:
         f"{'; '.join(info.get('torch_build', []))}; torch.set_num_threads(2))",
         f"- jax {info['jax']}, scikit-learn {info['sklearn']}",
         f"- BLAS/threading environment variables: {env}",
-    ]
+    ] + (
+        [
+            "- load average (1, 5, 15 min) before: "
+            + ", ".join(f"{v:.2f}" for v in info["load_average"]["before"])
+            + "; after: "
+            + ", ".join(f"{v:.2f}" for v in info["load_average"]["after"])
+        ]
+        if "load_average" in info
+        else []
+    )
 
 
 def markdown_report(report: dict) -> str:
@@ -546,6 +560,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"warning: {variable}={os.environ[variable]} is set and can slow numpy; run with "
                 f"`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE` (see benchmarks/README.md)"
             )
+    load_before = os.getloadavg()
+    if load_before[0] > 0.5:
+        print(
+            f"warning: load average {load_before[0]:.2f} before starting: other processes "
+            "share the CPU; ratios within this run still compare, absolute times do not"
+        )
     names = [n for n in PEERS if n != "torch.compile" or args.compile]
     report: dict = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
@@ -573,6 +593,7 @@ def main(argv: list[str] | None = None) -> int:
         report["steps"] += rows
         print(format_table(STEP_HEADER, step_table(rows), markdown=False), "\n", flush=True)
     report["machine"] = machine_info()
+    report["machine"]["load_average"] = {"before": load_before, "after": os.getloadavg()}
     print("\n".join(machine_lines(report["machine"])))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, default=float))

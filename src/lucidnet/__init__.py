@@ -18,6 +18,8 @@ import sys
 
 from . import datasets
 from .diagnostics.gradcheck import gradcheck
+from .diagnostics.health import HealthMonitor, HealthWarning
+from .diagnostics.lint import LintWarning, lint
 from .engine.dtype import get_default_dtype, set_default_dtype
 from .engine.joining import concatenate, stack
 from .engine.random import manual_seed

@@ -29,7 +29,7 @@ Cost: statistics are taken on every ``sample_every``-th batch only (dead and
 saturation fractions then cover the sampled batches), from forward hooks that
 exist only during ``fit``.  Measured overhead on ``ln.datasets.spirals`` (300
 samples, Dense 64-64-3 relu, batch 32, Adam, median of 5 runs of 30 epochs):
-about 20% with ``sample_every=1`` and 5% with ``sample_every=10``; the
+12-21% with ``sample_every=1`` and 0-5% with ``sample_every=10``; the
 per-batch work is a few NumPy reductions per layer, so the relative cost
 falls as layers grow.
 """
@@ -121,7 +121,7 @@ class HealthMonitor(Callback):
 
     ``sample_every=k`` takes statistics on every k-th batch of an epoch only (the
     first batch always), to keep the cost small; overhead measured on spirals:
-    about 20% at k=1, 5% at k=10.
+    12-21% at k=1, 0-5% at k=10 (3 measurements on a busy 2-core machine).
 
     >>> import lucidnet as ln
     >>> x, y = ln.datasets.spirals(120, random_state=0)

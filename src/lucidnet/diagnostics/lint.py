@@ -71,7 +71,6 @@ class LintWarning(UserWarning):
 
 
 SATURATING = frozenset({"sigmoid", "tanh"})
-RELU_FAMILY = frozenset({"relu", "leaky_relu", "elu", "gelu", "silu", "mish", "relu6", "prelu"})
 PROBABILITIES = frozenset({"sigmoid", "softmax"})
 DEEP_SATURATING_LAYERS = 5  # the seeds: sigmoid networks vanish within about 5 layers
 DEEP_RELU_LAYERS = 4
@@ -565,7 +564,10 @@ def _initializer_mismatch(graph: LayerGraph) -> list[Advice]:
         if initializer[i].startswith("kaiming") and activation[i] in SATURATING
     ]
     hidden = _hidden_affine(graph) if graph.ordered else affine
-    relu_layers = [i for i in hidden if activation[i] in RELU_FAMILY]
+    # the ReLU family is what Dense(kernel_initializer="auto") gives He init
+    relu_layers = [
+        i for i in hidden if initializer_registry.auto_initializer(activation[i]) == "he_uniform"
+    ]
     glorot = [graph.steps[i].name for i in relu_layers if initializer[i].startswith("xavier")]
     if len(relu_layers) >= DEEP_RELU_LAYERS and glorot:
         advice.append(

@@ -207,11 +207,19 @@ class _Graph:
         self._taken.add(name)
         return name
 
-    def node(self, op: str, inputs: list[str], scope: str, **attributes: Any) -> str:
-        """Append an ``op`` node reading ``inputs``; returns its output's name."""
+    def node(self, op: str, inputs: list[str | float], scope: str, **attributes: Any) -> str:
+        """Append an ``op`` node reading ``inputs`` (tensor names, or numbers made constants).
+
+        Returns the name of its output, ``<scope>/<op>`` made unique.
+        """
+        names = [v if isinstance(v, str) else self.constant(v) for v in inputs]
         output = self.fresh(f"{scope}/{op}")
-        self.nodes.append(self.helper.make_node(op, inputs, [output], name=output, **attributes))
+        self.nodes.append(self.helper.make_node(op, names, [output], name=output, **attributes))
         return output
+
+    def scope(self, scope: str) -> Callable[..., str]:
+        """``op(op_type, *inputs, **attributes)``: :meth:`node` for the nodes of one layer."""
+        return lambda op, *inputs, **attributes: self.node(op, list(inputs), scope, **attributes)
 
     def constant(self, value: Any, dtype: Any = None) -> str:
         """An initializer holding ``value`` in ``dtype`` (the model's by default), made once."""
@@ -294,9 +302,10 @@ def _emit_layer(graph: _Graph, layer: Module, inputs: list[str]) -> str:
 
 def _dense(graph: _Graph, layer: Dense, inputs: list[str]) -> str:
     """y = activation(x @ W + b)."""
-    x = graph.node("MatMul", [inputs[0], graph.state(layer.weight)], layer.name)
+    op = graph.scope(layer.name)
+    x = op("MatMul", inputs[0], graph.state(layer.weight))
     if layer.use_bias:
-        x = graph.node("Add", [x, graph.state(layer.bias)], layer.name)
+        x = op("Add", x, graph.state(layer.bias))
     return _emit_activation(graph, layer.activation, x, layer.name)
 
 
@@ -336,12 +345,10 @@ def _prelu(graph: _Graph, layer: PReLU, inputs: list[str]) -> str:
 
 def _maxout(graph: _Graph, layer: Maxout, inputs: list[str]) -> str:
     """y_j = max_k z[:, j * pieces + k] with z = x @ W + b."""
+    op = graph.scope(layer.name)
     z = _dense(graph, layer.affine, inputs)
     shape = graph.constant([0, layer.units, layer.pieces], np.int64)  # 0 keeps the batch size
-    grouped = graph.node("Reshape", [z, shape], layer.name)
-    return graph.node(
-        "ReduceMax", [grouped, graph.constant([-1], np.int64)], layer.name, keepdims=0
-    )
+    return op("ReduceMax", op("Reshape", z, shape), graph.constant([-1], np.int64), keepdims=0)
 
 
 def _concatenate(graph: _Graph, layer: Concatenate, inputs: list[str]) -> str:
@@ -367,6 +374,10 @@ _LAYER_EMITTERS: dict[type[Module], Callable[[_Graph, Any, list[str]], str]] = {
 
 
 # ----------------------------------------------------------------------------- activations
+# Each emitter takes (graph, activation, x, scope) and returns the output's name.
+_ActivationEmitter = Callable[[_Graph, Any, str, str], str]
+
+
 def _emit_activation(graph: _Graph, activation: Any, x: str, scope: str) -> str:
     """Emit ``activation`` applied to ``x`` (ValueError when it has no ONNX form)."""
     name = activation.name if isinstance(activation, act.Activation) else None
@@ -380,150 +391,106 @@ def _emit_activation(graph: _Graph, activation: Any, x: str, scope: str) -> str:
     return emitter(graph, activation, x, scope)
 
 
-def _unary(op: str) -> Callable[[_Graph, act.Activation, str, str], str]:
+def _unary(op_type: str) -> _ActivationEmitter:
     """An activation that is one attribute-free ONNX operator."""
-    return lambda graph, activation, x, scope: graph.node(op, [x], scope)
+    return lambda graph, activation, x, scope: graph.node(op_type, [x], scope)
+
+
+def _along_axis(op_type: str) -> _ActivationEmitter:
+    """Softmax or LogSoftmax over the activation's axis."""
+    return lambda graph, activation, x, scope: graph.node(op_type, [x], scope, axis=activation.axis)
 
 
 def _leaky_relu(graph: _Graph, activation: act.LeakyReLU, x: str, scope: str) -> str:
     # PRelu with a constant slope keeps alpha in the model's dtype (LeakyRelu's is float32)
-    return graph.node("PRelu", [x, graph.constant(activation.alpha)], scope)
-
-
-def _elu_scaled(graph: _Graph, x: str, scope: str, alpha: float, scale: float) -> str:
-    """scale * (x if x > 0 else alpha (e^x - 1)), exp on min(x, 0) so that it cannot overflow."""
-    zero = graph.constant(0)
-    exp = graph.node("Exp", [graph.node("Min", [x, zero], scope)], scope)
-    negative = graph.node(
-        "Mul", [graph.node("Sub", [exp, graph.constant(1)], scope), graph.constant(alpha)], scope
-    )
-    y = graph.node("Where", [graph.node("Greater", [x, zero], scope), x, negative], scope)
-    return y if scale == 1 else graph.node("Mul", [y, graph.constant(scale)], scope)
+    return graph.node("PRelu", [x, activation.alpha], scope)
 
 
 def _elu(graph: _Graph, activation: act.ELU, x: str, scope: str) -> str:
-    return _elu_scaled(graph, x, scope, activation.alpha, 1.0)
+    """x if x > 0 else alpha (e^x - 1); exp of min(x, 0) so that it cannot overflow."""
+    op = graph.scope(scope)
+    negative = op("Mul", op("Sub", op("Exp", op("Min", x, 0)), 1), activation.alpha)
+    return op("Where", op("Greater", x, 0), x, negative)
 
 
 def _selu(graph: _Graph, activation: act.SELU, x: str, scope: str) -> str:
-    return _elu_scaled(graph, x, scope, activation.alpha, act._SELU_SCALE)
+    """lambda * elu(x) with SELU's alpha, both in the model's dtype (Selu's are float32)."""
+    return graph.node("Mul", [_elu(graph, activation, x, scope), act._SELU_SCALE], scope)
 
 
 def _gelu(graph: _Graph, activation: act.GELU, x: str, scope: str) -> str:
     """x Phi(x); approximate: x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
-    if activation.approximate:
-        cube = graph.node("Mul", [graph.node("Mul", [x, x], scope), x], scope)
-        inner = graph.node(
-            "Add", [x, graph.node("Mul", [cube, graph.constant(act._GELU_KAPPA)], scope)], scope
-        )
-        tanh = graph.node(
-            "Tanh", [graph.node("Mul", [inner, graph.constant(act._SQRT_2_OVER_PI)], scope)], scope
-        )
-        half_x = graph.node("Mul", [x, graph.constant(0.5)], scope)
-        return graph.node(
-            "Mul", [half_x, graph.node("Add", [tanh, graph.constant(1)], scope)], scope
-        )
-    return graph.node("Mul", [x, _normal_cdf(graph, x, scope)], scope)
+    op = graph.scope(scope)
+    if not activation.approximate:
+        return op("Mul", x, _normal_cdf(graph, x, scope))
+    cube = op("Mul", op("Mul", x, x), x)
+    inner = op("Mul", op("Add", x, op("Mul", cube, act._GELU_KAPPA)), act._SQRT_2_OVER_PI)
+    return op("Mul", op("Mul", x, 0.5), op("Add", op("Tanh", inner), 1))
 
 
 def _normal_cdf(graph: _Graph, x: str, scope: str) -> str:
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2: the Erf operator in float32; Cephes forms in float64."""
-    z = graph.node("Mul", [x, graph.constant(1 / math.sqrt(2))], scope)
-    half = graph.constant(0.5)
+    op = graph.scope(scope)
+    z = op("Mul", x, 1 / math.sqrt(2))
     if graph.dtype != np.float64:
-        erf = graph.node("Erf", [z], scope)
-        return graph.node("Mul", [graph.node("Add", [erf, graph.constant(1)], scope), half], scope)
-    # onnxruntime has no float64 Erf kernel: mirror activations._normal_cdf term by term
-    a = graph.node("Min", [graph.node("Abs", [z], scope), graph.constant(30)], scope)
-    z2 = graph.node("Mul", [z, z], scope)
-    erf_near = graph.node("Mul", [z, _ratio(graph, z2, act._ERF_T, act._ERF_U, scope)], scope)
-    cdf_near = graph.node("Add", [half, graph.node("Mul", [half, erf_near], scope)], scope)
-    below_8 = graph.node("Less", [a, graph.constant(8)], scope)
-    erfc_ratio = graph.node(
+        return op("Mul", op("Add", op("Erf", z), 1), 0.5)
+    # onnxruntime has no float64 Erf kernel: mirror activations._normal_cdf step by step
+    a = op("Min", op("Abs", z), 30)
+    erf_near = op("Mul", z, _ratio(op, op("Mul", z, z), act._ERF_T, act._ERF_U))
+    cdf_near = op("Add", 0.5, op("Mul", 0.5, erf_near))
+    erfc_ratio = op(
         "Where",
-        [
-            below_8,
-            _ratio(graph, a, act._ERFC_P, act._ERFC_Q, scope),
-            _ratio(graph, a, act._ERFC_R, act._ERFC_S, scope),
-        ],
-        scope,
+        op("Less", a, 8),
+        _ratio(op, a, act._ERFC_P, act._ERFC_Q),
+        _ratio(op, a, act._ERFC_R, act._ERFC_S),
     )
-    minus_a2 = graph.node("Neg", [graph.node("Mul", [a, a], scope)], scope)
-    half_erfc = graph.node(
-        "Mul",
-        [graph.node("Mul", [erfc_ratio, graph.node("Exp", [minus_a2], scope)], scope), half],
-        scope,
-    )
-    tail = graph.node(
-        "Where",
-        [
-            graph.node("Greater", [z, graph.constant(0)], scope),
-            graph.node("Sub", [graph.constant(1), half_erfc], scope),
-            half_erfc,
-        ],
-        scope,
-    )
-    near = graph.node("Less", [a, graph.constant(1)], scope)
-    return graph.node("Where", [near, cdf_near, tail], scope)
+    half_erfc = op("Mul", op("Mul", erfc_ratio, op("Exp", op("Neg", op("Mul", a, a)))), 0.5)
+    tail = op("Where", op("Greater", z, 0), op("Sub", 1, half_erfc), half_erfc)
+    return op("Where", op("Less", a, 1), cdf_near, tail)
 
 
 def _ratio(
-    graph: _Graph, x: str, numerator: tuple[float, ...], denominator: tuple[float, ...], scope: str
+    op: Callable[..., str], x: str, numerator: tuple[float, ...], denominator: tuple[float, ...]
 ) -> str:
-    """P(x) / Q(x) for polynomial coefficients given highest power first."""
-    return graph.node(
-        "Div",
-        [_polynomial(graph, x, numerator, scope), _polynomial(graph, x, denominator, scope)],
-        scope,
-    )
+    """P(x) / Q(x), each polynomial by Horner's rule from its highest-power coefficient."""
 
+    def polynomial(coefficients: tuple[float, ...]) -> str | float:
+        result: str | float = coefficients[0]
+        for c in coefficients[1:]:
+            result = op("Add", op("Mul", result, x), c)
+        return result
 
-def _polynomial(graph: _Graph, x: str, coefficients: tuple[float, ...], scope: str) -> str:
-    """Horner's rule, as activations._polynomial."""
-    result = graph.constant(coefficients[0])
-    for c in coefficients[1:]:
-        result = graph.node(
-            "Add", [graph.node("Mul", [result, x], scope), graph.constant(c)], scope
-        )
-    return result
+    return op("Div", polynomial(numerator), polynomial(denominator))
 
 
 def _silu(graph: _Graph, activation: act.SiLU, x: str, scope: str) -> str:
-    return graph.node("Mul", [x, graph.node("Sigmoid", [x], scope)], scope)
+    """x sigmoid(x)."""
+    op = graph.scope(scope)
+    return op("Mul", x, op("Sigmoid", x))
 
 
 def _softplus(graph: _Graph, activation: act.Softplus, x: str, scope: str) -> str:
     """log(1 + e^(beta x)) / beta, and exactly x where beta x > threshold (as PyTorch)."""
-    beta_x = (
-        x
-        if activation.beta == 1
-        else graph.node("Mul", [x, graph.constant(activation.beta)], scope)
-    )
-    smooth = graph.node("Softplus", [beta_x], scope)
+    op = graph.scope(scope)
+    beta_x = x if activation.beta == 1 else op("Mul", x, activation.beta)
+    smooth = op("Softplus", beta_x)
     if activation.beta != 1:
-        smooth = graph.node("Div", [smooth, graph.constant(activation.beta)], scope)
-    above = graph.node("Greater", [beta_x, graph.constant(activation.threshold)], scope)
-    return graph.node("Where", [above, x, smooth], scope)
+        smooth = op("Div", smooth, activation.beta)
+    return op("Where", op("Greater", beta_x, activation.threshold), x, smooth)
 
 
 def _hard_sigmoid(graph: _Graph, activation: act.HardSigmoid, x: str, scope: str) -> str:
     """relu6(x + 3) / 6, with constants in the model's dtype (HardSigmoid's alpha is float32)."""
-    shifted = graph.node("Add", [x, graph.constant(3)], scope)
-    clipped = graph.node("Clip", [shifted, graph.constant(0), graph.constant(6)], scope)
-    return graph.node("Div", [clipped, graph.constant(6)], scope)
+    op = graph.scope(scope)
+    return op("Div", op("Clip", op("Add", x, 3), 0, 6), 6)
 
 
 def _hard_tanh(graph: _Graph, activation: act.HardTanh, x: str, scope: str) -> str:
-    bounds = [graph.constant(activation.min_val), graph.constant(activation.max_val)]
-    return graph.node("Clip", [x, *bounds], scope)
+    """clamp(x, min_val, max_val); relu6 is the case [0, 6]."""
+    return graph.node("Clip", [x, activation.min_val, activation.max_val], scope)
 
 
-def _along_axis(op: str) -> Callable[[_Graph, Any, str, str], str]:
-    """Softmax or LogSoftmax over the activation's axis."""
-    return lambda graph, activation, x, scope: graph.node(op, [x], scope, axis=activation.axis)
-
-
-_ACTIVATION_EMITTERS: dict[str | None, Callable[[_Graph, Any, str, str], str]] = {
+_ACTIVATION_EMITTERS: dict[str | None, _ActivationEmitter] = {
     "identity": lambda graph, activation, x, scope: x,
     "sigmoid": _unary("Sigmoid"),
     "tanh": _unary("Tanh"),

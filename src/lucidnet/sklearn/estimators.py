@@ -12,8 +12,9 @@ The objective is scikit-learn's, batch by batch (``sklearn/neural_network``):
     J_B = \\text{loss}_B + \\frac{\\alpha}{2 |B|} \\sum_l \\lVert W_l \\rVert_F^2
 
 with ``loss`` the mean cross-entropy on the logits (softmax for several classes,
-sigmoid for two) or half the mean squared error ``1/2 mean (p - y)^2`` for
-regression.  The penalty is ``ln.regularizers.L2(alpha / |B|)`` on every kernel
+sigmoid for two) or, for regression, half the squared error per sample
+``1/(2|B|) sum_i ||p_i - y_i||^2`` (scikit-learn's ``1/2 mean (p - y)^2`` for one
+output; see :func:`squared_error` for several).  The penalty is ``ln.regularizers.L2(alpha / |B|)`` on every kernel
 (biases are not penalized), so its gradient ``alpha W / |B|`` equals
 scikit-learn's.  ``loss_curve_`` holds the sample-weighted mean of ``J_B`` over
 each epoch, as scikit-learn reports it.
@@ -60,8 +61,7 @@ from ..models.sequential import Sequential
 from ..nn import activations as activation_registry
 from ..nn import init as initializers
 from ..nn.layers.dense import Dense
-from ..training import losses
-from ..training import optim
+from ..training import losses, optim
 from ..training.regularizers import L2
 from ..training.trainer import NonFiniteLossWarning
 
@@ -72,13 +72,27 @@ _SEED_BOUND = 2**31 - 1
 
 
 def squared_error(y_pred: Any, y_true: Any) -> Tensor:
-    """scikit-learn's regression loss: L = 1/2 mean (p - y)^2 (half of ``ln.losses.mse``)."""
-    return 0.5 * losses.mse(y_pred, y_true)
+    """Half the squared error per sample: L = 1/(2n) sum_i ||p_i - y_i||^2.
+
+    This is the objective whose gradient ``(p - y) / n`` scikit-learn's MLPRegressor
+    follows.  For one output it equals scikit-learn's reported loss ``1/2 mean (p - y)^2``
+    (half of ``ln.losses.mse``); for k outputs scikit-learn reports 1/k of the data term.
+    """
+    prediction = y_pred if isinstance(y_pred, Tensor) else Tensor(y_pred)
+    return losses.mse(prediction, y_true, reduction="sum") * (0.5 / prediction.shape[0])
 
 
 # ---------------------------------------------------------------- hyperparameter checks
-def _check_number(name: str, value: Any, low: float, high: float = math.inf, *,
-                  low_open: bool = False, high_open: bool = False, integer: bool = False) -> None:
+def _check_number(
+    name: str,
+    value: Any,
+    low: float,
+    high: float = math.inf,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+) -> None:
     """Raise ValueError unless ``value`` is a (whole, if ``integer``) number in the interval."""
     kind = numbers.Integral if integer else numbers.Real
     if isinstance(value, bool) or not isinstance(value, kind):
@@ -107,15 +121,31 @@ class _BaseMLP(BaseEstimator):
     ``_validation_score``, ``_stratify`` and ``_out_activation``.
     """
 
-    def __init__(self, hidden_layer_sizes: Any = (100,), activation: Any = "relu", *,
-                 solver: str = "adam", alpha: float = 0.0001, batch_size: int | str = "auto",
-                 learning_rate_init: float = 0.001, max_iter: int = 200, shuffle: bool = True,
-                 random_state: Any = None, tol: float = 1e-4, verbose: bool = False,
-                 warm_start: bool = False, momentum: float = 0.9,
-                 nesterovs_momentum: bool = True, early_stopping: bool = False,
-                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-8, n_iter_no_change: int = 10,
-                 kernel_initializer: Any = "auto") -> None:
+    def __init__(
+        self,
+        hidden_layer_sizes: Any = (100,),
+        activation: Any = "relu",
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: int | str = "auto",
+        learning_rate_init: float = 0.001,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int = 10,
+        kernel_initializer: Any = "auto",
+    ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -163,11 +193,13 @@ class _BaseMLP(BaseEstimator):
         except TypeError:
             sizes = None
         if sizes is None or not all(
-                isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0
-                for n in sizes):
-            raise ValueError(f"hidden_layer_sizes must be a positive int or a sequence of "
-                             f"positive ints, e.g. (100,) or (64, 32); got "
-                             f"{self.hidden_layer_sizes!r}")
+            isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0 for n in sizes
+        ):
+            raise ValueError(
+                f"hidden_layer_sizes must be a positive int or a sequence of "
+                f"positive ints, e.g. (100,) or (64, 32); got "
+                f"{self.hidden_layer_sizes!r}"
+            )
         return [int(n) for n in sizes]
 
     def _check_hyperparameters(self) -> None:
@@ -184,8 +216,9 @@ class _BaseMLP(BaseEstimator):
         _check_number("max_iter", self.max_iter, 1, integer=True)
         _check_number("tol", self.tol, 0)
         _check_number("momentum", self.momentum, 0, 1)
-        _check_number("validation_fraction", self.validation_fraction, 0, 1,
-                      low_open=True, high_open=True)
+        _check_number(
+            "validation_fraction", self.validation_fraction, 0, 1, low_open=True, high_open=True
+        )
         _check_number("beta_1", self.beta_1, 0, 1, high_open=True)
         _check_number("beta_2", self.beta_2, 0, 1, high_open=True)
         _check_number("epsilon", self.epsilon, 0, low_open=True)
@@ -206,8 +239,11 @@ class _BaseMLP(BaseEstimator):
     def _optimizer(self) -> optim.Optimizer:
         lr, eps, betas = self.learning_rate_init, self.epsilon, (self.beta_1, self.beta_2)
         if self.solver == "sgd":
-            return optim.SGD(lr=lr, momentum=self.momentum,
-                             nesterov=bool(self.nesterovs_momentum and self.momentum > 0))
+            return optim.SGD(
+                lr=lr,
+                momentum=self.momentum,
+                nesterov=bool(self.nesterovs_momentum and self.momentum > 0),
+            )
         if self.solver == "adam":
             return optim.Adam(lr=lr, betas=betas, eps=eps)
         if self.solver == "adamw":
@@ -223,14 +259,28 @@ class _BaseMLP(BaseEstimator):
             name = initializers.auto_initializer(activation)
         return functools.partial(initializers.get(name), rng=rng)
 
-    def _build_model(self, n_features: int, n_outputs: int, dtype: np.dtype,
-                     rng: np.random.Generator) -> Sequential:
+    def _build_model(
+        self, n_features: int, n_outputs: int, dtype: np.dtype, rng: np.random.Generator
+    ) -> Sequential:
         hidden = activation_registry.get(self.activation)
-        layers = [Dense(units, activation=hidden, name=f"hidden_{index + 1}", dtype=dtype,
-                        kernel_initializer=self._kernel_initializer(hidden, rng))
-                  for index, units in enumerate(self._hidden_sizes())]
-        layers.append(Dense(n_outputs, name="output", dtype=dtype,
-                            kernel_initializer=self._kernel_initializer(None, rng)))
+        layers = [
+            Dense(
+                units,
+                activation=hidden,
+                name=f"hidden_{index + 1}",
+                dtype=dtype,
+                kernel_initializer=self._kernel_initializer(hidden, rng),
+            )
+            for index, units in enumerate(self._hidden_sizes())
+        ]
+        layers.append(
+            Dense(
+                n_outputs,
+                name="output",
+                dtype=dtype,
+                kernel_initializer=self._kernel_initializer(None, rng),
+            )
+        )
         model = Sequential(name=type(self).__name__)
         model.add(layers[0])
         for layer in layers[1:]:
@@ -238,8 +288,9 @@ class _BaseMLP(BaseEstimator):
         model.build((None, n_features))
         return model
 
-    def _initialize(self, n_features: int, n_outputs: int, dtype: np.dtype,
-                    rng: np.random.Generator) -> None:
+    def _initialize(
+        self, n_features: int, n_outputs: int, dtype: np.dtype, rng: np.random.Generator
+    ) -> None:
         """Fresh model and bookkeeping (first fit, or a fit without warm_start)."""
         self.model_ = self._build_model(n_features, n_outputs, dtype, rng)
         self.n_outputs_ = n_outputs
@@ -282,8 +333,10 @@ class _BaseMLP(BaseEstimator):
         if first_pass:
             self._initialize(x.shape[1], n_outputs, x.dtype, rng)
         elif n_outputs != self.n_outputs_:
-            raise ValueError(f"y has {n_outputs} outputs but the fitted model has "
-                             f"{self.n_outputs_}; fit afresh (warm_start=False)")
+            raise ValueError(
+                f"y has {n_outputs} outputs but the fitted model has "
+                f"{self.n_outputs_}; fit afresh (warm_start=False)"
+            )
         self._start_stopping_records()
         model = self.model_
         optimizer = getattr(model, "optimizer", None)
@@ -295,11 +348,17 @@ class _BaseMLP(BaseEstimator):
         x_val = targets_val = None
         if self.early_stopping:
             x, x_val, targets, targets_val = train_test_split(
-                x, targets, test_size=self.validation_fraction,
-                random_state=int(rng.integers(_SEED_BOUND)), stratify=self._stratify(targets))
+                x,
+                targets,
+                test_size=self.validation_fraction,
+                random_state=int(rng.integers(_SEED_BOUND)),
+                stratify=self._stratify(targets),
+            )
             if x_val.shape[0] < 2:
-                raise ValueError("The validation set is too small (fewer than 2 samples); "
-                                 "increase validation_fraction or the size of the data set")
+                raise ValueError(
+                    "The validation set is too small (fewer than 2 samples); "
+                    "increase validation_fraction or the size of the data set"
+                )
         batch_size = self._batch_size(x.shape[0])
 
         self.n_iter_ = 0
@@ -319,15 +378,20 @@ class _BaseMLP(BaseEstimator):
             if self._no_improvement_count > self.n_iter_no_change:
                 if self.verbose:
                     watched = "Validation score" if self.early_stopping else "Training loss"
-                    print(f"{watched} did not improve more than tol={self.tol:f} for "
-                          f"{self.n_iter_no_change} consecutive epochs. Stopping.")
+                    print(
+                        f"{watched} did not improve more than tol={self.tol:f} for "
+                        f"{self.n_iter_no_change} consecutive epochs. Stopping."
+                    )
                 break
             if incremental:
                 break
         else:
-            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
-                          "and the optimization hasn't converged yet.", ConvergenceWarning,
-                          stacklevel=3)
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         if self.early_stopping:
             model.load_state_dict(self._best_state)
         return self
@@ -337,12 +401,16 @@ class _BaseMLP(BaseEstimator):
         if self.batch_size == "auto":
             return min(200, n_samples)
         if self.batch_size > n_samples:
-            warnings.warn(f"Got batch_size={self.batch_size} larger than the {n_samples} "
-                          "samples; it is clipped to the number of samples", stacklevel=4)
+            warnings.warn(
+                f"Got batch_size={self.batch_size} larger than the {n_samples} "
+                "samples; it is clipped to the number of samples",
+                stacklevel=4,
+            )
         return int(min(self.batch_size, n_samples))
 
-    def _train_epoch(self, x: np.ndarray, targets: np.ndarray, batch_size: int,
-                     rng: np.random.Generator) -> float | None:
+    def _train_epoch(
+        self, x: np.ndarray, targets: np.ndarray, batch_size: int, rng: np.random.Generator
+    ) -> float | None:
         """One pass over the data; the mean batch objective J_B, or None if it became non-finite."""
         model, loss_function = self.model_, self._training_loss()
         optimizer = model.optimizer
@@ -351,8 +419,11 @@ class _BaseMLP(BaseEstimator):
         order = rng.permutation(n_samples) if self.shuffle else None
         total = 0.0
         for start in range(0, n_samples, batch_size):
-            index = (slice(start, start + batch_size) if order is None
-                     else order[start:start + batch_size])
+            index = (
+                slice(start, start + batch_size)
+                if order is None
+                else order[start : start + batch_size]
+            )
             batch_x, batch_y = x[index], targets[index]
             loss = loss_function(model(Tensor(batch_x)), batch_y)
             if self.alpha:
@@ -371,13 +442,17 @@ class _BaseMLP(BaseEstimator):
     def _stop_on_non_finite(self, snapshot: list[np.ndarray]) -> None:
         for parameter, saved in zip(self.model_.parameters(), snapshot, strict=True):
             parameter.data[...] = saved
-        warnings.warn(f"the training loss became NaN or infinite in epoch {self.n_iter_ + 1}; "
-                      "training stopped and the weights of the previous epoch were restored. "
-                      "Lower learning_rate_init or scale the inputs (StandardScaler).",
-                      NonFiniteLossWarning, stacklevel=4)
+        warnings.warn(
+            f"the training loss became NaN or infinite in epoch {self.n_iter_ + 1}; "
+            "training stopped and the weights of the previous epoch were restored. "
+            "Lower learning_rate_init or scale the inputs (StandardScaler).",
+            NonFiniteLossWarning,
+            stacklevel=4,
+        )
 
-    def _update_no_improvement_count(self, x_val: np.ndarray | None,
-                                     targets_val: np.ndarray | None) -> None:
+    def _update_no_improvement_count(
+        self, x_val: np.ndarray | None, targets_val: np.ndarray | None
+    ) -> None:
         """scikit-learn's stopping rule, on the validation score or on the training loss."""
         if self.early_stopping:
             score = self._validation_score(x_val, targets_val)
@@ -415,8 +490,9 @@ class _BaseMLP(BaseEstimator):
             self.model_.optimizer.load_state_dict(optimizer_state)
 
     # ------------------------------------------------------------ hooks
-    def _targets(self, X: Any, y: Any, first_pass: bool,
-                 incremental: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    def _targets(
+        self, X: Any, y: Any, first_pass: bool, incremental: bool
+    ) -> tuple[np.ndarray, np.ndarray, int]:
         raise NotImplementedError
 
     def _training_loss(self) -> Callable[[Any, Any], Tensor]:
@@ -508,14 +584,17 @@ _PARAMETERS_DOC = """
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
-    """Multi-layer perceptron classifier on lucidnet, with scikit-learn's interface.
+    (
+        """Multi-layer perceptron classifier on lucidnet, with scikit-learn's interface.
 
     The network outputs logits: one for two classes (``binary_crossentropy`` with
     ``from_logits=True``, out_activation_ "logistic") and one per class otherwise
     (``softmax_cross_entropy``, out_activation_ "softmax").  Labels can be any
     sortable values (ints, strings); ``classes_`` holds them in sorted order.
     Multilabel (indicator-matrix) targets are not supported and raise ValueError.
-    """ + _PARAMETERS_DOC + """
+    """
+        + _PARAMETERS_DOC
+        + """
     classes_ : ndarray
         The class labels.
 
@@ -525,6 +604,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     other inputs become lucidnet's default dtype (float32).  All scikit-learn
     estimator checks pass (``sklearn.utils.estimator_checks.check_estimator``).
     """
+    )
 
     def fit(self, X: Any, y: Any) -> MLPClassifier:
         """Train on ``(X, y)`` for at most ``max_iter`` epochs; returns self."""
@@ -535,33 +615,43 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         if _check_partial_fit_first_call(self, classes) and len(self.classes_) < 2:
             labels = self.classes_
             del self.classes_
-            raise ValueError(f"MLPClassifier needs at least 2 classes; classes= gives "
-                             f"{len(labels)} class: {labels}")
+            raise ValueError(
+                f"MLPClassifier needs at least 2 classes; classes= gives "
+                f"{len(labels)} class: {labels}"
+            )
         return self._fit(X, y, incremental=True)
 
-    def _targets(self, X: Any, y: Any, first_pass: bool,
-                 incremental: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    def _targets(
+        self, X: Any, y: Any, first_pass: bool, incremental: bool
+    ) -> tuple[np.ndarray, np.ndarray, int]:
         x, y = validate_data(self, X, y, reset=first_pass, dtype=self._input_dtypes(first_pass))
         check_classification_targets(y)
         target_type = type_of_target(y, input_name="y")
         if target_type not in ("binary", "multiclass"):
-            raise ValueError(f"MLPClassifier supports binary and multi-class targets, got "
-                             f"{target_type} y (multilabel is not supported)")
+            raise ValueError(
+                f"MLPClassifier supports binary and multi-class targets, got "
+                f"{target_type} y (multilabel is not supported)"
+            )
         if first_pass and not incremental:
             classes, labels = np.unique(y, return_inverse=True)
             if len(classes) < 2:
-                raise ValueError(f"MLPClassifier needs samples of at least 2 classes in y; "
-                                 f"got 1 class: {classes}")
+                raise ValueError(
+                    f"MLPClassifier needs samples of at least 2 classes in y; "
+                    f"got 1 class: {classes}"
+                )
             self.classes_ = classes
         else:
             present = unique_labels(y)
             if self.warm_start and not incremental and set(present) != set(self.classes_):
-                raise ValueError(f"warm_start needs y with the classes of the previous fit: "
-                                 f"{self.classes_}; y has {present}")
+                raise ValueError(
+                    f"warm_start needs y with the classes of the previous fit: "
+                    f"{self.classes_}; y has {present}"
+                )
             unknown = np.setdiff1d(present, self.classes_)
             if unknown.size:
-                raise ValueError(f"y has classes {unknown} that are not in classes_ "
-                                 f"{self.classes_}")
+                raise ValueError(
+                    f"y has classes {unknown} that are not in classes_ {self.classes_}"
+                )
             labels = np.searchsorted(self.classes_, y)
         n_classes = len(self.classes_)
         if n_classes == 2:
@@ -606,18 +696,23 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
-    """Multi-layer perceptron regressor on lucidnet, with scikit-learn's interface.
+    (
+        """Multi-layer perceptron regressor on lucidnet, with scikit-learn's interface.
 
     The output layer is linear (out_activation_ "identity") with one unit per
-    target column; the loss is scikit-learn's ``1/2 mean (p - y)^2``.  ``y`` of
+    target column; the loss is :func:`squared_error`, scikit-learn's ``1/2 mean (p - y)^2``
+    for one output.  ``y`` of
     shape (n,) gives predictions of shape (n,); (n, k) gives (n, k).
-    """ + _PARAMETERS_DOC + """
+    """
+        + _PARAMETERS_DOC
+        + """
     Notes
     -----
     X keeps its dtype when it is float32 or float64 (the model is built in it);
     other inputs become lucidnet's default dtype (float32).  All scikit-learn
     estimator checks pass (``sklearn.utils.estimator_checks.check_estimator``).
     """
+    )
 
     def fit(self, X: Any, y: Any) -> MLPRegressor:
         """Train on ``(X, y)`` for at most ``max_iter`` epochs; returns self."""
@@ -627,10 +722,18 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """One epoch over ``(X, y)``."""
         return self._fit(X, y, incremental=True)
 
-    def _targets(self, X: Any, y: Any, first_pass: bool,
-                 incremental: bool) -> tuple[np.ndarray, np.ndarray, int]:
-        x, y = validate_data(self, X, y, reset=first_pass, dtype=self._input_dtypes(first_pass),
-                             multi_output=True, y_numeric=True)
+    def _targets(
+        self, X: Any, y: Any, first_pass: bool, incremental: bool
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        x, y = validate_data(
+            self,
+            X,
+            y,
+            reset=first_pass,
+            dtype=self._input_dtypes(first_pass),
+            multi_output=True,
+            y_numeric=True,
+        )
         targets = np.asarray(y, dtype=x.dtype).reshape(x.shape[0], -1)
         return x, targets, targets.shape[1]
 

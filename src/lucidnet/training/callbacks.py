@@ -349,3 +349,12 @@ class CSVLogger(Callback):
             if new_file:
                 writer.writerow(["epoch", *self._keys])
             writer.writerow([epoch, *(logs.get(k, "") for k in self._keys)])
+
+
+def __getattr__(name: str) -> Any:
+    """``callbacks.HealthMonitor`` lives with the diagnostics (a level above); load it on use."""
+    if name == "HealthMonitor":
+        from ..diagnostics.health import HealthMonitor
+
+        return HealthMonitor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
