@@ -14,8 +14,9 @@ RUFF = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.whi
 
 
 @pytest.mark.skipif(RUFF is None, reason="ruff is installed by the test extra")
-@pytest.mark.parametrize("command", [["check", "src", "tests"],
-                                     ["format", "--check", "src", "tests"]])
+@pytest.mark.parametrize(
+    "command", [["check", "src", "tests"], ["format", "--check", "src", "tests"]]
+)
 def test_ruff_passes(command):
     result = subprocess.run([RUFF, *command], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -18,7 +18,7 @@ import sys
 
 from . import datasets
 from .diagnostics.gradcheck import gradcheck
-from .diagnostics.health import HealthMonitor, HealthWarning
+from .diagnostics.health import HealthWarning
 from .diagnostics.lint import LintWarning, lint
 from .engine.dtype import get_default_dtype, set_default_dtype
 from .engine.joining import concatenate, stack
@@ -69,15 +69,16 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "HealthWarning",
     "Input",
+    "LintWarning",
     "Model",
     "Module",
-    "callbacks",
-    "load_model",
     "Parameter",
     "Sequential",
     "Tensor",
     "activations",
+    "callbacks",
     "concatenate",
     "datasets",
     "functional",
@@ -86,6 +87,8 @@ __all__ = [
     "init",
     "is_grad_enabled",
     "layers",
+    "lint",
+    "load_model",
     "losses",
     "manual_seed",
     "metrics",

@@ -15,13 +15,19 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "lucidnet.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "MPLBACKEND": "Agg"})
+    return subprocess.run(
+        [sys.executable, "-m", "lucidnet.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
 
 
-@pytest.mark.parametrize("command", [[], ["demo"], ["activations"], ["train"], ["summary"],
-                                     ["predict"]])
+@pytest.mark.parametrize(
+    "command", [[], ["demo"], ["activations"], ["train"], ["summary"], ["predict"]]
+)
 def test_every_command_has_help(command, tmp_path):
     result = run(*command, "--help", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -33,8 +39,14 @@ def test_demo_trains_explains_and_writes_pictures(tmp_path):
     assert result.returncode == 0, result.stderr + result.stdout
     out = result.stdout
     assert "Total params:" in out and "Test accuracy:" in out and "Lint" in out
-    for name in ("history.png", "decision_boundary.png", "health.png", "network.png",
-                 "training_1_hidden.gif", "training_3_hidden.gif"):
+    for name in (
+        "history.png",
+        "decision_boundary.png",
+        "health.png",
+        "network.png",
+        "training_1_hidden.gif",
+        "training_3_hidden.gif",
+    ):
         path = tmp_path / "pictures" / name
         assert path.stat().st_size > 1000, name
         assert str(path.name) in out
@@ -80,8 +92,9 @@ def test_train_from_csv_example(tmp_path):
 
 
 def test_train_names_a_bad_config_key_and_lists_valid_ones(tmp_path):
-    (tmp_path / "bad.toml").write_text('[data]\nbuiltin = "xor"\n[model]\nlayers = [{units=2}]\n'
-                                       '[training]\nepoch = 3\n')
+    (tmp_path / "bad.toml").write_text(
+        '[data]\nbuiltin = "xor"\n[model]\nlayers = [{units=2}]\n[training]\nepoch = 3\n'
+    )
     result = run("train", "bad.toml", cwd=tmp_path)
     assert result.returncode != 0
     assert "unknown key 'epoch' in [training]" in result.stderr
