@@ -1,4 +1,4 @@
-"""scikit-learn estimators backed by lucidnet: :class:`MLPClassifier` and :class:`MLPRegressor`.
+r"""scikit-learn estimators backed by lucidnet: :class:`MLPClassifier` and :class:`MLPRegressor`.
 
 They take scikit-learn's parameter names and defaults (``hidden_layer_sizes``,
 ``activation``, ``solver``, ``alpha``, ``batch_size``, ``learning_rate_init``,
@@ -9,7 +9,7 @@ layers (kept, compiled, as ``model_``) with a lucidnet optimizer.
 The objective is scikit-learn's, batch by batch (``sklearn/neural_network``):
 
 .. math::
-    J_B = \\text{loss}_B + \\frac{\\alpha}{2 |B|} \\sum_l \\lVert W_l \\rVert_F^2
+    J_B = \text{loss}_B + \frac{\alpha}{2 |B|} \sum_l \lVert W_l \rVert_F^2
 
 with ``loss`` the mean cross-entropy on the logits (softmax for several classes,
 sigmoid for two) or, for regression, half the squared error per sample
@@ -27,9 +27,10 @@ best); reaching ``max_iter`` instead gives a ``ConvergenceWarning``.
 >>> from sklearn.datasets import load_iris
 >>> from lucidnet.sklearn import MLPClassifier
 >>> X, y = load_iris(return_X_y=True)
->>> clf = MLPClassifier(hidden_layer_sizes=(16,), max_iter=300, random_state=0).fit(X, y)
->>> clf.predict_proba(X[:2]).shape, [w.shape for w in clf.coefs_]
-((2, 3), [(4, 16), (16, 3)])
+>>> clf = MLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=500,
+...                     random_state=0).fit(X, y)
+>>> clf.predict_proba(X[:2]).shape, [w.shape for w in clf.coefs_], clf.score(X, y) > 0.95
+((2, 3), [(4, 16), (16, 3)], True)
 """
 
 from __future__ import annotations
@@ -47,12 +48,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    check_classification_targets,
-    type_of_target,
-    unique_labels,
-)
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..engine.dtype import get_default_dtype
@@ -612,14 +608,27 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> MLPClassifier:
         """One epoch over ``(X, y)``; ``classes`` (all labels) is needed on the first call."""
-        if _check_partial_fit_first_call(self, classes) and len(self.classes_) < 2:
-            labels = self.classes_
-            del self.classes_
-            raise ValueError(
-                f"MLPClassifier needs at least 2 classes; classes= gives "
-                f"{len(labels)} class: {labels}"
-            )
+        self._set_partial_fit_classes(classes)
         return self._fit(X, y, incremental=True)
+
+    def _set_partial_fit_classes(self, classes: Any) -> None:
+        """``classes_`` from ``classes=`` on the first call; later calls may repeat them."""
+        known = getattr(self, "classes_", None)
+        if classes is None:
+            if known is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: all labels "
+                    "of the data set, e.g. classes=np.unique(y_all)"
+                )
+            return
+        labels = unique_labels(classes)
+        if known is not None and not np.array_equal(known, labels):
+            raise ValueError(f"classes={labels} differs from classes_={known} of earlier calls")
+        if len(labels) < 2:
+            raise ValueError(
+                f"MLPClassifier needs at least 2 classes; classes= gives 1 class: {labels}"
+            )
+        self.classes_ = labels
 
     def _targets(
         self, X: Any, y: Any, first_pass: bool, incremental: bool
