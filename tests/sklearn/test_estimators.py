@@ -228,6 +228,8 @@ def test_partial_fit_needs_classes_first_and_runs_one_epoch_each_call():
     assert clf.score(x, y) > 0.9
     with pytest.raises(ValueError, match="not in classes_"):
         clf.partial_fit(x, np.full(len(x), 7))
+    with pytest.raises(ValueError, match="differs"):
+        clf.partial_fit(x, y, classes=[0, 1, 2, 3])
 
 
 def test_partial_fit_after_pickling_continues_the_optimizer_state():

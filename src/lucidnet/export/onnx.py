@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ import numpy as np
 
 from .. import __version__
 from ..engine.tensor import Tensor
+from ..io.files import write_bytes_atomic
 from ..models.functional import Model
 from ..models.sequential import Sequential
 from ..nn import activations as act
@@ -93,7 +93,7 @@ def to_onnx(model: Module, path: str | os.PathLike[str], *, return_model: bool =
     proto = _build_model_proto(onnx, model)
     onnx.checker.check_model(proto)
     path = Path(path)
-    _write_atomic(path, proto.SerializeToString())
+    write_bytes_atomic(path, proto.SerializeToString())
     return (str(path), proto) if return_model else str(path)
 
 
@@ -106,22 +106,6 @@ def _import_onnx() -> Any:
             "(and onnxruntime to run the exported model)"
         ) from error
     return onnx
-
-
-def _write_atomic(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to a temporary file in ``path``'s folder, then rename it over ``path``."""
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
-    temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    try:
-        with open(temporary, "xb") as file:
-            file.write(payload)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 # ----------------------------------------------------------------------------- the whole model

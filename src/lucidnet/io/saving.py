@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,7 @@ from safetensors import SafetensorError, safe_open
 from ..nn.module import Module
 from ..training.optim import get as get_optimizer
 from .architecture import NotSerializableError, model_from_config, model_to_config
+from .files import write_bytes_atomic
 
 FORMAT_VERSION = "1"
 VERSION_KEY = "lucidnet_format_version"
@@ -136,21 +136,8 @@ def load_weights(module: Module, path: PathLike, strict: bool = True) -> None:
 
 # ----------------------------------------------------------------------------- file level
 def _write_atomic(path: Path, tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> None:
-    """Serialize, write to a temporary file in ``path``'s folder, then rename it over ``path``."""
-    payload = safetensors.numpy.save(tensors, metadata=metadata)  # fails before touching the disk
-    folder = path.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(f"cannot save to {path}: the folder {folder} does not exist")
-    temporary = folder / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    try:
-        with open(temporary, "xb") as file:
-            file.write(payload)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    """Serialize (failing before the disk is touched), then write atomically."""
+    write_bytes_atomic(path, safetensors.numpy.save(tensors, metadata=metadata))
 
 
 def _read(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
