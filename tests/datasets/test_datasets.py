@@ -275,7 +275,8 @@ def test_bad_argument_raises_value_error_naming_it(make, argument):
 
 
 def test_digits_are_1797_images_of_64_pixels_scaled_to_unit_interval():
-    pytest.importorskip("sklearn")
+    import sklearn  # noqa: F401  (a test dependency)
+
     x, y = datasets.digits()
     assert x.shape == (1797, 64) and x.dtype == np.float32
     assert y.shape == (1797,) and y.dtype == np.int64
@@ -288,13 +289,15 @@ def test_digits_are_1797_images_of_64_pixels_scaled_to_unit_interval():
 
 
 def test_digits_n_class_keeps_only_the_first_digits():
-    pytest.importorskip("sklearn")
+    import sklearn  # noqa: F401  (a test dependency)
+
     x, y = datasets.digits(n_class=3)
     assert sorted(set(y.tolist())) == [0, 1, 2] and len(x) == len(y) < 1797 // 3 + 100
 
 
 def test_iris_is_150_flowers_of_4_features_in_three_classes_of_50():
-    pytest.importorskip("sklearn")
+    import sklearn  # noqa: F401  (a test dependency)
+
     x, y = datasets.iris()
     assert x.shape == (150, 4) and x.dtype == np.float32 and y.dtype == np.int64
     assert np.bincount(y).tolist() == [50, 50, 50]
@@ -303,7 +306,8 @@ def test_iris_is_150_flowers_of_4_features_in_three_classes_of_50():
 
 
 def test_return_x_y_false_gives_the_bunch_with_converted_arrays():
-    pytest.importorskip("sklearn")
+    import sklearn  # noqa: F401  (a test dependency)
+
     bunch = datasets.iris(return_X_y=False)
     assert bunch.data.dtype == np.float32 and bunch.target.dtype == np.int64
     assert list(bunch.target_names) == ["setosa", "versicolor", "virginica"]
@@ -476,7 +480,8 @@ def test_load_by_name_or_alias_calls_the_generator_with_the_options(name, functi
 
 
 def test_load_bundled_set_by_name():
-    pytest.importorskip("sklearn")
+    import sklearn  # noqa: F401  (a test dependency)
+
     x, y = datasets.load("iris", dtype="float64")
     assert x.shape == (150, 4) and x.dtype == np.float64
 

@@ -6,12 +6,11 @@ import subprocess
 import sys
 
 import numpy as np
+import onnx  # noqa: E402
+import onnxruntime as ort  # noqa: E402
 import pytest
 
 import lucidnet as ln
-
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
 
 TOLERANCE = {"float32": 1e-5, "float64": 1e-10}
 

@@ -6,10 +6,10 @@ import sys
 
 import numpy as np
 import pytest
+import torch  # noqa: E402
 
 import lucidnet as ln
 
-torch = pytest.importorskip("torch")
 nn = torch.nn
 
 TOLERANCE = {"float32": 1e-6, "float64": 1e-12}

@@ -200,7 +200,8 @@ def test_model_checkpoint_saves_every_epoch_and_weights_only_when_asked(monkeypa
 
 
 def test_model_checkpoint_files_hold_the_best_weights(tmp_path):
-    io = pytest.importorskip("lucidnet.io")
+    import lucidnet.io as io
+
     if not hasattr(io, "save_weights") or not hasattr(io, "load_weights"):
         pytest.skip("lucidnet.io has no save_weights/load_weights yet")
     snapshots = EpochSnapshots()
@@ -424,7 +425,8 @@ def test_initial_epoch_resumes_the_epoch_count():
 
 
 def test_model_checkpoint_whole_model_file_reloads_the_best_epoch(tmp_path):
-    io = pytest.importorskip("lucidnet.io")
+    import lucidnet.io as io
+
     if not hasattr(io, "save_model") or not hasattr(io, "load_model"):
         pytest.skip("lucidnet.io has no save_model/load_model yet")
     snapshots = EpochSnapshots()
