@@ -277,10 +277,7 @@ class _BaseMLP(BaseEstimator):
                 kernel_initializer=self._kernel_initializer(None, rng),
             )
         )
-        model = Sequential(name=type(self).__name__)
-        model.add(layers[0])
-        for layer in layers[1:]:
-            model.add(layer)
+        model = Sequential(layers, name=type(self).__name__)
         model.build((None, n_features))
         return model
 
