@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import io
 import json
 import math
 import os
@@ -145,6 +146,10 @@ def build_peers(
             built[name] = PEERS[name](config, weights, x, y, **options)
         except ImportError as error:
             skipped[name] = f"not importable ({error.name})"
+        except Exception as error:  # an optional peer that breaks must not stop the run
+            if name.startswith("lucidnet"):
+                raise
+            skipped[name] = f"failed to build: {type(error).__name__}: {error}"
     return built, skipped
 
 
@@ -311,24 +316,50 @@ def epoch_benchmark(epochs: int, peers: list[str]) -> list[dict]:
 
 
 # ------------------------------------------------------------------ profile
-def profile(config: Config, steps: int, top: int) -> str:
-    """cProfile of ``steps`` lucidnet loop steps, the ``top`` functions by own time."""
+def profile(config: Config, peer_class: type[Peer], steps: int, top: int) -> str:
+    """cProfile of about ``steps`` lucidnet steps, the ``top`` functions by own time.
+
+    Own time (tottime) shows where Python spends it; the phase lines (cumulative
+    time of forward, loss, backward and the optimizer, as shares of the whole)
+    show which part of the step to attack first.
+    """
     x, y = make_batch(config)
-    peer = LucidnetManual(config, lucidnet_weights(build_lucidnet(config)), x, y)
+    peer = peer_class(config, lucidnet_weights(build_lucidnet(config)), x, y)
     for _ in range(10):
         peer.run()
     profiler = cProfile.Profile()
+    runs = max(1, steps // peer.steps_per_run)
     profiler.enable()
-    for _ in range(steps):
+    for _ in range(runs):
         peer.run()
     profiler.disable()
-    from io import StringIO
-
-    text = StringIO()
+    text = io.StringIO()
     stats = pstats.Stats(profiler, stream=text)
     stats.sort_stats("tottime").print_stats(top)
+    total = sum(entry[2] for entry in stats.stats.values())  # own times add up to the whole
+    phases = {
+        "forward (Module.__call__)": ("module.py", "__call__"),
+        "loss (softmax_cross_entropy)": ("losses.py", "softmax_cross_entropy"),
+        "backward (Tensor.backward)": ("tensor.py", "backward"),
+        "optimizer step": ("optimizer.py", "step"),
+        "zero_grad": ("optimizer.py", "zero_grad"),
+    }
+    lines = []
+    for phase, (file, function) in phases.items():
+        cumulative = max(
+            (
+                entry[3]
+                for (path, _, name), entry in stats.stats.items()
+                if path.endswith(file) and name == function
+            ),
+            default=0.0,
+        )
+        lines.append(f"  {phase:<30} {100 * cumulative / total:5.1f} %")
     return (
-        f"== {config.name}: {steps} steps of lucidnet (loop), sorted by own time ==\n"
+        f"== {config.name}: {runs * peer.steps_per_run} steps of {peer.name}, "
+        f"{1e6 * total / (runs * peer.steps_per_run):.0f} µs/step under the profiler ==\n"
+        + "\n".join(lines)
+        + "\n"
         + text.getvalue()
     )
 
@@ -348,6 +379,7 @@ def step_table(results: list[dict]) -> list[list[str]]:
                 row["peer"],
                 f"{row['median_us']:.1f}",
                 f"{row['p10_us']:.1f} / {row['p90_us']:.1f}",
+                str(row["samples"]),
                 f"{ratio:.2f}",
                 verdict,
             ]
@@ -372,6 +404,7 @@ STEP_HEADER = [
     "peer",
     "median µs",
     "p10 / p90 µs",
+    "samples",
     "ratio peer/lucidnet",
     "target (torch)",
 ]
@@ -460,7 +493,8 @@ def markdown_report(report: dict) -> str:
         "",
         "### Time per training step",
         "",
-        "Median over interleaved samples; ratio = peer median / lucidnet (loop) median, "
+        "Median over interleaved samples (a fit sample is one epoch of several steps); "
+        "ratio = peer median / lucidnet (loop) median, "
         "so > 1 means lucidnet is faster. The target column is the issue's goal for "
         "torch eager / lucidnet.",
         "",
@@ -551,7 +585,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         for name in args.profile.split(","):
             config = CONFIGS[name]
-            print(profile(config, steps=2000 if config.sizes[1] < 100 else 200, top=25))
+            steps = 2000 if config.sizes[1] < 100 else 200
+            for peer_class in (LucidnetManual, LucidnetFit):
+                print(profile(config, peer_class, steps=steps, top=25))
         return 0
 
     for variable in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
@@ -561,7 +597,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE` (see benchmarks/README.md)"
             )
     load_before = os.getloadavg()
-    if load_before[0] > 0.5:
+    if load_before[0] > 1.0:
         print(
             f"warning: load average {load_before[0]:.2f} before starting: other processes "
             "share the CPU; ratios within this run still compare, absolute times do not"
