@@ -91,7 +91,7 @@ def prepare_features(
             f"{argument} must be 2-D [n_samples, n_features], got shape "
             f"{array.shape}; use {argument}.reshape(-1, 1) for a single feature"
         )
-    array = array.astype(dtype, copy=False)
+    array = np.ascontiguousarray(array, dtype=dtype)  # row-major: one layout, one BLAS path
     check_finite(array, argument)
     if expected_features is not None and array.shape[-1] != expected_features:
         raise ValueError(

@@ -35,6 +35,7 @@ from .data import (
     to_array,
 )
 from .optim import optimizer as optimizer_registry
+from .plan import TrainingPlan
 
 # Losses whose targets are integer class indices (checked against the output width).
 _LABEL_LOSSES = {"sparse_categorical_crossentropy", "softmax_cross_entropy", "multiclass_hinge"}
@@ -233,8 +234,6 @@ def fit(
     optimizer = setup.optimizer
     if not optimizer.is_bound:
         optimizer.bind(model.trainable_parameters())
-    parameters = model.trainable_parameters()
-    backup = [p.data.copy() for p in parameters]
     history = History()
     history.params = {
         "epochs": epochs,
@@ -245,78 +244,128 @@ def fit(
     }
     model.history = history
     callback_list = CallbackList(callbacks, model, history)
-    backward_hook = callback_list.wants_backward_hook
     model.stop_training = False
     rng = get_rng()
     model.train()
+    stepper = _stepper(model, setup, callback_list)
+    stepper.backup()
     callback_list.on_train_begin({})
-    for epoch in range(initial_epoch, epochs):
-        callback_list.on_epoch_begin(epoch, {})
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        running = _Running()
-        progress = _progress_bar(verbose, epoch, epochs, n)
-        started = time.perf_counter()
-        for batch, start in enumerate(range(0, n, batch_size)):
-            callback_list.on_train_batch_begin(batch, {})
-            index = order[start : start + batch_size]
-            batch_x, batch_y = features[index], targets[index]
-            prediction = model(Tensor(batch_x))
-            loss = setup.loss(prediction, batch_y)
-            figures = {"loss": float(loss.data)}
-            if setup.penalties:
-                penalty = setup.penalties[0][0](setup.penalties[0][1])
-                for regularizer, parameter in setup.penalties[1:]:
-                    penalty = penalty + regularizer(parameter)
-                figures["regularization"] = float(penalty.data)
-                figures["loss"] += figures["regularization"]
-                loss = loss + penalty
-            if not math.isfinite(figures["loss"]):
-                _stop_on_non_finite(
-                    model, parameters, backup, history, epoch, batch, figures["loss"], verbose
-                )
+    try:
+        for epoch in range(initial_epoch, epochs):
+            callback_list.on_epoch_begin(epoch, {})
+            order = rng.permutation(n) if shuffle else None
+            running = _Running()
+            progress = _progress_bar(verbose, epoch, epochs, n)
+            started = time.perf_counter()
+            for batch, start in enumerate(range(0, n, batch_size)):
+                callback_list.on_train_batch_begin(batch, {})
+                if order is None:  # slices are views: no copy of the batch
+                    batch_x = features[start : start + batch_size]
+                    batch_y = targets[start : start + batch_size]
+                else:
+                    index = order[start : start + batch_size]
+                    batch_x, batch_y = features[index], targets[index]
+                data_loss, penalty, prediction = stepper.forward_backward(batch_x, batch_y, batch)
+                figures = {"loss": data_loss + penalty}
+                if setup.penalties:
+                    figures["regularization"] = penalty
+                if not math.isfinite(figures["loss"]):
+                    stepper.restore()
+                    _stop_on_non_finite(model, history, epoch, batch, figures["loss"], verbose)
+                    break
+                stepper.backup()
+                stepper.update()
+                if setup.metrics:
+                    figures.update(_batch_figures(setup, prediction, batch_y))
+                running.add(figures, len(batch_x))
+                callback_list.on_train_batch_end(batch, figures)
+                if progress is not None:
+                    progress.update(len(batch_x))
+                    progress.set_postfix(
+                        {k: f"{v:.4f}" for k, v in running.means().items()}, refresh=False
+                    )
+            if history.stop_reason is not None:
+                if progress is not None:
+                    progress.close()
                 break
-            for parameter, saved in zip(parameters, backup, strict=True):
-                np.copyto(saved, parameter.data)
-            optimizer.zero_grad()
-            loss.backward()
-            if backward_hook:
-                callback_list.on_backward_end(batch)
-            optimizer.step()
-            figures.update(_batch_figures(setup, prediction.data, batch_y))
-            running.add(figures, len(index))
-            callback_list.on_train_batch_end(batch, figures)
+            logs = running.means()
+            if val_x is not None:
+                validation = _evaluate_arrays(model, setup, val_x, val_y, batch_size)
+                logs.update({f"val_{k}": v for k, v in validation.items()})
+            model.train()
             if progress is not None:
-                progress.update(len(index))
-                progress.set_postfix(
-                    {k: f"{v:.4f}" for k, v in running.means().items()}, refresh=False
-                )
-        if history.stop_reason is not None:
-            if progress is not None:
+                progress.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
                 progress.close()
-            break
-        logs = running.means()
-        if val_x is not None:
-            logs.update(
-                {
-                    f"val_{k}": v
-                    for k, v in _evaluate_arrays(model, setup, val_x, val_y, batch_size).items()
-                }
-            )
-        model.train()
-        if progress is not None:
-            progress.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
-            progress.close()
-        elif verbose == 2:
-            seconds = time.perf_counter() - started
-            print(
-                f"Epoch {epoch + 1}/{epochs} - {seconds:.2f}s - "
-                + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
-            )
-        callback_list.on_epoch_end(epoch, logs)
-        if model.stop_training:
-            break
+            elif verbose == 2:
+                seconds = time.perf_counter() - started
+                print(
+                    f"Epoch {epoch + 1}/{epochs} - {seconds:.2f}s - "
+                    + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+                )
+            callback_list.on_epoch_end(epoch, logs)
+            if model.stop_training:
+                break
+    finally:
+        stepper.finish()
     callback_list.on_train_end({})
     return history
+
+
+def _stepper(model: Module, setup: TrainingSetup, callback_list: CallbackList) -> Any:
+    """The static plan when the model and loss allow it (same numbers, faster), else the tape."""
+    if not callback_list.wants_backward_hook:
+        plan = TrainingPlan.build(model, setup.loss, setup.optimizer)
+        if plan is not None:
+            return plan
+    return _TapeStep(model, setup, callback_list)
+
+
+class _TapeStep:
+    """The generic training step on the autograd tape: any Module, loss and callbacks."""
+
+    def __init__(self, model: Module, setup: TrainingSetup, callback_list: CallbackList) -> None:
+        self.model = model
+        self.setup = setup
+        self.callback_list = callback_list
+        self.backward_hook = callback_list.wants_backward_hook
+        self.parameters = model.trainable_parameters()
+        self.saved = [p.data.copy() for p in self.parameters]
+
+    def forward_backward(
+        self, x: np.ndarray, y: np.ndarray, batch: int
+    ) -> tuple[float, float, np.ndarray]:
+        """Loss (data part and penalty) and gradients; no backward when the loss is not finite."""
+        prediction = self.model(Tensor(x))
+        loss = self.setup.loss(prediction, y)
+        data_loss, penalty_value = float(loss.data), 0.0
+        if self.setup.penalties:
+            penalty = sum(
+                (r(p) for r, p in self.setup.penalties[1:]),
+                self.setup.penalties[0][0](self.setup.penalties[0][1]),
+            )
+            penalty_value = float(penalty.data)
+            loss = loss + penalty
+        if math.isfinite(data_loss + penalty_value):
+            self.setup.optimizer.zero_grad()
+            loss.backward()
+            if self.backward_hook:
+                self.callback_list.on_backward_end(batch)
+        return data_loss, penalty_value, prediction.data
+
+    def backup(self) -> None:
+        for parameter, saved in zip(self.parameters, self.saved, strict=True):
+            np.copyto(saved, parameter.data)
+
+    def restore(self) -> None:
+        for parameter, saved in zip(self.parameters, self.saved, strict=True):
+            parameter.data[...] = saved
+            parameter.grad = None
+
+    def update(self) -> None:
+        self.setup.optimizer.step()
+
+    def finish(self) -> None:
+        """Nothing to hand back: the tape works on the parameters directly."""
 
 
 def _check_batch_size(batch_size: int | None, n: int) -> int:
@@ -332,18 +381,8 @@ def _check_batch_size(batch_size: int | None, n: int) -> int:
 
 
 def _stop_on_non_finite(
-    model: Module,
-    parameters: list[Parameter],
-    backup: list[np.ndarray],
-    history: History,
-    epoch: int,
-    batch: int,
-    value: float,
-    verbose: int,
+    model: Module, history: History, epoch: int, batch: int, value: float, verbose: int
 ) -> None:
-    for parameter, saved in zip(parameters, backup, strict=True):
-        parameter.data[...] = saved
-        parameter.grad = None
     message = (
         f"loss became {value} at epoch {epoch + 1}, batch {batch + 1}; training stopped and "
         "the weights of the last good step were restored. Lower the learning rate, scale "
