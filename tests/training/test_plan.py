@@ -198,3 +198,25 @@ def test_exploding_run_on_the_plan_stops_with_finite_weights():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.predict(X)
+
+
+def test_plan_is_reused_by_the_next_fit_and_rebuilt_when_the_setup_changes():
+    model = build()
+    model.compile(optimizer=ln.optim.SGD(lr=0.1), loss="softmax_cross_entropy", lint=False)
+    model.fit(X, LABELS, epochs=1, verbose=0)
+    first = model._training_plan
+    model.fit(X, LABELS, epochs=1, verbose=0)
+    assert model._training_plan is first
+    model.compile(optimizer=ln.optim.SGD(lr=0.1), loss="softmax_cross_entropy", lint=False)
+    model.fit(X, LABELS, epochs=1, verbose=0)
+    assert model._training_plan is not first
+
+
+def test_plan_notices_a_weight_replaced_between_fits():
+    model = build()
+    model.compile(optimizer=ln.optim.SGD(lr=0.0), loss="softmax_cross_entropy", lint=False)
+    model.fit(X, LABELS, epochs=1, verbose=0)
+    replacement = np.zeros_like(model.layers[0].weight.data)
+    model.layers[0].weight.data = replacement
+    model.fit(X, LABELS, epochs=1, verbose=0)  # lr 0: the weights must stay what we set
+    np.testing.assert_array_equal(model.layers[0].weight.data, 0)

@@ -99,11 +99,18 @@ class CallbackList:
     def __getattr__(self, hook: str) -> Callable[..., None]:
         if not hook.startswith("on_"):
             raise AttributeError(hook)
+        # Only callbacks that override the hook are called: batch hooks run on every step.
+        methods = [
+            getattr(c, hook)
+            for c in self.callbacks
+            if getattr(type(c), hook, None) is not getattr(Callback, hook, None)
+        ]
 
         def call(*args: Any) -> None:
-            for callback in self.callbacks:
-                getattr(callback, hook)(*args)
+            for method in methods:
+                method(*args)
 
+        setattr(self, hook, call)  # resolved once per fit
         return call
 
     @property

@@ -20,6 +20,7 @@ weights after several steps); ``fit`` falls back to the tape for anything else
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -162,7 +163,8 @@ class TrainingPlan:
         self.loss = loss
         self.optimizer = optimizer
         self.groups = groups
-        self._buffers: dict[int, list[np.ndarray]] = {}
+        self._buffers: dict[int, list[tuple[np.ndarray, ...]]] = {}
+        self._rows: dict[int, np.ndarray] = {}  # np.arange(batch), for picking label columns
         self.dtype = groups[0].parameter.dtype
         self._backup = [np.empty_like(g.parameter.data) for g in groups]
 
@@ -224,6 +226,35 @@ class TrainingPlan:
                 return None
         return groups
 
+    def still_fits(self, loss: Any, optimizer: Any) -> bool:
+        """Whether this plan still describes the model (reused by the next ``fit``)."""
+        model = self.model
+        return (
+            loss is self.loss
+            and optimizer is self.optimizer
+            and [step.layer for step in self.steps] == list(model.layers)
+            and all(
+                s.activation is s.layer.activation
+                and s.weight is s.layer.weight
+                and s.bias is s.layer.bias
+                for s in self.steps
+            )
+            and not any(module._call_hooks for module in model.modules())
+            and len(optimizer.param_groups) == len(self.groups)
+            and all(
+                group.is_intact() and group.params == list(param_group["params"])
+                for group, param_group in zip(self.groups, optimizer.param_groups, strict=True)
+            )
+            and self._reattach()
+        )
+
+    def _reattach(self) -> bool:
+        for group in self.groups:
+            group.attach_gradients()
+            if not group.gather_state(self.optimizer):
+                return False
+        return True
+
     # ----------------------------------------------------------------- one step
     def _buffers_for(self, batch: int) -> list[tuple[np.ndarray, ...]]:
         """Per layer: pre-activation z, output a, dL/da and dL/dz, allocated once per batch size."""
@@ -253,7 +284,7 @@ class TrainingPlan:
             h = _forward(step, z, a)
             inputs.append(h)
         loss_value, g = self._loss_and_gradient(h, y, buffers[-1][2])
-        if not np.isfinite(loss_value):  # fit stops here; no gradient needed
+        if not math.isfinite(loss_value):  # fit stops here; no gradient needed
             return loss_value, 0.0, h
         for index in range(len(self.steps) - 1, -1, -1):
             step = self.steps[index]
@@ -261,7 +292,7 @@ class TrainingPlan:
             grad_z = _backward(step, z, inputs[index + 1], g, grad_z)
             np.matmul(inputs[index].T, grad_z, out=step.weight_grad)
             if step.bias_grad is not None:
-                np.sum(grad_z, axis=0, out=step.bias_grad)
+                np.add.reduce(grad_z, axis=0, out=step.bias_grad)
             if index:
                 g = np.matmul(grad_z, step.weight.data.T, out=buffers[index - 1][2])
         penalty = 0.0
@@ -289,18 +320,25 @@ class TrainingPlan:
             grad_buffer /= grad_buffer.size
             return value, grad_buffer
         # softmax cross-entropy on logits, integer or one-hot/probability targets
-        shifted = out - out.max(axis=1, keepdims=True)
+        shifted = out - np.maximum.reduce(out, axis=1, keepdims=True)
         np.exp(shifted, out=grad_buffer)
-        total = grad_buffer.sum(axis=1, keepdims=True)
+        total = np.add.reduce(grad_buffer, axis=1, keepdims=True)
         log_total = np.log(total)
         grad_buffer /= total
         if y.ndim == 1 or y.shape[1] == 1:
-            labels = y.reshape(-1).astype(np.intp, copy=False)
-            rows = np.arange(batch)
-            value = float(log_total.sum() - shifted[rows, labels].sum()) / batch
+            rows = self._rows.get(batch)
+            if rows is None:
+                rows = self._rows[batch] = np.arange(batch)
+            labels = y.reshape(-1)
+            if labels.dtype.kind != "i":  # integral float labels, as the loss accepts
+                labels = labels.astype(np.intp)
+            value = (
+                float(np.add.reduce(log_total, axis=None) - np.add.reduce(shifted[rows, labels]))
+                / batch
+            )
             grad_buffer[rows, labels] -= 1
         else:
-            value = float(np.sum(y * (log_total - shifted))) / batch
+            value = float(np.add.reduce(y * (log_total - shifted), axis=None)) / batch
             grad_buffer -= y
         grad_buffer /= batch
         return value, grad_buffer

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..engine.random import get_rng
 from ..engine.tensor import Parameter, Tensor, no_grad
+from ..nn.layers import Dense, Linear, Maxout
 from ..nn.module import Module
 from . import losses as loss_registry
 from . import metrics as metric_registry
@@ -36,6 +37,9 @@ from .data import (
 )
 from .optim import optimizer as optimizer_registry
 from .plan import TrainingPlan
+
+# Layers whose output width is their ``units``.
+_KNOWN_WIDTH = (Dense, Linear, Maxout)
 
 # Losses whose targets are integer class indices (checked against the output width).
 _LABEL_LOSSES = {"sparse_categorical_crossentropy", "softmax_cross_entropy", "multiclass_hinge"}
@@ -122,6 +126,9 @@ def _expected_features(model: Module) -> int | None:
 
 
 def _output_width(model: Module, x: np.ndarray) -> int:
+    last = getattr(model, "layers", None)
+    if last and type(last[-1]) in _KNOWN_WIDTH and last[-1].built:  # no forward pass needed
+        return last[-1].units
     with no_grad():
         was_training = model.training
         model.eval()
@@ -314,7 +321,11 @@ def fit(
 def _stepper(model: Module, setup: TrainingSetup, callback_list: CallbackList) -> Any:
     """The static plan when the model and loss allow it (same numbers, faster), else the tape."""
     if not callback_list.wants_backward_hook:
+        cached = getattr(model, "_training_plan", None)
+        if cached is not None and cached.still_fits(setup.loss, setup.optimizer):
+            return cached
         plan = TrainingPlan.build(model, setup.loss, setup.optimizer)
+        object.__setattr__(model, "_training_plan", plan)
         if plan is not None:
             return plan
     return _TapeStep(model, setup, callback_list)
