@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .dtype import get_default_dtype, resolve_dtype
+from .graph import topological_order
 
 # Maps the gradient of a node's output to one gradient (or None) per parent.
 BackwardFn = Callable[[np.ndarray], Sequence[np.ndarray | None]]
@@ -280,22 +281,7 @@ class Tensor:
             self.grad += grad
 
     def _topological_order(self) -> list[Tensor]:
-        order: list[Tensor] = []
-        visited: set[int] = set()
-        stack: list[tuple[Tensor, bool]] = [(self, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-                continue
-            if id(node) in visited:
-                continue
-            visited.add(id(node))
-            stack.append((node, True))
-            for parent in node._parents:
-                if parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
-        return order
+        return topological_order([self], _grad_parents)
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
@@ -520,6 +506,10 @@ class Tensor:
             return (grad,)
 
         return Tensor._node(x[index], (self,), backward, "index")
+
+
+def _grad_parents(node: Tensor) -> list[Tensor]:
+    return [parent for parent in node._parents if parent.requires_grad]
 
 
 def _raw(value: Any) -> Any:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..engine.dtype import resolve_dtype
+from ..engine.graph import topological_order
 from ..engine.tensor import Tensor
 from ..nn.layers.base import normalize_feature_shape
 from ..nn.module import Module, unique_name
@@ -124,24 +125,10 @@ def _topological_nodes(
 ) -> list[SymbolicTensor]:
     """Layer-call nodes between inputs and outputs, each after the nodes it reads."""
     known_inputs = {id(t) for t in inputs}
-    order: list[SymbolicTensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[SymbolicTensor, bool]] = [(t, False) for t in reversed(outputs)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        if node.is_input:
-            if id(node) not in known_inputs:
-                raise ValueError(
-                    f"the outputs depend on input {node.name!r}, which is not among "
-                    "the Model's inputs"
-                )
-            continue
-        stack.append((node, True))
-        stack.extend((parent, False) for parent in reversed(node.inputs))
-    return order
+    nodes = topological_order(outputs, lambda node: node.inputs)
+    for node in nodes:
+        if node.is_input and id(node) not in known_inputs:
+            raise ValueError(
+                f"the outputs depend on input {node.name!r}, which is not among the Model's inputs"
+            )
+    return [node for node in nodes if not node.is_input]

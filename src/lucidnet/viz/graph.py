@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..engine.graph import topological_order
 from ..engine.tensor import Tensor
 from ._style import finish, new_figure, number_text, styled
 
@@ -43,7 +44,7 @@ def plot_graph(tensor: Tensor, path: str | Path | None = None) -> Figure:
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"tensor must be a lucidnet Tensor, got {type(tensor).__name__}")
-    tensors = _topological(tensor)
+    tensors = topological_order([tensor], lambda node: node._parents)
     if len(tensors) > MAX_TENSORS:
         raise ValueError(
             f"the graph of tensor has {len(tensors)} tensors; plot_graph draws at "
@@ -77,22 +78,6 @@ def plot_graph(tensor: Tensor, path: str | Path | None = None) -> Figure:
         if t._parents:
             _operation(ax, t, center, box_width, column_step)
     return finish(figure, path)
-
-
-def _topological(root: Tensor) -> list[Tensor]:
-    """Tensors of ``root``'s graph, every tensor after its parents (iterative DFS)."""
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((parent, False) for parent in reversed(node._parents))
-    return order
 
 
 def _columns(tensors: list[Tensor]) -> dict[int, int]:
