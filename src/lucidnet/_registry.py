@@ -90,3 +90,25 @@ class Registry:
             f"a {self.kind} must be a name, a config dict, an instance or a callable, "
             f"got {type(identifier).__name__} {identifier!r}"
         )
+
+
+class Configurable:
+    """An object described by its options: ``get_config()`` gives repr, equality and hash.
+
+    Activations, initializers and regularizers derive from it, so that
+    ``get(name, **obj.get_config())`` rebuilds an equal object.
+    """
+
+    def get_config(self) -> dict[str, Any]:
+        """Options that rebuild this object through its registry's ``get(name, **config)``."""
+        return {}
+
+    def __repr__(self) -> str:
+        options = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
+        return f"{type(self).__name__}({options})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.get_config() == other.get_config()
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted(self.get_config().items()))))

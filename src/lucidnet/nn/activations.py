@@ -30,12 +30,12 @@ from typing import Any
 
 import numpy as np
 
-from .._registry import Registry
+from .._registry import Configurable, Registry
 from ..engine.dtype import get_default_dtype
 from ..engine.tensor import Tensor, tensor
 
 
-class Activation:
+class Activation(Configurable):
     """Base class: subclasses define ``forward`` and ``derivative`` (and maybe ``vjp``)."""
 
     name = "activation"
@@ -60,20 +60,6 @@ class Activation:
         pre_activation = x.data
         out = self.forward(pre_activation)
         return Tensor._node(out, (x,), lambda g: (self.vjp(pre_activation, out, g),), self.name)
-
-    def get_config(self) -> dict[str, Any]:
-        """Options that rebuild this activation through ``get(name, **config)``."""
-        return {}
-
-    def __repr__(self) -> str:
-        options = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({options})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self) -> int:
-        return hash((type(self), tuple(sorted(self.get_config().items()))))
 
 
 registry = Registry("activation", Activation)

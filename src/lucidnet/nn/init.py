@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from .._registry import Registry
+from .._registry import Configurable, Registry
 from ..engine.dtype import resolve_dtype
 from ..engine.random import get_rng
 
@@ -232,7 +232,7 @@ def _truncated_standard_normal(
 # --- the initializer objects ------------------------------------------------
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: subclasses define ``sample(shape, rng) -> float64 ndarray``.
 
     ``init(shape, rng=None, dtype=None)``: ``rng`` None uses lucidnet's global
@@ -249,20 +249,6 @@ class Initializer:
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
-
-    def get_config(self) -> dict[str, Any]:
-        """Options that rebuild this initializer through ``get(name, **config)``."""
-        return {}
-
-    def __repr__(self) -> str:
-        options = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({options})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self) -> int:
-        return hash((type(self), tuple(sorted(self.get_config().items()))))
 
 
 registry = Registry("initializer", Initializer)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .._registry import Registry
+from .._registry import Configurable, Registry
 from ..engine.tensor import Tensor
 
 
@@ -37,7 +37,7 @@ def _coefficient(value: Any, argument: str) -> float:
     return float(value)
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base: ``penalty(w)`` and ``gradient(w)`` on arrays; ``__call__`` makes one graph node."""
 
     def penalty(self, weight: np.ndarray) -> np.ndarray:
@@ -56,20 +56,6 @@ class Regularizer:
             lambda g: (g * self.gradient(w),),
             type(self).__name__,
         )
-
-    def get_config(self) -> dict[str, Any]:
-        """Options that rebuild this regularizer through ``get(name, **config)``."""
-        return {}
-
-    def __repr__(self) -> str:
-        options = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
-        return f"{type(self).__name__}({options})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self) -> int:
-        return hash((type(self), tuple(sorted(self.get_config().items()))))
 
 
 registry = Registry("regularizer", Regularizer)
