@@ -184,7 +184,8 @@ def test_health_monitor_uses_the_tape():
     model = build(activations=("relu", "relu"))
     model.compile(optimizer="sgd", loss="softmax_cross_entropy", lint=False)
     history = model.fit(X, LABELS, epochs=1, verbose=0, callbacks=[ln.callbacks.HealthMonitor()])
-    assert len(history.health) == 1
+    assert getattr(model, "_training_plan", None) is None  # the monitor reads gradients on the tape
+    assert len(history.health) == 1 and history.health[0][model.layers[0].name]["grad_norm"] > 0
 
 
 def test_exploding_run_on_the_plan_stops_with_finite_weights():

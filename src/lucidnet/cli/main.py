@@ -88,14 +88,15 @@ def demo(out: Path, epochs: int, seed: int, animation: bool) -> None:
         f"\nTest accuracy: {scores['accuracy']:.1%}  (loss {scores['loss']:.4f})", bold=True
     )
 
-    written = [
-        viz.plot_history(history, path=out / "history.png"),
-        viz.plot_decision_boundary(model, x, y, path=out / "decision_boundary.png"),
-        viz.plot_health(history, path=out / "health.png"),
-        viz.plot_network(model, path=out / "network.png"),
-    ]
-    del written
-    files = ["history.png", "decision_boundary.png", "health.png", "network.png"]
+    pictures = {
+        "history.png": lambda path: viz.plot_history(history, path=path),
+        "decision_boundary.png": lambda path: viz.plot_decision_boundary(model, x, y, path=path),
+        "health.png": lambda path: viz.plot_health(history, path=path),
+        "network.png": lambda path: viz.plot_network(model, path=path),
+    }
+    for name, draw in pictures.items():
+        draw(out / name)
+    files = list(pictures)
     if animation:
         click.echo("\nAnimating training with 1, 2 and 3 hidden neurons (the seeds' display) ...")
         for hidden in (1, 2, 3):

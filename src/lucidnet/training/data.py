@@ -102,7 +102,7 @@ def prepare_features(
 
 
 def prepare_targets(
-    y: Any, n_samples: int, output_width: int | None, argument: str = "y"
+    y: Any, n_samples: int, output_width: int | None, argument: str = "y", x_argument: str = "x"
 ) -> np.ndarray:
     """Validated targets: same length as x; shape (n,) becomes (n, 1) for a one-column model."""
     array = to_array(y, argument)
@@ -111,7 +111,7 @@ def prepare_targets(
     check_finite(array, argument)
     if array.shape[0] != n_samples:
         raise ValueError(
-            f"{argument[:-1]}x has {n_samples} samples but {argument} has {array.shape[0]}; they "
+            f"{x_argument} has {n_samples} samples but {argument} has {array.shape[0]}; they "
             "must have the same length"
         )
     if array.ndim == 1 and output_width == 1:

@@ -33,7 +33,6 @@ from .data import (
     prepare_features,
     prepare_targets,
     split_validation,
-    to_array,
 )
 from .optim import optimizer as optimizer_registry
 from .plan import TrainingPlan
@@ -149,7 +148,7 @@ def _prepare(
 ) -> tuple[np.ndarray, np.ndarray]:
     features = prepare_features(x, model.dtype, _expected_features(model), f"{argument}x")
     width = _output_width(model, features)
-    targets = prepare_targets(y, features.shape[0], width, f"{argument}y")
+    targets = prepare_targets(y, features.shape[0], width, f"{argument}y", f"{argument}x")
     loss_name = getattr(setup.loss, "name", None) if setup is not None else None
     if loss_name in _LABEL_LOSSES and (targets.ndim == 1 or targets.shape[1:] == (1,)):
         check_class_labels(targets, width, f"{argument}y")
@@ -474,4 +473,4 @@ def predict(model: Module, x: Any, batch_size: int | None = None) -> np.ndarray:
     return np.concatenate(outputs, axis=0)
 
 
-__all__ = ["NonFiniteLossWarning", "compile", "evaluate", "fit", "predict", "to_array"]
+__all__ = ["NonFiniteLossWarning", "compile", "evaluate", "fit", "predict"]

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from ...engine.tensor import Parameter, Tensor, unbroadcast
-from .. import init as initializers
 from .base import Layer, check_features
 from .dense import Dense
 
@@ -95,7 +94,6 @@ class Maxout(Layer):
             name=f"{self.name}_affine",
             dtype=dtype,
         )
-        initializers.get(kernel_initializer)
         self.build_now_if_shape_known()
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
