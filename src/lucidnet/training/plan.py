@@ -124,7 +124,6 @@ class _DenseStep:
         "bias_grad",
         "activation",
         "kind",
-        "penalties",
     )
 
     def __init__(self, layer: Dense) -> None:
@@ -136,14 +135,6 @@ class _DenseStep:
         self.activation = layer.activation
         name = self.activation.name
         self.kind = name if name in ("identity", "relu", "sigmoid", "tanh") else "generic"
-        self.penalties = [
-            (regularizer_registry.get(regularizer), parameter, gradient)
-            for regularizer, parameter, gradient in (
-                (layer.kernel_regularizer, layer.weight, self.weight_grad),
-                (layer.bias_regularizer, layer.bias, self.bias_grad),
-            )
-            if regularizer is not None and parameter is not None
-        ]
 
 
 class TrainingPlan:
@@ -167,6 +158,11 @@ class TrainingPlan:
         self._rows: dict[int, np.ndarray] = {}  # np.arange(batch), for picking label columns
         self.dtype = groups[0].parameter.dtype
         self._backup = [np.empty_like(g.parameter.data) for g in groups]
+        self.penalties = self._penalty_terms()
+
+    def _penalty_terms(self) -> list[tuple[Any, Parameter, np.ndarray]]:
+        """``(regularizer, parameter, its flat-gradient view)`` for each regularized weight."""
+        return [(r, p, p.grad) for r, p in regularizer_registry.penalty_terms(self.model)]
 
     # ----------------------------------------------------------------- building
     @classmethod
@@ -253,6 +249,7 @@ class TrainingPlan:
             group.attach_gradients()
             if not group.gather_state(self.optimizer):
                 return False
+        self.penalties = self._penalty_terms()  # regularizers may have changed between fits
         return True
 
     # ----------------------------------------------------------------- one step
@@ -296,10 +293,9 @@ class TrainingPlan:
             if index:
                 g = np.matmul(grad_z, step.weight.data.T, out=buffers[index - 1][2])
         penalty = 0.0
-        for step in self.steps:
-            for regularizer, parameter, gradient in step.penalties:
-                penalty += float(regularizer.penalty(parameter.data))
-                gradient += regularizer.gradient(parameter.data)
+        for regularizer, parameter, gradient in self.penalties:
+            penalty += float(regularizer.penalty(parameter.data))
+            gradient += regularizer.gradient(parameter.data)
         return loss_value, penalty, inputs[-1]
 
     def _loss_and_gradient(

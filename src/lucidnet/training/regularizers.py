@@ -138,3 +138,21 @@ def get(identifier: Any, **options: Any) -> Regularizer | Any:
 def available() -> list[str]:
     """Primary names of all regularizers."""
     return registry.names()
+
+
+def penalty_terms(model: Any) -> list[tuple[Regularizer | Any, Tensor]]:
+    """``(regularizer, parameter)`` for every layer's ``kernel_regularizer``/``bias_regularizer``.
+
+    The training loss adds ``regularizer(parameter)`` for each term.
+    """
+    terms = []
+    for module in model.modules():
+        for attribute, parameter_name in (
+            ("kernel_regularizer", "weight"),
+            ("bias_regularizer", "bias"),
+        ):
+            regularizer = getattr(module, attribute, None)
+            parameter = getattr(module, parameter_name, None)
+            if regularizer is not None and parameter is not None:
+                terms.append((get(regularizer), parameter))
+    return terms

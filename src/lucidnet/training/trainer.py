@@ -162,20 +162,6 @@ def _prepare(
     return features, targets
 
 
-def _penalties(model: Module) -> list[tuple[Any, Parameter]]:
-    terms = []
-    for module in model.modules():
-        for attribute, parameter_name in (
-            ("kernel_regularizer", "weight"),
-            ("bias_regularizer", "bias"),
-        ):
-            regularizer = getattr(module, attribute, None)
-            parameter = getattr(module, parameter_name, None)
-            if regularizer is not None and parameter is not None:
-                terms.append((regularizer_registry.get(regularizer), parameter))
-    return terms
-
-
 # ---------------------------------------------------------------- the loops
 class _Running:
     """Sample-weighted running means of loss and metrics over an epoch."""
@@ -236,7 +222,7 @@ def fit(
     n = features.shape[0]
     batch_size = _check_batch_size(batch_size, n)
 
-    setup.penalties = _penalties(model)
+    setup.penalties = regularizer_registry.penalty_terms(model)
     optimizer = setup.optimizer
     if not optimizer.is_bound:
         optimizer.bind(model.trainable_parameters())
@@ -434,7 +420,7 @@ def _evaluate_arrays(
                 figures = {"loss": float(setup.loss(prediction, batch_y).data)}
                 figures.update(_batch_figures(setup, prediction.data, batch_y))
                 running.add(figures, len(batch_x))
-            penalty = sum(float(r(p).data) for r, p in _penalties(model))
+            penalty = sum(float(r(p).data) for r, p in regularizer_registry.penalty_terms(model))
     finally:
         model.train()
     logs = running.means()
