@@ -20,7 +20,6 @@ weights after several steps); ``fit`` falls back to the tape for anything else
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -51,7 +50,10 @@ class FlatGroup:
     """The parameters of one optimizer group as views into one flat array (gradients likewise).
 
     ``parameter`` is a 1-D Parameter over the whole buffer: element-wise optimizers
-    update it exactly as they would update each parameter in turn.
+    update it exactly as they would update each parameter in turn.  A second buffer of
+    the same size holds the weights before the last step (the NaN guard's backup): plain
+    SGD writes its result there and the parameters flip over to it, other optimizers
+    copy into it before they update in place.
     """
 
     def __init__(self, params: list[Parameter]) -> None:
@@ -69,15 +71,56 @@ class FlatGroup:
             self.slices.append(part)
             offset += p.data.size
         self.state: dict[str, Any] = {}
+        self.buffers = (self.parameter.data, np.empty_like(self.parameter.data))
+        self.views = tuple(self.views_into(buffer) for buffer in self.buffers)
+        self.current = 0  # which buffer the parameters look at
+
+    def views_into(self, buffer: np.ndarray) -> list[np.ndarray]:
+        """Every parameter's array as a view into ``buffer``."""
+        return [
+            buffer[part].reshape(p.data.shape)
+            for p, part in zip(self.params, self.slices, strict=True)
+        ]
+
+    def flip(self) -> None:
+        """Point the parameters at the other buffer."""
+        self.current = current = 1 - self.current
+        self.parameter.data = self.buffers[current]
+        for p, view in zip(self.params, self.views[current], strict=True):
+            p.data = view
+
+    @property
+    def other(self) -> np.ndarray:
+        """The buffer the parameters do not look at."""
+        return self.buffers[1 - self.current]
 
     def attach_gradients(self) -> None:
         """(Re)point every ``param.grad`` at its view of the flat gradient."""
         for p, part in zip(self.params, self.slices, strict=True):
             p.grad = self.parameter.grad[part].reshape(p.data.shape)
 
+    def joined(
+        self, weight: Parameter, bias: Parameter
+    ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray] | None:
+        """[W; b] as one (in + 1, out) matrix in each buffer and in the gradient, if adjacent."""
+        ids = [id(p) for p in self.params]
+        if id(weight) not in ids or id(bias) not in ids:
+            return None
+        part = self.slices[ids.index(id(weight))]
+        if self.slices[ids.index(id(bias))].start != part.stop or weight.data.ndim != 2:
+            return None
+        rows, columns = weight.data.shape
+        if bias.data.shape != (columns,):
+            return None
+        whole = slice(part.start, part.stop + columns)
+        shape = (rows + 1, columns)
+        data = tuple(buffer[whole].reshape(shape) for buffer in self.buffers)
+        return (data[0], data[1]), self.parameter.grad[whole].reshape(shape)
+
     def is_intact(self) -> bool:
         """False when someone rebound a parameter's ``.data`` since the plan was made."""
-        return all(p.data.base is self.parameter.data for p in self.params)
+        data = self.buffers[self.current]
+        return self.parameter.data is data and all(p.data.base is data for p in self.params)
 
     def gather_state(self, optimizer: Any) -> bool:
         """Move per-parameter optimizer state into flat arrays; False if it is not uniform."""
@@ -114,27 +157,72 @@ class FlatGroup:
 
 
 class _DenseStep:
-    """One Dense layer in the plan: weights, bias, activation and its in-place forms."""
+    """One Dense layer in the plan: weights, bias, activation, and [W; b] as one matrix if it can.
+
+    When the bias follows the weight in the flat buffer, ``joined`` is the (in + 1, out)
+    matrix [W; b]: an input with a trailing column of ones then gives ``h @ W + b`` in one
+    matrix product, and ``[h, 1]^T dz`` gives both gradients in one.
+    """
 
     __slots__ = (
         "layer",
         "weight",
         "bias",
-        "weight_grad",
-        "bias_grad",
+        "joined",
+        "joined_views",
+        "joined_grad",
         "activation",
         "kind",
+        "weight_grad",
+        "bias_grad",
+        "group",
     )
 
-    def __init__(self, layer: Dense) -> None:
+    def __init__(self, layer: Dense, groups: list[FlatGroup]) -> None:
         self.layer = layer
         self.weight = layer.weight
         self.bias = layer.bias
-        self.weight_grad: np.ndarray = layer.weight.grad  # views into the flat gradient
-        self.bias_grad: np.ndarray | None = None if layer.bias is None else layer.bias.grad
+        self.joined = self.joined_views = self.joined_grad = self.group = None
+        if layer.bias is not None:
+            for group in groups:
+                views = group.joined(layer.weight, layer.bias)
+                if views is not None:
+                    self.joined_views, self.joined_grad = views
+                    self.group = group
+                    self.follow()
         self.activation = layer.activation
         name = self.activation.name
         self.kind = name if name in ("identity", "relu", "sigmoid", "tanh") else "generic"
+        # views into the flat gradient (kept here: fused SGD leaves ``param.grad`` empty)
+        self.weight_grad: np.ndarray = layer.weight.grad
+        self.bias_grad: np.ndarray | None = None if layer.bias is None else layer.bias.grad
+
+    def follow(self) -> None:
+        """Look at [W; b] in the buffer the parameters now use."""
+        if self.joined_views is not None:
+            self.joined = self.joined_views[self.group.current]
+
+
+class _Buffers:
+    """The arrays of one layer for one batch size, reused every step.
+
+    ``out`` is the layer's output; when the next layer multiplies by [W; b] it has an
+    extra last column of ones (``a`` is then the view without it).  ``z`` keeps the
+    pre-activation for generic activations and is scratch otherwise; ``grad`` holds
+    dL/da and then, in place, dL/dz.
+    """
+
+    __slots__ = ("out", "a", "joined", "z", "grad", "grad_flat")
+
+    def __init__(self, batch: int, units: int, ones_column: bool, dtype: np.dtype) -> None:
+        self.out = np.empty((batch, units + ones_column), dtype)
+        if ones_column:
+            self.out[:, units] = 1
+        self.a = self.out[:, :units]
+        self.joined = self.out if ones_column else None  # [a, 1]
+        self.z = np.empty((batch, units), dtype)
+        self.grad = np.empty((batch, units), dtype)
+        self.grad_flat = self.grad.reshape(-1)
 
 
 class TrainingPlan:
@@ -154,15 +242,24 @@ class TrainingPlan:
         self.loss = loss
         self.optimizer = optimizer
         self.groups = groups
-        self._buffers: dict[int, list[tuple[np.ndarray, ...]]] = {}
-        self._rows: dict[int, np.ndarray] = {}  # np.arange(batch), for picking label columns
         self.dtype = groups[0].parameter.dtype
-        self._backup = [np.empty_like(g.parameter.data) for g in groups]
-        self.penalties = self._penalty_terms()
+        self._buffers: dict[int, list[_Buffers]] = {}
+        self._offsets: dict[int, np.ndarray] = {}  # row * classes, to pick label entries
+        self._inputs: list[tuple[np.ndarray, np.ndarray | None]] = []
+        self._flipped = False  # the last step flipped the buffers: restore flips back
+        self._prepare_update()
 
-    def _penalty_terms(self) -> list[tuple[Any, Parameter, np.ndarray]]:
-        """``(regularizer, parameter, its flat-gradient view)`` for each regularized weight."""
-        return [(r, p, p.grad) for r, p in regularizer_registry.penalty_terms(self.model)]
+    def _prepare_update(self) -> None:
+        """Penalty terms, and whether SGD can update the weights inside the backward pass."""
+        self.penalties = [(r, p, p.grad) for r, p in regularizer_registry.penalty_terms(self.model)]
+        groups = self.optimizer.param_groups
+        self._flipped = False
+        self.fused = (
+            not self.penalties and len(groups) == 1 and _is_plain_sgd(self.optimizer, groups[0])
+        )
+        if self.fused:  # the flat gradient will hold -lr * grad: keep it out of sight
+            for parameter in self.groups[0].params:
+                parameter.grad = None
 
     # ----------------------------------------------------------------- building
     @classmethod
@@ -190,6 +287,7 @@ class TrainingPlan:
             not params
             or any(not p.requires_grad for p in params)
             or len({p.data.dtype for p in params}) != 1
+            or params[0].data.dtype.kind != "f"
         ):
             return None
         if sorted(map(id, optimizer.parameters())) != sorted(map(id, params)):
@@ -197,7 +295,7 @@ class TrainingPlan:
         groups = cls._flat_groups(optimizer, model)
         if groups is None:
             return None
-        steps = [_DenseStep(layer) for layer in model.layers]
+        steps = [_DenseStep(layer, groups) for layer in model.layers]
         return cls(model, steps, loss, optimizer, groups)
 
     @staticmethod
@@ -249,108 +347,152 @@ class TrainingPlan:
             group.attach_gradients()
             if not group.gather_state(self.optimizer):
                 return False
-        self.penalties = self._penalty_terms()  # regularizers may have changed between fits
+        self._prepare_update()  # regularizers and optimizer options may have changed
         return True
 
     # ----------------------------------------------------------------- one step
-    def _buffers_for(self, batch: int) -> list[tuple[np.ndarray, ...]]:
-        """Per layer: pre-activation z, output a, dL/da and dL/dz, allocated once per batch size."""
+    def _buffers_for(self, batch: int) -> list[_Buffers]:
         buffers = self._buffers.get(batch)
         if buffers is None:
-            buffers = [
-                tuple(np.empty((batch, step.weight.shape[1]), self.dtype) for _ in range(4))
-                for step in self.steps
+            steps = self.steps
+            buffers = self._buffers[batch] = [
+                _Buffers(
+                    batch,
+                    step.weight.shape[1],
+                    index + 1 < len(steps) and steps[index + 1].joined is not None,
+                    self.dtype,
+                )
+                for index, step in enumerate(steps)
             ]
-            self._buffers[batch] = buffers
+            self._offsets[batch] = np.arange(batch) * self.steps[-1].weight.shape[1]
         return buffers
 
-    def forward_backward(
-        self, x: np.ndarray, y: np.ndarray, batch: int = 0
-    ) -> tuple[float, float, np.ndarray]:
-        """Forward, loss and backward on one batch into the flat gradient.
+    def forward(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
+        """Forward pass, loss and dL/d(output) for one batch; the gradients wait for ``backward``.
 
         Returns the data loss, the regularization penalty and the output (a reused buffer).
         """
         buffers = self._buffers_for(x.shape[0])
-        inputs = [x]
-        h = x
-        for step, (z, a, _, _) in zip(self.steps, buffers, strict=True):
-            np.matmul(h, step.weight.data, out=z)
-            if step.bias is not None:
-                z += step.bias.data
-            h = _forward(step, z, a)
-            inputs.append(h)
-        loss_value, g = self._loss_and_gradient(h, y, buffers[-1][2])
-        if not math.isfinite(loss_value):  # fit stops here; no gradient needed
-            return loss_value, 0.0, h
-        for index in range(len(self.steps) - 1, -1, -1):
-            step = self.steps[index]
-            z, _, _, grad_z = buffers[index]
-            grad_z = _backward(step, z, inputs[index + 1], g, grad_z)
-            np.matmul(inputs[index].T, grad_z, out=step.weight_grad)
-            if step.bias_grad is not None:
-                np.add.reduce(grad_z, axis=0, out=step.bias_grad)
-            if index:
-                g = np.matmul(grad_z, step.weight.data.T, out=buffers[index - 1][2])
+        self._inputs = inputs = []
+        h, h_joined = x, None
+        for step, buffer in zip(self.steps, buffers, strict=True):
+            inputs.append((h, h_joined))
+            z = buffer.z if step.kind == "generic" else buffer.a
+            if step.joined is not None and h_joined is not None:
+                np.matmul(h_joined, step.joined, out=z)
+            else:
+                np.matmul(h, step.weight.data, out=z)
+                if step.bias is not None:
+                    z += step.bias.data
+            _activate(step, z, buffer.a)
+            h, h_joined = buffer.a, buffer.joined
+        scale = 1.0
+        if self.fused:  # dL/d(out) * -lr: every gradient below becomes SGD's update
+            group = self.optimizer.param_groups[0]
+            scale = group["lr"] if group["maximize"] else -group["lr"]
+        loss_value = self._loss_and_gradient(h, y, buffers[-1], scale)
         penalty = 0.0
-        for regularizer, parameter, gradient in self.penalties:
+        for regularizer, parameter, _ in self.penalties:
             penalty += float(regularizer.penalty(parameter.data))
+        return loss_value, penalty, h
+
+    def backward(self, batch: int = 0) -> None:
+        """Gradients of the last ``forward`` and the optimizer step.
+
+        For plain SGD (one group, no momentum or weight decay) ``forward`` scaled dL/d(out)
+        by -lr, so the matrix products give the updates -lr * grad themselves (no pass over
+        a weight-sized array for the scaling) and one addition writes theta + update into
+        the group's other buffer, which the parameters then look at: the old weights stay
+        as the NaN guard's backup without a copy.  Other optimizers get the flat gradient
+        and update each group in place in one call.
+        """
+        buffers = self._buffers[self._inputs[0][0].shape[0]]
+        fused = self.fused
+        for index in range(len(self.steps) - 1, -1, -1):
+            step, buffer = self.steps[index], buffers[index]
+            h, h_joined = self._inputs[index]
+            grad_z = _backward(step, buffer)
+            if index:
+                np.matmul(grad_z, step.weight.data.T, out=buffers[index - 1].grad)
+            if step.joined is not None and h_joined is not None:
+                np.matmul(h_joined.T, grad_z, out=step.joined_grad)
+            else:
+                np.matmul(h.T, grad_z, out=step.weight_grad)
+                if step.bias_grad is not None:
+                    np.add.reduce(grad_z, axis=0, out=step.bias_grad)
+        if fused:  # theta_new = theta + update into the other buffer; theta stays for restore
+            flat = self.groups[0]
+            np.add(flat.parameter.data, flat.parameter.grad, out=flat.other)
+            self._flipped = False
+            self._flip()
+            return
+        for regularizer, parameter, gradient in self.penalties:
             gradient += regularizer.gradient(parameter.data)
-        return loss_value, penalty, inputs[-1]
-
-    def _loss_and_gradient(
-        self, out: np.ndarray, y: np.ndarray, grad_buffer: np.ndarray
-    ) -> tuple[float, np.ndarray]:
-        batch = out.shape[0]
-        name = self.loss_name
-        if name == "mse":
-            np.subtract(out, y, out=grad_buffer)
-            value = float(np.vdot(grad_buffer, grad_buffer)) / grad_buffer.size
-            grad_buffer *= 2 / grad_buffer.size
-            return value, grad_buffer
-        if name == "binary_crossentropy":
-            e = np.exp(-np.abs(out))
-            value = float(np.mean(np.maximum(out, 0) - out * y + np.log1p(e)))
-            np.divide(np.where(out >= 0, 1, e), 1 + e, out=grad_buffer)
-            grad_buffer -= y
-            grad_buffer /= grad_buffer.size
-            return value, grad_buffer
-        # softmax cross-entropy on logits, integer or one-hot/probability targets
-        shifted = out - np.maximum.reduce(out, axis=1, keepdims=True)
-        np.exp(shifted, out=grad_buffer)
-        total = np.add.reduce(grad_buffer, axis=1, keepdims=True)
-        log_total = np.log(total)
-        grad_buffer /= total
-        if y.ndim == 1 or y.shape[1] == 1:
-            rows = self._rows.get(batch)
-            if rows is None:
-                rows = self._rows[batch] = np.arange(batch)
-            labels = y.reshape(-1)
-            if labels.dtype.kind != "i":  # integral float labels, as the loss accepts
-                labels = labels.astype(np.intp)
-            value = (
-                float(np.add.reduce(log_total, axis=None) - np.add.reduce(shifted[rows, labels]))
-                / batch
-            )
-            grad_buffer[rows, labels] -= 1
-        else:
-            value = float(np.add.reduce(y * (log_total - shifted), axis=None)) / batch
-            grad_buffer -= y
-        grad_buffer /= batch
-        return value, grad_buffer
-
-    def update(self) -> None:
-        """One optimizer step per flat group (element-wise optimizers: same as per parameter)."""
         for group, flat in zip(self.optimizer.param_groups, self.groups, strict=True):
             self.optimizer._update(flat.parameter, group, flat.state)
 
+    def _loss_and_gradient(
+        self, out: np.ndarray, y: np.ndarray, buffer: _Buffers, scale: float
+    ) -> float:
+        """The loss value; ``scale * dL/d(out)`` goes into ``buffer.grad``."""
+        batch = out.shape[0]
+        grad = buffer.grad
+        name = self.loss_name
+        if name == "mse":
+            np.subtract(out, y, out=grad)
+            value = float(np.vdot(grad, grad)) / grad.size
+            grad *= 2 * scale / grad.size
+            return value
+        if name == "binary_crossentropy":
+            e = np.exp(-np.abs(out))
+            value = float(np.mean(np.maximum(out, 0) - out * y + np.log1p(e)))
+            np.divide(np.where(out >= 0, 1, e), 1 + e, out=grad)
+            grad -= y
+            grad *= scale / grad.size
+            return value
+        # softmax cross-entropy on logits: L = mean(log sum exp(z - m) - (z - m)[label]),
+        # dL/dz = (softmax(z) - onehot) / B
+        shifted = buffer.z
+        np.subtract(out, np.maximum.reduce(out, axis=1, keepdims=True), out=shifted)
+        np.exp(shifted, out=grad)
+        total = np.add.reduce(grad, axis=1, keepdims=True)
+        log_total = float(np.add.reduce(np.log(total), axis=None))
+        weight = scale / batch
+        if y.ndim == 1 or y.shape[1] == 1:
+            labels = y.reshape(-1)
+            if labels.dtype.kind != "i":  # integral float labels, as the loss accepts
+                labels = labels.astype(np.intp)
+            picked = np.add(self._offsets[batch], labels)
+            value = (log_total - float(np.add.reduce(np.take(shifted, picked)))) / batch
+            grad *= np.divide(weight, total, out=total)
+            buffer.grad_flat[picked] -= weight
+        else:  # one-hot or probability targets: sum_j y_j = 1 per row
+            value = (log_total - float(np.vdot(y, shifted))) / batch
+            grad /= total
+            grad -= y
+            grad *= weight
+        return value
+
     def backup(self) -> None:
-        for saved, group in zip(self._backup, self.groups, strict=True):
-            np.copyto(saved, group.parameter.data)
+        """Keep the weights of this step for ``restore`` (plain SGD keeps them anyway)."""
+        if not self.fused:
+            for group in self.groups:
+                np.copyto(group.other, group.parameter.data)
 
     def restore(self) -> None:
-        for saved, group in zip(self._backup, self.groups, strict=True):
-            np.copyto(group.parameter.data, saved)
+        """Back to the weights before the last step."""
+        if not self.fused:
+            for group in self.groups:
+                np.copyto(group.parameter.data, group.other)
+        elif self._flipped:
+            self._flip()
+
+    def _flip(self) -> None:
+        for group in self.groups:
+            group.flip()
+        for step in self.steps:
+            step.follow()
+        self._flipped = not self._flipped
 
     def finish(self) -> None:
         """Hand the optimizer its per-parameter state back (views into the flat state)."""
@@ -372,33 +514,42 @@ def _loss_is_fused(loss: Any) -> bool:
     return options.pop("reduction", "mean") == "mean" and options == _FUSED_LOSSES[name]
 
 
-def _forward(step: _DenseStep, z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    kind = step.kind
-    if kind == "identity":
-        return z
-    if kind == "relu":
-        return np.maximum(z, 0, out=out)
-    if kind == "tanh":
-        return np.tanh(z, out=out)
-    return step.activation.forward(z)
+def _is_plain_sgd(optimizer: Any, group: dict[str, Any]) -> bool:
+    """SGD without momentum or weight decay: theta <- theta -/+ lr * grad, nothing else."""
+    from .optim.sgd import SGD
+
+    return type(optimizer) is SGD and group["momentum"] == 0 and group["weight_decay"] == 0
 
 
-def _backward(
-    step: _DenseStep, z: np.ndarray, a: np.ndarray, g: np.ndarray, out: np.ndarray
-) -> np.ndarray:
+def _activate(step: _DenseStep, z: np.ndarray, a: np.ndarray) -> None:
+    """a = f(z); for the element-wise kinds ``z`` is ``a`` and f is applied in place."""
     kind = step.kind
-    if kind == "identity":
-        return g
     if kind == "relu":
-        return np.multiply(g, a > 0, out=out)
-    if kind == "sigmoid":
-        np.subtract(1, a, out=out)
-        out *= a
-        out *= g
-        return out
-    if kind == "tanh":
-        np.multiply(a, a, out=out)
-        np.subtract(1, out, out=out)
-        out *= g
-        return out
-    return step.activation.vjp(z, a, g)
+        np.maximum(a, 0, out=a)
+    elif kind == "sigmoid":  # 1 / (1 + exp(-z)) = (1 + tanh(z / 2)) / 2, without overflow
+        np.multiply(a, 0.5, out=a)
+        np.tanh(a, out=a)
+        np.multiply(a, 0.5, out=a)
+        np.add(a, 0.5, out=a)
+    elif kind == "tanh":
+        np.tanh(a, out=a)
+    elif kind == "generic":
+        np.copyto(a, step.activation.forward(z))
+
+
+def _backward(step: _DenseStep, buffer: _Buffers) -> np.ndarray:
+    """dL/dz from dL/da (``buffer.grad``), in place."""
+    kind, a, grad = step.kind, buffer.a, buffer.grad
+    if kind == "relu":
+        np.multiply(grad, a > 0, out=grad)
+    elif kind == "sigmoid":  # a (1 - a)
+        scratch = np.subtract(1, a, out=buffer.z)
+        scratch *= a
+        grad *= scratch
+    elif kind == "tanh":  # 1 - a^2
+        scratch = np.multiply(a, a, out=buffer.z)
+        np.subtract(1, scratch, out=scratch)
+        grad *= scratch
+    elif kind == "generic":
+        np.copyto(grad, step.activation.vjp(buffer.z, a, grad))
+    return grad

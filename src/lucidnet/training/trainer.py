@@ -257,7 +257,7 @@ def fit(
                 else:
                     index = order[start : start + batch_size]
                     batch_x, batch_y = features[index], targets[index]
-                data_loss, penalty, prediction = stepper.forward_backward(batch_x, batch_y, batch)
+                data_loss, penalty, prediction = stepper.forward(batch_x, batch_y)
                 figures = {"loss": data_loss + penalty}
                 if setup.penalties:
                     figures["regularization"] = penalty
@@ -266,7 +266,7 @@ def fit(
                     _stop_on_non_finite(model, history, epoch, batch, figures["loss"], verbose)
                     break
                 stepper.backup()
-                stepper.update()
+                stepper.backward(batch)
                 if setup.metrics:
                     figures.update(_batch_figures(setup, prediction, batch_y))
                 running.add(figures, len(batch_x))
@@ -326,11 +326,10 @@ class _TapeStep:
         self.backward_hook = callback_list.wants_backward_hook
         self.parameters = model.trainable_parameters()
         self.saved = [p.data.copy() for p in self.parameters]
+        self.loss: Tensor | None = None
 
-    def forward_backward(
-        self, x: np.ndarray, y: np.ndarray, batch: int
-    ) -> tuple[float, float, np.ndarray]:
-        """Loss (data part and penalty) and gradients; no backward when the loss is not finite."""
+    def forward(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
+        """Forward pass and loss: its data part, the penalty and the prediction."""
         prediction = self.model(Tensor(x))
         loss = self.setup.loss(prediction, y)
         data_loss, penalty_value = float(loss.data), 0.0
@@ -341,12 +340,17 @@ class _TapeStep:
             )
             penalty_value = float(penalty.data)
             loss = loss + penalty
-        if math.isfinite(data_loss + penalty_value):
-            self.setup.optimizer.zero_grad()
-            loss.backward()
-            if self.backward_hook:
-                self.callback_list.on_backward_end(batch)
+        self.loss = loss
         return data_loss, penalty_value, prediction.data
+
+    def backward(self, batch: int) -> None:
+        """Gradients of the last ``forward`` (then the backward hook) and the optimizer step."""
+        self.setup.optimizer.zero_grad()
+        self.loss.backward()
+        self.loss = None
+        if self.backward_hook:
+            self.callback_list.on_backward_end(batch)
+        self.setup.optimizer.step()
 
     def backup(self) -> None:
         for parameter, saved in zip(self.parameters, self.saved, strict=True):
@@ -356,9 +360,6 @@ class _TapeStep:
         for parameter, saved in zip(self.parameters, self.saved, strict=True):
             parameter.data[...] = saved
             parameter.grad = None
-
-    def update(self) -> None:
-        self.setup.optimizer.step()
 
     def finish(self) -> None:
         """Nothing to hand back: the tape works on the parameters directly."""
