@@ -30,6 +30,8 @@ from ..nn.layers.dense import Dense
 from ..nn.module import Module
 from . import regularizers as regularizer_registry
 
+_FLIP_SIZE = 1 << 16  # weights in a group from which SGD flips buffers instead of copying
+
 # Losses with a closed-form gradient on the last layer's output, by name and required options.
 _FUSED_LOSSES = {
     "softmax_cross_entropy": {},
@@ -207,22 +209,40 @@ class _Buffers:
     """The arrays of one layer for one batch size, reused every step.
 
     ``out`` is the layer's output; when the next layer multiplies by [W; b] it has an
-    extra last column of ones (``a`` is then the view without it).  ``z`` keeps the
-    pre-activation for generic activations and is scratch otherwise; ``grad`` holds
-    dL/da and then, in place, dL/dz.
+    extra last column of ones (``a`` is then the view without it, ``joined`` all of it).
+    ``z`` keeps the pre-activation for generic activations and is scratch otherwise
+    (``target`` is where the matrix product goes); ``grad`` holds dL/da and then, in
+    place, dL/dz.  ``source`` and ``source_joined`` are the previous layer's ``a`` and
+    ``joined`` (None for the first layer, whose input is the batch).
     """
 
-    __slots__ = ("out", "a", "joined", "z", "grad", "grad_flat")
+    __slots__ = (
+        "out",
+        "a",
+        "joined",
+        "z",
+        "target",
+        "grad",
+        "grad_flat",
+        "source",
+        "source_joined",
+    )
 
-    def __init__(self, batch: int, units: int, ones_column: bool, dtype: np.dtype) -> None:
+    def __init__(
+        self, batch: int, step: _DenseStep, ones_column: bool, previous: _Buffers | None
+    ) -> None:
+        units, dtype = step.weight.shape[1], step.weight.dtype
         self.out = np.empty((batch, units + ones_column), dtype)
         if ones_column:
             self.out[:, units] = 1
         self.a = self.out[:, :units]
-        self.joined = self.out if ones_column else None  # [a, 1]
+        self.joined = self.out if ones_column else None
         self.z = np.empty((batch, units), dtype)
+        self.target = self.z if step.kind == "generic" else self.a
         self.grad = np.empty((batch, units), dtype)
         self.grad_flat = self.grad.reshape(-1)
+        self.source = None if previous is None else previous.a
+        self.source_joined = None if previous is None else previous.joined
 
 
 class TrainingPlan:
@@ -245,7 +265,8 @@ class TrainingPlan:
         self.dtype = groups[0].parameter.dtype
         self._buffers: dict[int, list[_Buffers]] = {}
         self._offsets: dict[int, np.ndarray] = {}  # row * classes, to pick label entries
-        self._inputs: list[tuple[np.ndarray, np.ndarray | None]] = []
+        self._x: np.ndarray | None = None  # the batch of the last forward
+        self._batch: list[_Buffers] = []  # and its buffers
         self._flipped = False  # the last step flipped the buffers: restore flips back
         self._prepare_update()
 
@@ -257,6 +278,8 @@ class TrainingPlan:
         self.fused = (
             not self.penalties and len(groups) == 1 and _is_plain_sgd(self.optimizer, groups[0])
         )
+        # below ~64k weights a copy costs less than re-pointing every parameter
+        self._flips = self.fused and self.groups[0].parameter.data.size >= _FLIP_SIZE
         if self.fused:  # the flat gradient will hold -lr * grad: keep it out of sight
             for parameter in self.groups[0].params:
                 parameter.grad = None
@@ -354,16 +377,12 @@ class TrainingPlan:
     def _buffers_for(self, batch: int) -> list[_Buffers]:
         buffers = self._buffers.get(batch)
         if buffers is None:
-            steps = self.steps
-            buffers = self._buffers[batch] = [
-                _Buffers(
-                    batch,
-                    step.weight.shape[1],
-                    index + 1 < len(steps) and steps[index + 1].joined is not None,
-                    self.dtype,
-                )
-                for index, step in enumerate(steps)
-            ]
+            buffers, previous = [], None
+            for index, step in enumerate(self.steps):
+                joins = index + 1 < len(self.steps) and self.steps[index + 1].joined is not None
+                previous = _Buffers(batch, step, joins, previous)
+                buffers.append(previous)
+            self._buffers[batch] = buffers
             self._offsets[batch] = np.arange(batch) * self.steps[-1].weight.shape[1]
         return buffers
 
@@ -372,59 +391,60 @@ class TrainingPlan:
 
         Returns the data loss, the regularization penalty and the output (a reused buffer).
         """
-        buffers = self._buffers_for(x.shape[0])
-        self._inputs = inputs = []
-        h, h_joined = x, None
+        self._x = x
+        self._batch = buffers = self._buffers_for(x.shape[0])
         for step, buffer in zip(self.steps, buffers, strict=True):
-            inputs.append((h, h_joined))
-            z = buffer.z if step.kind == "generic" else buffer.a
-            if step.joined is not None and h_joined is not None:
-                np.matmul(h_joined, step.joined, out=z)
+            if buffer.source_joined is not None:  # [h, 1] @ [W; b]
+                np.matmul(buffer.source_joined, step.joined, out=buffer.target)
             else:
-                np.matmul(h, step.weight.data, out=z)
+                h = x if buffer.source is None else buffer.source
+                np.matmul(h, step.weight.data, out=buffer.target)
                 if step.bias is not None:
-                    z += step.bias.data
-            _activate(step, z, buffer.a)
-            h, h_joined = buffer.a, buffer.joined
+                    buffer.target += step.bias.data
+            _activate(step, buffer)
         scale = 1.0
         if self.fused:  # dL/d(out) * -lr: every gradient below becomes SGD's update
             group = self.optimizer.param_groups[0]
             scale = group["lr"] if group["maximize"] else -group["lr"]
-        loss_value = self._loss_and_gradient(h, y, buffers[-1], scale)
+        output = buffers[-1].a
+        loss_value = self._loss_and_gradient(output, y, buffers[-1], scale)
         penalty = 0.0
         for regularizer, parameter, _ in self.penalties:
             penalty += float(regularizer.penalty(parameter.data))
-        return loss_value, penalty, h
+        return loss_value, penalty, output
 
     def backward(self, batch: int = 0) -> None:
         """Gradients of the last ``forward`` and the optimizer step.
 
         For plain SGD (one group, no momentum or weight decay) ``forward`` scaled dL/d(out)
         by -lr, so the matrix products give the updates -lr * grad themselves (no pass over
-        a weight-sized array for the scaling) and one addition writes theta + update into
-        the group's other buffer, which the parameters then look at: the old weights stay
-        as the NaN guard's backup without a copy.  Other optimizers get the flat gradient
-        and update each group in place in one call.
+        a weight-sized array for the scaling) and one addition applies them.  For a large
+        group that addition writes theta + update into the group's other buffer, which the
+        parameters then look at: the old weights stay there as the NaN guard's backup,
+        without a copy.  Other optimizers get the flat gradient and update each group in
+        place in one call.
         """
-        buffers = self._buffers[self._inputs[0][0].shape[0]]
-        fused = self.fused
+        buffers = self._batch
         for index in range(len(self.steps) - 1, -1, -1):
             step, buffer = self.steps[index], buffers[index]
-            h, h_joined = self._inputs[index]
             grad_z = _backward(step, buffer)
             if index:
                 np.matmul(grad_z, step.weight.data.T, out=buffers[index - 1].grad)
-            if step.joined is not None and h_joined is not None:
-                np.matmul(h_joined.T, grad_z, out=step.joined_grad)
+            if buffer.source_joined is not None:
+                np.matmul(buffer.source_joined.T, grad_z, out=step.joined_grad)
             else:
+                h = self._x if buffer.source is None else buffer.source
                 np.matmul(h.T, grad_z, out=step.weight_grad)
                 if step.bias_grad is not None:
                     np.add.reduce(grad_z, axis=0, out=step.bias_grad)
-        if fused:  # theta_new = theta + update into the other buffer; theta stays for restore
-            flat = self.groups[0]
-            np.add(flat.parameter.data, flat.parameter.grad, out=flat.other)
-            self._flipped = False
-            self._flip()
+        if self.fused:
+            flat = self.groups[0].parameter
+            if self._flips:  # theta + update into the other buffer; theta stays for restore
+                np.add(flat.data, flat.grad, out=self.groups[0].other)
+                self._flipped = False
+                self._flip()
+            else:
+                np.add(flat.data, flat.grad, out=flat.data)
             return
         for regularizer, parameter, gradient in self.penalties:
             gradient += regularizer.gradient(parameter.data)
@@ -474,14 +494,14 @@ class TrainingPlan:
         return value
 
     def backup(self) -> None:
-        """Keep the weights of this step for ``restore`` (plain SGD keeps them anyway)."""
-        if not self.fused:
+        """Keep the weights of this step for ``restore`` (flipping SGD keeps them anyway)."""
+        if not self._flips:
             for group in self.groups:
                 np.copyto(group.other, group.parameter.data)
 
     def restore(self) -> None:
         """Back to the weights before the last step."""
-        if not self.fused:
+        if not self._flips:
             for group in self.groups:
                 np.copyto(group.parameter.data, group.other)
         elif self._flipped:
@@ -521,9 +541,9 @@ def _is_plain_sgd(optimizer: Any, group: dict[str, Any]) -> bool:
     return type(optimizer) is SGD and group["momentum"] == 0 and group["weight_decay"] == 0
 
 
-def _activate(step: _DenseStep, z: np.ndarray, a: np.ndarray) -> None:
-    """a = f(z); for the element-wise kinds ``z`` is ``a`` and f is applied in place."""
-    kind = step.kind
+def _activate(step: _DenseStep, buffer: _Buffers) -> None:
+    """a = f(z); for the element-wise kinds z is ``a`` itself and f is applied in place."""
+    kind, a = step.kind, buffer.a
     if kind == "relu":
         np.maximum(a, 0, out=a)
     elif kind == "sigmoid":  # 1 / (1 + exp(-z)) = (1 + tanh(z / 2)) / 2, without overflow
@@ -534,7 +554,7 @@ def _activate(step: _DenseStep, z: np.ndarray, a: np.ndarray) -> None:
     elif kind == "tanh":
         np.tanh(a, out=a)
     elif kind == "generic":
-        np.copyto(a, step.activation.forward(z))
+        np.copyto(a, step.activation.forward(buffer.z))
 
 
 def _backward(step: _DenseStep, buffer: _Buffers) -> np.ndarray:
