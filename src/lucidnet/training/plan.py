@@ -75,6 +75,7 @@ class FlatGroup:
         self.state: dict[str, Any] = {}
         self.buffers = (self.parameter.data, np.empty_like(self.parameter.data))
         self.views = tuple(self.views_into(buffer) for buffer in self.buffers)
+        self.grads = self.views_into(self.parameter.grad)
         self.current = 0  # which buffer the parameters look at
 
     def views_into(self, buffer: np.ndarray) -> list[np.ndarray]:
@@ -98,8 +99,15 @@ class FlatGroup:
 
     def attach_gradients(self) -> None:
         """(Re)point every ``param.grad`` at its view of the flat gradient."""
-        for p, part in zip(self.params, self.slices, strict=True):
-            p.grad = self.parameter.grad[part].reshape(p.data.shape)
+        for p, view in zip(self.params, self.grads, strict=True):
+            p.grad = view
+
+    def grad_of(self, param: Parameter) -> np.ndarray | None:
+        """``param``'s view of the flat gradient, or None if it is not in this group."""
+        for p, view in zip(self.params, self.grads, strict=True):
+            if p is param:
+                return view
+        return None
 
     def joined(
         self, weight: Parameter, bias: Parameter
@@ -196,8 +204,14 @@ class _DenseStep:
         name = self.activation.name
         self.kind = name if name in ("identity", "relu", "sigmoid", "tanh") else "generic"
         # views into the flat gradient (kept here: fused SGD leaves ``param.grad`` empty)
-        self.weight_grad: np.ndarray = layer.weight.grad
-        self.bias_grad: np.ndarray | None = None if layer.bias is None else layer.bias.grad
+        self.weight_grad = next(
+            v for v in (g.grad_of(layer.weight) for g in groups) if v is not None
+        )
+        self.bias_grad = None
+        if layer.bias is not None:
+            self.bias_grad = next(
+                v for v in (g.grad_of(layer.bias) for g in groups) if v is not None
+            )
 
     def follow(self) -> None:
         """Look at [W; b] in the buffer the parameters now use."""
@@ -255,6 +269,7 @@ class TrainingPlan:
         loss: Any,
         optimizer: Any,
         groups: list[FlatGroup],
+        penalties: list[tuple[Any, Parameter]] | None = None,
     ) -> None:
         self.model = model
         self.steps = steps
@@ -268,26 +283,38 @@ class TrainingPlan:
         self._x: np.ndarray | None = None  # the batch of the last forward
         self._batch: list[_Buffers] = []  # and its buffers
         self._flipped = False  # the last step flipped the buffers: restore flips back
-        self._prepare_update()
+        self._prepare_update(penalties)
 
-    def _prepare_update(self) -> None:
+    def _prepare_update(self, penalties: list[tuple[Any, Parameter]] | None = None) -> None:
         """Penalty terms, and whether SGD can update the weights inside the backward pass."""
-        self.penalties = [(r, p, p.grad) for r, p in regularizer_registry.penalty_terms(self.model)]
+        if penalties is None:
+            penalties = regularizer_registry.penalty_terms(self.model)
         groups = self.optimizer.param_groups
         self._flipped = False
-        self.fused = (
-            not self.penalties and len(groups) == 1 and _is_plain_sgd(self.optimizer, groups[0])
-        )
+        self.fused = not penalties and len(groups) == 1 and _is_plain_sgd(self.optimizer, groups[0])
         # below ~64k weights a copy costs less than re-pointing every parameter
         self._flips = self.fused and self.groups[0].parameter.data.size >= _FLIP_SIZE
-        if self.fused:  # the flat gradient will hold -lr * grad: keep it out of sight
-            for parameter in self.groups[0].params:
-                parameter.grad = None
+        for group in self.groups:
+            if self.fused:  # the flat gradient will hold -lr * grad: keep it out of sight
+                for parameter in group.params:
+                    parameter.grad = None
+            else:
+                group.attach_gradients()
+        self.penalties = [(r, p, p.grad) for r, p in penalties]
 
     # ----------------------------------------------------------------- building
     @classmethod
-    def build(cls, model: Module, loss: Any, optimizer: Any) -> TrainingPlan | None:
-        """A plan for ``model`` if it is a plain Dense stack with a fused loss, else None."""
+    def build(
+        cls,
+        model: Module,
+        loss: Any,
+        optimizer: Any,
+        penalties: list[tuple[Any, Parameter]] | None = None,
+    ) -> TrainingPlan | None:
+        """A plan for ``model`` if it is a plain Dense stack with a fused loss, else None.
+
+        ``penalties`` are the model's regularization terms if the caller has them.
+        """
         from ..models.sequential import Sequential
 
         if type(model) is not Sequential or not model.layers or not model.built:
@@ -319,7 +346,7 @@ class TrainingPlan:
         if groups is None:
             return None
         steps = [_DenseStep(layer, groups) for layer in model.layers]
-        return cls(model, steps, loss, optimizer, groups)
+        return cls(model, steps, loss, optimizer, groups, penalties)
 
     @staticmethod
     def _flat_groups(optimizer: Any, model: Module) -> list[FlatGroup] | None:
@@ -337,13 +364,13 @@ class TrainingPlan:
         else:
             groups = [FlatGroup(list(g["params"])) for g in optimizer.param_groups]
             object.__setattr__(model, "_flat_groups", groups)
-        for group in groups:
-            group.attach_gradients()
-            if not group.gather_state(optimizer):
-                return None
+        if not all(group.gather_state(optimizer) for group in groups):
+            return None
         return groups
 
-    def still_fits(self, loss: Any, optimizer: Any) -> bool:
+    def still_fits(
+        self, loss: Any, optimizer: Any, penalties: list[tuple[Any, Parameter]] | None = None
+    ) -> bool:
         """Whether this plan still describes the model (reused by the next ``fit``)."""
         model = self.model
         return (
@@ -362,15 +389,13 @@ class TrainingPlan:
                 group.is_intact() and group.params == list(param_group["params"])
                 for group, param_group in zip(self.groups, optimizer.param_groups, strict=True)
             )
-            and self._reattach()
+            and self._reattach(penalties)
         )
 
-    def _reattach(self) -> bool:
-        for group in self.groups:
-            group.attach_gradients()
-            if not group.gather_state(self.optimizer):
-                return False
-        self._prepare_update()  # regularizers and optimizer options may have changed
+    def _reattach(self, penalties: list[tuple[Any, Parameter]] | None) -> bool:
+        if not all(group.gather_state(self.optimizer) for group in self.groups):
+            return False
+        self._prepare_update(penalties)  # regularizers and optimizer options may have changed
         return True
 
     # ----------------------------------------------------------------- one step

@@ -284,7 +284,6 @@ def fit(
             if val_x is not None:
                 validation = _evaluate_arrays(model, setup, val_x, val_y, batch_size)
                 logs.update({f"val_{k}": v for k, v in validation.items()})
-            model.train()
             if progress is not None:
                 progress.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
                 progress.close()
@@ -307,9 +306,9 @@ def _stepper(model: Module, setup: TrainingSetup, callback_list: CallbackList) -
     """The static plan when the model and loss allow it (same numbers, faster), else the tape."""
     if not callback_list.wants_backward_hook:
         cached = getattr(model, "_training_plan", None)
-        if cached is not None and cached.still_fits(setup.loss, setup.optimizer):
+        if cached is not None and cached.still_fits(setup.loss, setup.optimizer, setup.penalties):
             return cached
-        plan = TrainingPlan.build(model, setup.loss, setup.optimizer)
+        plan = TrainingPlan.build(model, setup.loss, setup.optimizer, setup.penalties)
         object.__setattr__(model, "_training_plan", plan)
         if plan is not None:
             return plan
