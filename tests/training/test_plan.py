@@ -104,6 +104,32 @@ CASES = {
         LABELS,
         lambda: ln.optim.SGD(lr=0.1),
     ),
+    # plain SGD: the update happens inside the backward pass (lr folded into dL/dz)
+    "plain_sgd_softmax_ce": ({}, "softmax_cross_entropy", LABELS, lambda: ln.optim.SGD(lr=0.1)),
+    "plain_sgd_maximize_one_hot": (
+        {},
+        "softmax_cross_entropy",
+        np.eye(3)[LABELS],
+        lambda: ln.optim.SGD(lr=0.01, maximize=True),
+    ),
+    "plain_sgd_no_bias_tanh": (
+        {"activations": ("tanh", "sigmoid"), "use_bias": False},
+        "softmax_cross_entropy",
+        LABELS,
+        lambda: ln.optim.SGD(lr=0.1),
+    ),
+    "plain_sgd_mse_sigmoid_output": (
+        {"outputs": 2, "output_activation": "sigmoid", "activations": ("elu", "relu")},
+        "mse",
+        (X[:, :2] > 0).astype(float),
+        lambda: ln.optim.SGD(lr=0.5),
+    ),
+    "plain_sgd_binary_ce_logits": (
+        {"outputs": 1},
+        ln.losses.get("binary_crossentropy", from_logits=True),
+        (LABELS == 1).astype(float),
+        lambda: ln.optim.SGD(lr=0.2),
+    ),
 }
 
 
@@ -224,3 +250,97 @@ def test_plan_notices_a_weight_replaced_between_fits():
     model.layers[0].weight.data = replacement
     model.fit(X, LABELS, epochs=1, verbose=0)  # lr 0: the weights must stay what we set
     np.testing.assert_array_equal(model.layers[0].weight.data, 0)
+
+
+def _compare(fast, slow, rtol=1e-12, atol=1e-14):
+    for (name, a), (_, b) in zip(fast.state_dict().items(), slow.state_dict().items(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=name)
+
+
+def test_plain_sgd_updates_inside_the_backward_pass_and_keeps_no_gradient():
+    model = build()
+    train(model, "softmax_cross_entropy", LABELS, ln.optim.SGD(lr=0.1), use_plan=True)
+    plan = model._training_plan
+    assert plan.fused and not plan._flips  # 79 weights: backed up by a copy
+    assert all(p.grad is None for p in model.parameters())
+    assert all(step.joined is not None for step in plan.steps)  # [W; b] in one matrix
+    momentum = build()
+    train(momentum, "softmax_cross_entropy", LABELS, ln.optim.SGD(lr=0.1, momentum=0.5), True)
+    assert not momentum._training_plan.fused
+    assert all(p.grad is not None for p in momentum.parameters())
+
+
+def test_parameter_groups_with_their_own_learning_rates_match_the_tape():
+    def optimizer(model):
+        weights = [layer.weight for layer in model.layers]
+        biases = [layer.bias for layer in model.layers]
+        return ln.optim.SGD([{"params": weights}, {"params": biases, "lr": 0.01}], lr=0.2)
+
+    fast, slow = build(), build()
+    train(fast, "softmax_cross_entropy", LABELS, optimizer(fast), use_plan=True)
+    train(slow, "softmax_cross_entropy", LABELS, optimizer(slow), use_plan=False)
+    plan = fast._training_plan
+    assert not plan.fused and all(step.joined is None for step in plan.steps)
+    _compare(fast, slow)
+
+
+def wide_model(dtype="float64"):
+    ln.manual_seed(3)
+    return ln.Sequential(
+        [
+            ln.layers.Dense(300, activation="relu", input_shape=(4,), dtype=dtype),
+            ln.layers.Dense(300, activation="relu", dtype=dtype),
+            ln.layers.Dense(3, dtype=dtype),
+        ]
+    )
+
+
+def test_large_plain_sgd_flips_between_two_buffers_and_matches_the_tape():
+    fast, slow = wide_model(), wide_model()
+    train(fast, "softmax_cross_entropy", LABELS, ln.optim.SGD(lr=0.05), use_plan=True)
+    train(slow, "softmax_cross_entropy", LABELS, ln.optim.SGD(lr=0.05), use_plan=False)
+    assert fast._training_plan._flips  # 92k weights: the update writes into the other buffer
+    _compare(fast, slow)
+
+
+def test_float32_plan_matches_the_tape_to_float32_precision():
+    fast, slow = wide_model("float32"), wide_model("float32")
+    fast_history, _ = train(fast, "softmax_cross_entropy", LABELS, ln.optim.SGD(lr=0.05), True)
+    slow_history, _ = train(slow, "softmax_cross_entropy", LABELS, ln.optim.SGD(lr=0.05), False)
+    assert fast.layers[0].weight.data.dtype == np.float32
+    _compare(fast, slow, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(fast_history.history["loss"], slow_history.history["loss"], 1e-5)
+
+
+def test_learning_rate_schedule_reaches_the_fused_update():
+    histories = []
+    models = wide_model(), wide_model()
+    for model, use_plan in zip(models, (True, False), strict=True):
+        optimizer = ln.optim.SGD(lr=0.1)
+        schedule = ln.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.1)
+        history, _ = train(
+            model, "softmax_cross_entropy", LABELS, optimizer, use_plan, callbacks=[schedule]
+        )
+        histories.append(history.history["loss"])
+    _compare(*models)
+    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("make_model", "outputs", "lr"),
+    [(lambda: build(activations=("relu", "relu"), outputs=1), 1, 1e6), (wide_model, 3, 50.0)],
+    ids=["copy_backup", "flip_backup"],
+)
+def test_exploding_plain_sgd_restores_the_same_weights_as_the_tape(make_model, outputs, lr):
+    targets = np.tile(X[:, :1] * 1e3, (1, outputs))
+    results = []
+    for use_plan in (True, False):
+        model = make_model()
+        with pytest.warns(NonFiniteLossWarning):
+            history, _ = train(model, "mse", targets, ln.optim.SGD(lr=lr), use_plan, epochs=30)
+        assert history.stop_reason is not None
+        results.append((model, len(history.history.get("loss", []))))
+    (fast, fast_epochs), (slow, slow_epochs) = results
+    assert fast_epochs == slow_epochs
+    assert all(np.isfinite(p.data).all() for p in fast.parameters())
+    _compare(fast, slow, rtol=1e-9)  # the same step; rounding grows with the weights
