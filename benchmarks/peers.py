@@ -131,12 +131,16 @@ class LucidnetManual(_LucidnetModel):
 
 
 class LucidnetFit(_LucidnetModel):
-    """``model.fit`` over ``steps`` copies of the batch (``shuffle=False``): one epoch per run."""
+    """``model.fit`` on the fixed batch for ``steps`` epochs of one step each (``shuffle=False``).
+
+    The same batch as the other peers, so the data stays in cache as it does for them;
+    fit's per-epoch bookkeeping (callbacks, history, running means) is part of each step.
+    """
 
     name = "lucidnet (fit)"
 
     def __init__(
-        self, config: Config, weights: Weights, x: np.ndarray, y: np.ndarray, steps: int = 10
+        self, config: Config, weights: Weights, x: np.ndarray, y: np.ndarray, steps: int = 50
     ) -> None:
         import lucidnet as ln
 
@@ -144,16 +148,15 @@ class LucidnetFit(_LucidnetModel):
         self.batch_size = config.batch_size
         self.x, self.y = x, y
         self.steps_per_run = steps
-        self.x_epoch, self.y_epoch = np.tile(x, (steps, 1)), np.tile(y, steps)
         self.model.compile(
             optimizer=ln.optim.SGD(lr=LEARNING_RATE), loss="softmax_cross_entropy", lint=False
         )
 
     def run(self) -> None:
         self.model.fit(
-            self.x_epoch,
-            self.y_epoch,
-            epochs=1,
+            self.x,
+            self.y,
+            epochs=self.steps_per_run,
             batch_size=self.batch_size,
             shuffle=False,
             verbose=0,
