@@ -7,15 +7,25 @@ array operations.  The plan
 
 * keeps every parameter of an optimizer group as a view into ONE flat buffer
   (and its gradient into another), so the optimizer updates a whole group with
-  one call and the NaN guard backs up the weights with one copy;
+  one call; a second buffer of the same size holds the NaN guard's backup;
+* keeps a layer's bias right after its weight, so [W; b] is one (in + 1, out)
+  matrix: activations carry a trailing column of ones and ``[h, 1] @ [W; b]``
+  is the affine map in one matrix product, ``[h, 1]^T dz`` both gradients in one;
 * writes forward activations and backward gradients into buffers reused across
-  steps (``out=``), computing no gradient for the input;
+  steps (``out=``), applies activations and their derivatives in place and
+  computes no gradient for the input;
 * computes the loss and its gradient together: softmax cross-entropy gives
-  dL/dz = (softmax(z) - onehot(y)) / B directly.
+  dL/dz = (softmax(z) - onehot(y)) / B directly;
+* for plain SGD, folds -lr into that gradient, so the matrix products of the
+  backward pass give the updates themselves and one addition applies them
+  (large groups write the result into the other buffer and flip to it, which
+  makes the NaN guard's backup free).
 
-It computes the same numbers as the generic autograd tape (tests compare the
-weights after several steps); ``fit`` falls back to the tape for anything else
-(other layers, hooks, callbacks that read gradients, other losses).
+It computes the same numbers as the generic autograd tape up to rounding
+(tests compare the weights after several steps to 1e-12 in float64); ``fit``
+falls back to the tape for anything else (other layers, hooks, callbacks that
+read gradients, other losses).  After a plain-SGD fit ``param.grad`` is None:
+the gradient never exists on its own.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from ..nn import activations as activation_functions
 from ..nn.layers.dense import Dense
 from ..nn.module import Module
 from . import regularizers as regularizer_registry
+from .flat import FlatGroup
 
 _FLIP_SIZE = 1 << 16  # weights in a group from which SGD flips buffers instead of copying
 
@@ -46,124 +57,6 @@ _LOGIT_LOSSES = {
     "categorical_crossentropy",
     "binary_crossentropy",
 }
-
-
-class FlatGroup:
-    """The parameters of one optimizer group as views into one flat array (gradients likewise).
-
-    ``parameter`` is a 1-D Parameter over the whole buffer: element-wise optimizers
-    update it exactly as they would update each parameter in turn.  A second buffer of
-    the same size holds the weights before the last step (the NaN guard's backup): plain
-    SGD writes its result there and the parameters flip over to it, other optimizers
-    copy into it before they update in place.
-    """
-
-    def __init__(self, params: list[Parameter]) -> None:
-        dtype = params[0].data.dtype
-        total = sum(p.data.size for p in params)
-        self.params = params
-        self.parameter = Parameter(np.empty(total, dtype=dtype))
-        self.parameter.grad = np.zeros(total, dtype=dtype)
-        self.slices: list[slice] = []
-        offset = 0
-        for p in params:
-            part = slice(offset, offset + p.data.size)
-            self.parameter.data[part] = p.data.ravel()
-            p.data = self.parameter.data[part].reshape(p.data.shape)
-            self.slices.append(part)
-            offset += p.data.size
-        self.state: dict[str, Any] = {}
-        self.buffers = (self.parameter.data, np.empty_like(self.parameter.data))
-        self.views = tuple(self.views_into(buffer) for buffer in self.buffers)
-        self.grads = self.views_into(self.parameter.grad)
-        self.current = 0  # which buffer the parameters look at
-
-    def views_into(self, buffer: np.ndarray) -> list[np.ndarray]:
-        """Every parameter's array as a view into ``buffer``."""
-        return [
-            buffer[part].reshape(p.data.shape)
-            for p, part in zip(self.params, self.slices, strict=True)
-        ]
-
-    def flip(self) -> None:
-        """Point the parameters at the other buffer."""
-        self.current = current = 1 - self.current
-        self.parameter.data = self.buffers[current]
-        for p, view in zip(self.params, self.views[current], strict=True):
-            p.data = view
-
-    @property
-    def other(self) -> np.ndarray:
-        """The buffer the parameters do not look at."""
-        return self.buffers[1 - self.current]
-
-    def attach_gradients(self) -> None:
-        """(Re)point every ``param.grad`` at its view of the flat gradient."""
-        for p, view in zip(self.params, self.grads, strict=True):
-            p.grad = view
-
-    def grad_of(self, param: Parameter) -> np.ndarray | None:
-        """``param``'s view of the flat gradient, or None if it is not in this group."""
-        for p, view in zip(self.params, self.grads, strict=True):
-            if p is param:
-                return view
-        return None
-
-    def joined(
-        self, weight: Parameter, bias: Parameter
-    ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray] | None:
-        """[W; b] as one (in + 1, out) matrix in each buffer and in the gradient, if adjacent."""
-        ids = [id(p) for p in self.params]
-        if id(weight) not in ids or id(bias) not in ids:
-            return None
-        part = self.slices[ids.index(id(weight))]
-        if self.slices[ids.index(id(bias))].start != part.stop or weight.data.ndim != 2:
-            return None
-        rows, columns = weight.data.shape
-        if bias.data.shape != (columns,):
-            return None
-        whole = slice(part.start, part.stop + columns)
-        shape = (rows + 1, columns)
-        data = tuple(buffer[whole].reshape(shape) for buffer in self.buffers)
-        return (data[0], data[1]), self.parameter.grad[whole].reshape(shape)
-
-    def is_intact(self) -> bool:
-        """False when someone rebound a parameter's ``.data`` since the plan was made."""
-        data = self.buffers[self.current]
-        return self.parameter.data is data and all(p.data.base is data for p in self.params)
-
-    def gather_state(self, optimizer: Any) -> bool:
-        """Move per-parameter optimizer state into flat arrays; False if it is not uniform."""
-        states = [optimizer.state.get(id(p), {}) for p in self.params]
-        keys = set(states[0])
-        if any(set(s) != keys for s in states):
-            return False
-        flat: dict[str, Any] = {}
-        for key in keys:
-            values = [s[key] for s in states]
-            if all(
-                isinstance(v, np.ndarray) and v.shape == p.data.shape
-                for v, p in zip(values, self.params, strict=True)
-            ):
-                flat[key] = np.concatenate([v.ravel() for v in values]).astype(
-                    self.parameter.dtype, copy=False
-                )
-            elif all(not isinstance(v, np.ndarray) and v == values[0] for v in values):
-                flat[key] = values[0]
-            else:
-                return False
-        self.state = flat
-        return True
-
-    def scatter_state(self, optimizer: Any) -> None:
-        """Give every parameter its state back: array entries as views into the flat arrays."""
-        for p, part in zip(self.params, self.slices, strict=True):
-            optimizer.state[id(p)] = {
-                key: value[part].reshape(p.data.shape)
-                if isinstance(value, np.ndarray) and value.shape == self.parameter.data.shape
-                else value
-                for key, value in self.state.items()
-            }
 
 
 class _DenseStep:
