@@ -492,3 +492,18 @@ def test_get_config_rebuilds_an_equal_optimizer():
 def test_get_returns_an_existing_instance_unchanged():
     opt = optim.Adam()
     assert optim.get(opt) is opt
+
+
+def test_sgd_positional_arguments_follow_the_spec_order():
+    param = ln.Parameter(np.zeros(2))
+    opt = optim.SGD([param], 0.1, 0.9, True, 0.01)
+    (group,) = opt.param_groups
+    assert (group["lr"], group["momentum"], group["nesterov"], group["weight_decay"]) == (
+        0.1,
+        0.9,
+        True,
+        0.01,
+    )
+    assert group["dampening"] == 0
+    with pytest.raises(TypeError):
+        optim.SGD([param], 0.1, 0.9, True, 0.01, 0.5)  # dampening is keyword-only

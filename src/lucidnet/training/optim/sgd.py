@@ -35,10 +35,13 @@ class SGD(Optimizer):
         params: parameters or parameter groups; None leaves the optimizer unbound.
         lr: learning rate (lucidnet's default 0.01; PyTorch's is 0.001).
         momentum: momentum factor mu >= 0.
-        dampening: dampening tau in [0, 1] of the momentum.
-        weight_decay: L2 penalty lambda >= 0.
         nesterov: use Nesterov momentum (needs momentum > 0 and dampening 0).
-        maximize: ascend the objective instead of descending.
+        weight_decay: L2 penalty lambda >= 0.
+        dampening: dampening tau in [0, 1] of the momentum (keyword only).
+        maximize: ascend the objective instead of descending (keyword only).
+
+    The positional order is lucidnet's (``params, lr, momentum, nesterov,
+    weight_decay``); PyTorch puts ``dampening`` fourth, so pass it by name.
 
     >>> opt = SGD(lr=0.1, momentum=0.9, nesterov=True)
     >>> opt.is_bound
@@ -52,10 +55,10 @@ class SGD(Optimizer):
         params: Params | None = None,
         lr: float = 0.01,
         momentum: float = 0,
-        dampening: float = 0,
-        weight_decay: float = 0,
         nesterov: bool = False,
+        weight_decay: float = 0,
         *,
+        dampening: float = 0,
         maximize: bool = False,
     ) -> None:
         defaults = {
