@@ -507,3 +507,30 @@ def test_sgd_positional_arguments_follow_the_spec_order():
     assert group["dampening"] == 0
     with pytest.raises(TypeError):
         optim.SGD([param], 0.1, 0.9, True, 0.01, 0.5)  # dampening is keyword-only
+
+
+@pytest.mark.parametrize("copy_with", ["deepcopy", "pickle"])
+def test_optimizer_state_survives_copying_a_compiled_model(copy_with):
+    import copy
+    import pickle
+
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal((32, 3)), rng.integers(0, 2, 32)
+    ln.manual_seed(0)
+    model = ln.Sequential(
+        [
+            ln.layers.Dense(4, activation="tanh", input_shape=(3,), dtype="float64"),
+            ln.layers.Dense(2, dtype="float64"),
+        ]
+    )
+    model.compile(optimizer=optim.Adam(lr=0.01), loss="softmax_cross_entropy", lint=False)
+    model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    twin = copy.deepcopy(model) if copy_with == "deepcopy" else pickle.loads(pickle.dumps(model))
+    moments = [model.optimizer.state[id(p)]["exp_avg"] for p in model.parameters()]
+    copied = [twin.optimizer.state[id(p)]["exp_avg"] for p in twin.parameters()]
+    for a, b in zip(moments, copied, strict=True):
+        np.testing.assert_array_equal(a, b)
+    for m in (model, twin):
+        m.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(model.parameters(), twin.parameters(), strict=True):
+        np.testing.assert_array_equal(a.data, b.data)

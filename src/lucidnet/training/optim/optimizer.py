@@ -58,6 +58,23 @@ class Optimizer:
         if params is not None:
             self.bind(params)
 
+    # ----------------------------------------------------------------- copying
+    def __getstate__(self) -> dict[str, Any]:
+        """For copy/pickle: the state by parameter position, since ``id()`` keys do not survive."""
+        state = self.__dict__.copy()
+        state["state"] = [self.state.get(id(p)) for p in self.parameters()]
+        state["_workspace"] = {}  # scratch arrays, made again on the next step
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        per_parameter = state.pop("state")
+        self.__dict__.update(state)
+        self.state = {
+            id(p): entry
+            for p, entry in zip(self.parameters(), per_parameter, strict=True)
+            if entry is not None
+        }
+
     # ----------------------------------------------------------------- parameters
     @property
     def is_bound(self) -> bool:
