@@ -344,3 +344,44 @@ def test_exploding_plain_sgd_restores_the_same_weights_as_the_tape(make_model, o
     assert fast_epochs == slow_epochs
     assert all(np.isfinite(p.data).all() for p in fast.parameters())
     _compare(fast, slow, rtol=1e-9)  # the same step; rounding grows with the weights
+
+
+BENCHMARK_CONFIGS = {  # benchmarks/peers.py: sizes, hidden activations, batch
+    "tiny": ((3, 3, 2, 2), ("sigmoid", "relu"), 5),
+    "small": ((2, 16, 16, 2), ("relu", "relu"), 32),
+    "mnist": ((784, 256, 128, 10), ("relu", "relu"), 128),
+    "wide": ((1024, 1024, 1024, 10), ("relu", "relu"), 256),
+}
+
+
+@pytest.mark.parametrize("config", list(BENCHMARK_CONFIGS))
+def test_plan_matches_the_tape_on_every_benchmark_config(config):
+    sizes, activations, batch = BENCHMARK_CONFIGS[config]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3 * batch, sizes[0]))
+    y = rng.integers(0, sizes[-1], 3 * batch)
+    models = []
+    for use_plan in (True, False):
+        ln.manual_seed(0)
+        layers = [
+            ln.layers.Dense(
+                units,
+                activation=activations[i] if i < len(activations) else None,
+                dtype="float64",
+                **({"input_shape": (sizes[0],)} if i == 0 else {}),
+            )
+            for i, units in enumerate(sizes[1:])
+        ]
+        model = ln.Sequential(layers)
+        model.compile(optimizer=ln.optim.SGD(lr=0.01), loss="softmax_cross_entropy", lint=False)
+        original = TrainingPlan.build
+        TrainingPlan.build = original if use_plan else (lambda *args: None)
+        try:
+            history = model.fit(x, y, epochs=2, batch_size=batch, shuffle=False, verbose=0)
+        finally:
+            TrainingPlan.build = original
+        assert (getattr(model, "_training_plan", None) is not None) == use_plan
+        models.append((model, history.history["loss"]))
+    (fast, fast_loss), (slow, slow_loss) = models
+    np.testing.assert_allclose(fast_loss, slow_loss, rtol=1e-12)
+    _compare(fast, slow)
