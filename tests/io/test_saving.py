@@ -246,6 +246,146 @@ def test_save_replaces_an_existing_file(tmp_path):
     assert os.listdir(tmp_path) == ["model.safetensors"]
 
 
+# ----------------------------------------------------------------------------- regularizers
+def regularized_sequential() -> ln.Sequential:
+    return ln.Sequential(
+        [
+            Dense(
+                5,
+                activation="tanh",
+                kernel_regularizer="l2",
+                bias_regularizer=ln.regularizers.L1(0.03),
+                input_shape=(4,),
+                name="hidden",
+            ),
+            Dense(2, kernel_regularizer=ln.regularizers.L1L2(0.02, 0.4), name="out"),
+        ],
+        name="regularized",
+    )
+
+
+def regularized_functional() -> ln.Model:
+    inputs = ln.Input(shape=(4,), name="x")
+    hidden = Dense(5, activation="relu", kernel_regularizer="l1", name="hidden")(inputs)
+    outputs = Dense(
+        2,
+        kernel_regularizer=ln.regularizers.L1(0.05),
+        bias_regularizer=ln.regularizers.L2(0.7),
+        name="out",
+    )(hidden)
+    return ln.Model(inputs=inputs, outputs=outputs, name="regularized_graph")
+
+
+def evaluate_mse(model: ln.Module, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    model.compile(optimizer=ln.optim.SGD(lr=0.1), loss="mse", lint=False)
+    return model.evaluate(x, y)
+
+
+L1, L2, L1L2 = ln.regularizers.L1, ln.regularizers.L2, ln.regularizers.L1L2
+
+
+@pytest.mark.parametrize(
+    ("build", "regularizers"),
+    [
+        (regularized_sequential, [(L2(0.01), L1(0.03)), (L1L2(0.02, 0.4), None)]),
+        (regularized_functional, [(L1(0.01), None), (L1(0.05), L2(0.7))]),
+    ],
+    ids=["sequential", "functional"],
+)
+def test_regularizers_round_trip_and_the_evaluated_loss_keeps_its_penalty(
+    tmp_path, build, regularizers
+):
+    model = randomize(build(), seed=5)
+    x = RNG.standard_normal((9, 4)).astype(np.float32)
+    y = RNG.standard_normal((9, 2)).astype(np.float32)
+    before = evaluate_mse(model, x, y)
+    path = tmp_path / "regularized.safetensors"
+    save_model(model, path)
+    loaded = load_model(path)
+    # Configurable equality: the same class with the same factors
+    assert [(layer.kernel_regularizer, layer.bias_regularizer) for layer in loaded.layers] == (
+        regularizers
+    )
+    after = evaluate_mse(loaded, x, y)
+    assert before["regularization"] > 0.1
+    assert after == before
+
+
+def test_saved_regularizers_are_name_and_config_entries_and_none_stays_null(tmp_path):
+    path = tmp_path / "regularized.safetensors"
+    save_model(regularized_sequential(), path)
+    with safe_open(str(path), framework="numpy") as file:
+        architecture = json.loads(file.metadata()["lucidnet_architecture"])
+    hidden, out = (entry["config"] for entry in architecture["config"]["layers"])
+    assert hidden["kernel_regularizer"] == {"name": "l2", "config": {"l2": 0.01}}
+    assert hidden["bias_regularizer"] == {"name": "l1", "config": {"l1": 0.03}}
+    assert out["kernel_regularizer"] == {"name": "l1_l2", "config": {"l1": 0.02, "l2": 0.4}}
+    assert out["bias_regularizer"] is None
+    assert hidden["activation"] == {"name": "tanh", "config": {}}
+
+
+def test_regularizer_given_by_name_loads_as_the_regularizer_that_name_gives(tmp_path):
+    path = tmp_path / "by_name.safetensors"
+    save_model(ln.Sequential([Dense(2, input_shape=(3,), kernel_regularizer="L1L2")]), path)
+    regularizer = load_model(path).layers[0].kernel_regularizer
+    assert regularizer == ln.regularizers.get("l1_l2") == ln.regularizers.L1L2(0.0, 0.0)
+    assert type(regularizer) is ln.regularizers.L1L2
+
+
+def test_get_config_round_trip_keeps_regularizers():
+    layer = Dense(3, kernel_regularizer=ln.regularizers.L2(0.25), bias_regularizer="l1")
+    rebuilt = Dense(**json.loads(json.dumps(layer.get_config())))
+    assert rebuilt.kernel_regularizer == ln.regularizers.L2(0.25)
+    assert rebuilt.bias_regularizer == ln.regularizers.L1(0.01)
+    assert rebuilt.get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"name": "l3", "config": {}}, r"unknown regularizer 'l3'; valid names: .*l1_l2"),
+        ({"name": "l2", "config": {"l2": -1.0}}, r"l2 must be a finite number >= 0, got -1"),
+        ({"name": "l2", "config": {"decay": 0.1}}, r"bad options \{'decay': 0.1\}"),
+        ({"config": {"l2": 0.1}}, r"a regularizer config dict needs a 'name' string"),
+        ("os.system", r"unknown regularizer 'os.system'"),
+        (7, r"a regularizer must be a name, a config dict"),
+    ],
+)
+def test_bad_regularizer_entry_raises_value_error_naming_file_layer_and_argument(
+    tmp_path, entry, message
+):
+    path = tmp_path / "regularized.safetensors"
+    save_model(regularized_sequential(), path)
+
+    def tamper(text: str) -> str:
+        architecture = json.loads(text)
+        architecture["config"]["layers"][1]["config"]["kernel_regularizer"] = entry
+        return json.dumps(architecture)
+
+    edit_architecture(path, tamper)
+    with pytest.raises(
+        ValueError,
+        match=rf"regularized.safetensors.*bad kernel_regularizer .* for layer 'out': {message}",
+    ):
+        load_model(path)
+
+
+def test_dense_rejects_an_unknown_regularizer_name_at_construction():
+    with pytest.raises(ValueError, match=r"bias_regularizer 'l3' for layer 'dense_x'.*valid names"):
+        Dense(2, bias_regularizer="l3", name="dense_x")
+
+
+def test_regularizer_that_is_code_cannot_be_saved(tmp_path):
+    class Scaled(ln.regularizers.L2):
+        pass
+
+    for regularizer in (Scaled(0.1), lambda weight: (weight * weight).sum()):
+        model = ln.Sequential([Dense(2, input_shape=(3,), kernel_regularizer=regularizer)])
+        with pytest.raises(ValueError, match="plain callable or custom kernel_regularizer"):
+            save_model(model, tmp_path / "m")
+    assert not (tmp_path / "m").exists()
+
+
 # ----------------------------------------------------------------------------- file format
 def test_file_is_a_plain_safetensors_file_with_the_architecture_as_json_metadata(saved_model):
     model, path = saved_model

@@ -4,7 +4,9 @@ A Sequential or functional model, with every layer in it, becomes nested
 dicts of strings, numbers, lists and booleans (Keras's ``{"class_name", "config"}``
 form), so it can be stored as JSON beside the weights:
 
-- a layer: ``{"class_name": "Dense", "config": layer.get_config()}``;
+- a layer: ``{"class_name": "Dense", "config": layer.get_config()}``; an activation
+  or regularizer in it is ``{"name": ..., "config": {...}}``, its registry name and
+  options (``"kernel_regularizer": {"name": "l2", "config": {"l2": 0.01}}``), or null;
 - a Sequential: ``{"class_name": "Sequential", "config": {"name", "input_shape",
   "layers": [...]}}``;
 - a functional Model: ``{"class_name": "Model", "config": {"name", "layers": [...],

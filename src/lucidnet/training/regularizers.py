@@ -11,8 +11,8 @@ weights w1 = [1, 0, 0, 0] and w2 = [0.25] * 4 give the same output x . w = 1, bu
 ``L2(1.0)`` prefers the spread-out w2 (penalty 0.125 against 0.5), while ``L1(1.0)``
 charges both 1.
 
-``get(name, **options)`` resolves "l1", "l2" and "l1_l2" (alias "l1l2");
-``available()`` lists them.
+``get(name, **options)`` resolves "l1", "l2" and "l1_l2" (alias "l1l2"), and a
+config dict ``{"name": r.name, "config": r.get_config()}``; ``available()`` lists them.
 """
 
 from __future__ import annotations
@@ -38,7 +38,13 @@ def _coefficient(value: Any, argument: str) -> float:
 
 
 class Regularizer(Configurable):
-    """Base: ``penalty(w)`` and ``gradient(w)`` on arrays; ``__call__`` makes one graph node."""
+    """Base: ``penalty(w)`` and ``gradient(w)`` on arrays; ``__call__`` makes one graph node.
+
+    ``name`` is the registry name, so ``get({"name": r.name, "config": r.get_config()})``
+    rebuilds an equal regularizer (the form saved in a model's architecture).
+    """
+
+    name = "regularizer"
 
     def penalty(self, weight: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -65,6 +71,8 @@ registry = Registry("regularizer", Regularizer)
 class L1(Regularizer):
     """R(w) = l1 * sum |w| (lasso; Tibshirani, 1996); dR/dw = l1 * sign(w), 0 at w = 0."""
 
+    name = "l1"
+
     def __init__(self, l1: float = 0.01) -> None:
         self.l1 = _coefficient(l1, "l1")
 
@@ -82,6 +90,8 @@ class L1(Regularizer):
 class L2(Regularizer):
     """R(w) = l2 * 1/2 * sum w^2 (weight decay); dR/dw = l2 * w, PyTorch's SGD ``weight_decay``."""
 
+    name = "l2"
+
     def __init__(self, l2: float = 0.01) -> None:
         self.l2 = _coefficient(l2, "l2")
 
@@ -98,6 +108,8 @@ class L2(Regularizer):
 @registry.register("l1_l2", "l1l2", "elastic_net")
 class L1L2(Regularizer):
     """R(w) = l1 * sum |w| + l2 * 1/2 * sum w^2 (elastic net; Zou & Hastie, 2005)."""
+
+    name = "l1_l2"
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
         self._l1, self._l2 = L1(l1), L2(l2)

@@ -7,8 +7,10 @@ Both compute ``y = activation(x @ W + b)`` with ``W`` of shape
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
+from ..._registry import Configurable
 from ...engine.tensor import Parameter, Tensor
 from .. import functional as F
 from .. import init as initializers
@@ -22,7 +24,9 @@ class Dense(Layer):
 
     ``kernel_initializer="auto"`` picks by activation (SPEC §3): ``he_uniform`` for
     the ReLU family, ``lecun_normal`` for selu, ``glorot_uniform`` otherwise.
-    Regularizers given here are added to the training loss by ``fit``.
+    ``kernel_regularizer``/``bias_regularizer`` (None, a name such as ``"l2"``, a config
+    dict or a :mod:`~lucidnet.training.regularizers` object) are resolved at once and
+    added to the training loss by ``fit``.
 
     >>> import lucidnet as ln
     >>> layer = ln.layers.Dense(2, activation="relu", input_shape=(3,))
@@ -54,11 +58,22 @@ class Dense(Layer):
         initializers.get(bias_initializer)
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
+        self.kernel_regularizer = self._resolve_regularizer(
+            kernel_regularizer, "kernel_regularizer"
+        )
+        self.bias_regularizer = self._resolve_regularizer(bias_regularizer, "bias_regularizer")
         self.weight: Parameter | None = None
         self.bias: Parameter | None = None
         self.build_now_if_shape_known()
+
+    def _resolve_regularizer(self, identifier: Any, argument: str) -> Any:
+        """The regularizer ``identifier`` names; the error names the layer and the argument."""
+        try:
+            return _get_regularizer(identifier)
+        except (TypeError, ValueError) as error:
+            raise type(error)(
+                f"bad {argument} {identifier!r} for layer {self.name!r}: {error}"
+            ) from error
 
     @property
     def activation_name(self) -> str | None:
@@ -102,20 +117,49 @@ class Dense(Layer):
         return self.activation(F.dense(x, self.weight, self.bias))
 
     def get_config(self) -> dict[str, Any]:
-        activation = self.activation
-        if not isinstance(activation, Activation):
-            raise ValueError(
-                f"layer {self.name!r} has a plain callable activation "
-                f"{activation!r}; it cannot be saved (use an activation name)"
-            )
         return {
             "units": self.units,
-            "activation": {"name": activation.name, "config": activation.get_config()},
+            "activation": self._component_config("activation", get_activation),
             "use_bias": self.use_bias,
+            "kernel_regularizer": self._component_config("kernel_regularizer", _get_regularizer),
+            "bias_regularizer": self._component_config("bias_regularizer", _get_regularizer),
             "input_shape": self.input_shape,
             "name": self.name,
             "dtype": (self.dtype if self.dtype_policy is None else self.dtype_policy).name,
         }
+
+    def _component_config(
+        self, argument: str, resolve: Callable[[Any], Any]
+    ) -> dict[str, Any] | None:
+        """``{"name", "config"}`` that ``resolve`` (the registry's ``get``) turns back into it.
+
+        None stays None.  A plain callable or an object of an unregistered class is
+        code, not data: it raises ``ValueError`` instead of writing an unloadable file.
+        """
+        component = getattr(self, argument)
+        if component is None:
+            return None
+        name = getattr(component, "name", None)
+        if isinstance(component, Configurable) and isinstance(name, str):
+            entry = {"name": name, "config": component.get_config()}
+            try:
+                if resolve(entry) == component:
+                    return entry
+            except (TypeError, ValueError):
+                pass  # a custom subclass whose name the registry does not know
+        raise ValueError(
+            f"layer {self.name!r} has a plain callable or custom {argument} {component!r}; "
+            f"it cannot be saved (use one of lucidnet's {argument.rpartition('_')[2]} names)"
+        )
+
+
+def _get_regularizer(identifier: Any) -> Any:
+    """``regularizers.get``, imported when called: training sits above nn (see STYLE layout)."""
+    if identifier is None:
+        return None
+    from ...training import regularizers
+
+    return regularizers.get(identifier)
 
 
 class Linear(Dense):
