@@ -22,13 +22,10 @@ L005   info      initializer made for another activation (He for sigmoid/tanh,
                  Glorot for a deep ReLU network)
 =====  ========  ==============================================================
 
-The model is read as a graph of layer calls: a Sequential as its chain of
-layers, a functional Model from its nodes, and a subclassed Module by running
-it once on a dummy input (zeros, eval mode) with hooks on its layers, so
-activations applied as functions (``ln.functional.relu(self.fc(x))``) are seen
-too.  A subclassed model whose input size is unknown (no layer has
-``input_shape``) cannot be run: its layers are linted one by one in definition
-order and the order-dependent rules (L001, L003, L004) are skipped.
+The model is read as a :class:`~lucidnet.diagnostics.layer_graph.LayerGraph` of layer
+calls.  A subclassed model whose input size is unknown (no layer has ``input_shape``)
+cannot be run: its layers are linted one by one in definition order and the
+order-dependent rules (L001, L003, L004) are skipped.
 
 >>> import lucidnet as ln
 >>> model = ln.Sequential([ln.layers.Dense(8, activation="relu", input_shape=(2,), name="hidden"),
@@ -43,27 +40,16 @@ error   L004 layer out: softmax output with binary_crossentropy: ... -> fix: ...
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..engine.tensor import Tensor
-from ..models.functional import Model
-from ..models.sequential import Sequential
-from ..nn import activations as activation_registry
 from ..nn import init as initializer_registry
-from ..nn.layers.base import Layer
-from ..nn.layers.core import Activation as ActivationLayer
-from ..nn.layers.core import Dropout, Flatten
 from ..nn.layers.dense import Dense
-from ..nn.layers.merge import Add, Concatenate
-from ..nn.layers.normalization import BatchNorm
-from ..nn.layers.parametric import PReLU
 from ..nn.module import Module
 from ..training import losses as loss_registry
 from .advice import Advice, by_severity, format_report
+from .layer_graph import LayerGraph, Link, Step, layer_graph
 
 
 class LintWarning(UserWarning):
@@ -82,236 +68,6 @@ _PROBABILITY_LOSSES = frozenset(
 _MULTICLASS_LOSSES = frozenset({"categorical_crossentropy", "sparse_categorical_crossentropy"})
 _REGRESSION_LOSSES = frozenset({"mse", "mae", "huber"})
 _HINGE_LOSSES = frozenset({"hinge", "squared_hinge", "multiclass_hinge"})
-# Tensor ops that keep a map affine when they sit between two layers.
-_LINEAR_OPS = frozenset(
-    {"+", "-", "neg", "reshape", "transpose", "astype", "index", "identity", "concatenate", "stack"}
-)
-_ACTIVATION_OPS = frozenset(activation_registry.available()) - {"identity"}
-
-
-# --------------------------------------------------------------------------- the layer graph
-@dataclass
-class Link:
-    """Where a layer's input comes from: the step that produced it (None: a model input),
-    the activation applied to it by a function on the way (``F.relu``), and whether
-    only affine tensor ops (or none) lie between."""
-
-    source: int | None
-    activation: str | None = None
-    linear: bool = True
-
-
-@dataclass
-class Step:
-    """One call of a layer, with the links to what it reads."""
-
-    layer: Module
-    name: str
-    links: list[Link] = field(default_factory=list)
-
-    @property
-    def kind(self) -> str:
-        """``affine`` (Dense/Linear), ``activation``, ``transparent`` (affine or identity
-        maps without units: Dropout, Flatten, BatchNorm, Concatenate, Add) or ``other``."""
-        if isinstance(self.layer, Dense):
-            return "affine"
-        if isinstance(self.layer, (ActivationLayer, PReLU)):
-            return "activation"
-        if isinstance(self.layer, (Dropout, Flatten, BatchNorm, Concatenate, Add)):
-            return "transparent"
-        return "other"
-
-    @property
-    def activation(self) -> str | None:
-        """The activation this layer applies ("identity" for none, None when unknown)."""
-        if isinstance(self.layer, PReLU):
-            return "prelu"
-        function = getattr(self.layer, "activation", None)
-        name = getattr(function, "name", None)
-        return name if isinstance(function, activation_registry.Activation) else None
-
-
-@dataclass
-class LayerGraph:
-    """A model as layer calls in execution order; ``ordered`` is False when the order is unknown."""
-
-    steps: list[Step]
-    outputs: list[Link]
-    ordered: bool = True
-
-    def consumers(self, index: int) -> Iterator[tuple[Step | None, int | None, Link]]:
-        """``(step, step_index, link)`` for every reader of step ``index``; step None: the output."""
-        for position, step in enumerate(self.steps):
-            for link in step.links:
-                if link.source == index:
-                    yield step, position, link
-        for link in self.outputs:
-            if link.source == index:
-                yield None, None, link
-
-    def activation_after(self, index: int) -> str | None:
-        """The non-linearity applied to an affine step's pre-activation: its own, or the first
-        one applied after it (Activation layer, functional call) through transparent layers."""
-        own = self.steps[index].activation
-        if own != "identity":
-            return own
-        for step, position, link in self.consumers(index):
-            if link.activation is not None:
-                return link.activation
-            if not link.linear or step is None:
-                continue
-            if step.kind == "activation":
-                return step.activation
-            if step.kind == "transparent":
-                after = self.activation_after(position)
-                if after != "identity":
-                    return after
-        return "identity"
-
-    def output_steps(self) -> set[int]:
-        """Affine steps whose values reach a model output through activations and
-        transparent layers only."""
-        found: set[int] = set()
-        pending = [link.source for link in self.outputs]
-        while pending:
-            index = pending.pop()
-            if index is None or index in found:
-                continue
-            step = self.steps[index]
-            if step.kind == "affine":
-                found.add(index)
-            elif step.kind in ("activation", "transparent"):
-                pending.extend(link.source for link in step.links)
-        return found
-
-    def affine_sources(self, index: int) -> list[int]:
-        """Affine steps without activation that feed step ``index`` with nothing non-linear between."""
-        found = []
-        for link in self.steps[index].links:
-            if link.source is None or link.activation is not None or not link.linear:
-                continue
-            source = self.steps[link.source]
-            if source.kind == "affine" and source.activation == "identity":
-                found.append(link.source)
-            elif source.kind == "transparent":
-                found.extend(self.affine_sources(link.source))
-        return found
-
-    def follows_batch_norm(self, index: int) -> bool:
-        links = self.steps[index].links
-        return bool(links) and all(
-            link.source is not None and isinstance(self.steps[link.source].layer, BatchNorm)
-            for link in links
-        )
-
-
-def layer_graph(model: Module) -> LayerGraph:
-    """Read ``model`` as a :class:`LayerGraph` (see the module docstring for how)."""
-    names = {id(module): name for name, module in reversed(list(model.named_modules()))}
-    if isinstance(model, Sequential):
-        steps = [
-            Step(layer, names[id(layer)], [Link(index - 1 if index else None)])
-            for index, layer in enumerate(model.layers)
-        ]
-        outputs = [Link(len(steps) - 1)] if steps else []
-        return LayerGraph(steps, outputs)
-    if isinstance(model, Model):
-        position = {id(node): index for index, node in enumerate(model.nodes)}
-        steps = [
-            Step(
-                node.layer, names[id(node.layer)], [Link(position.get(id(t))) for t in node.inputs]
-            )
-            for node in model.nodes
-        ]
-        return LayerGraph(steps, [Link(position.get(id(t))) for t in model.outputs])
-    layers = list(_leaf_layers(model))
-    features = next(
-        (
-            layer.input_shape
-            for layer in model.modules()
-            if isinstance(layer, Layer) and layer.input_shape is not None
-        ),
-        None,
-    )
-    unordered = LayerGraph([Step(layer, names[id(layer)]) for layer in layers], [], ordered=False)
-    if features is None:
-        return unordered
-    try:
-        return _traced_graph(model, layers, names, features)
-    except Exception:  # a forward that needs other inputs, or fails on zeros: lint unordered
-        return unordered
-
-
-def _leaf_layers(module: Module) -> Iterator[Module]:
-    """The outermost Layers inside ``module`` (containers such as Sequential are opened)."""
-    for child in module.children():
-        if isinstance(child, Layer):
-            yield child
-        else:
-            yield from _leaf_layers(child)
-
-
-def _traced_graph(
-    model: Module, layers: list[Module], names: dict[int, str], features: tuple[int, ...]
-) -> LayerGraph:
-    """Run ``model`` once on zeros with hooks on its layers, linking each call to its producers."""
-    inputs = Tensor(np.zeros((2, *features), dtype=model.dtype))
-    steps: list[Step] = []
-    producers: dict[int, int] = {}
-    outputs_seen: list[Any] = []  # keeps outputs alive so that their ids stay unique
-
-    def record(module: Module, args: Any, out: Any) -> None:
-        links = [link for tensor in _tensors(args) for link in _links(tensor, producers, inputs)]
-        steps.append(Step(module, names[id(module)], links))
-        outputs_seen.append(out)
-        for tensor in _tensors(out):
-            producers[id(tensor)] = len(steps) - 1
-
-    for layer in layers:
-        layer._call_hooks.append(record)
-    was_training = model.training
-    model.eval()
-    try:
-        result = model(inputs)  # gradient recording on, so functional activations are linked
-    finally:
-        model.train(was_training)
-        for layer in layers:
-            layer._call_hooks.remove(record)
-    outputs = [link for tensor in _tensors(result) for link in _links(tensor, producers, inputs)]
-    return LayerGraph(steps, outputs)
-
-
-def _tensors(value: Any) -> list[Tensor]:
-    if isinstance(value, Tensor):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [t for item in value for t in _tensors(item)]
-    return []
-
-
-def _links(tensor: Tensor, producers: dict[int, int], inputs: Tensor) -> list[Link]:
-    """Walk the autograd graph back from ``tensor`` to the layer outputs (or model input) it
-    was computed from, noting the ops on the way."""
-    sources: list[int | None] = []
-    ops: list[str] = []
-    pending, seen = [tensor], set()
-    while pending:
-        node = pending.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if id(node) in producers:
-            sources.append(producers[id(node)])
-        elif node is inputs:
-            sources.append(None)
-        else:
-            if node._op:
-                ops.append(node._op)
-            pending.extend(node._parents)
-    applied = [op for op in ops if op in _ACTIVATION_OPS]
-    activation = applied[0] if len(applied) == 1 else None
-    linear = all(op in _LINEAR_OPS for op in ops)
-    return [Link(source, activation, linear) for source in sources]
 
 
 # --------------------------------------------------------------------------- lint
