@@ -113,14 +113,17 @@ class _DenseStep:
 
 
 class _Buffers:
-    """The arrays of one layer for one batch size, reused every step.
+    """The arrays of one layer for one batch size, reused every step, stored feature-major.
 
-    ``out`` is the layer's output; when the next layer multiplies by [W; b] it has an
-    extra last column of ones (``a`` is then the view without it, ``joined`` all of it).
-    ``z`` keeps the pre-activation for generic activations and is scratch otherwise
-    (``target`` is where the matrix product goes); ``grad`` holds dL/da and then, in
-    place, dL/dz.  ``source`` and ``source_joined`` are the previous layer's ``a`` and
-    ``joined`` (None for the first layer, whose input is the batch).
+    Every array is (units, batch), the transpose of the usual layout, so that a row of a
+    layer is contiguous: per-sample reductions (softmax over classes) run along axis 0,
+    and the ones that [W; b] needs are one extra row.  ``out`` is the layer's output;
+    when the next layer multiplies by [W; b] it has that extra last row of ones (``a``
+    is then the view without it, ``joined`` all of it).  ``z`` keeps the pre-activation
+    for generic activations and is scratch otherwise (``target`` is where the matrix
+    product goes); ``grad`` holds dL/da and then, in place, dL/dz.  ``source`` and
+    ``source_joined`` are the previous layer's ``a`` and ``joined`` (None for the first
+    layer, whose input is the batch).
     """
 
     __slots__ = (
@@ -136,17 +139,17 @@ class _Buffers:
     )
 
     def __init__(
-        self, batch: int, step: _DenseStep, ones_column: bool, previous: _Buffers | None
+        self, batch: int, step: _DenseStep, ones_row: bool, previous: _Buffers | None
     ) -> None:
         units, dtype = step.weight.shape[1], step.weight.dtype
-        self.out = np.empty((batch, units + ones_column), dtype)
-        if ones_column:
-            self.out[:, units] = 1
-        self.a = self.out[:, :units]
-        self.joined = self.out if ones_column else None
-        self.z = np.empty((batch, units), dtype)
+        self.out = np.empty((units + ones_row, batch), dtype)
+        if ones_row:
+            self.out[units] = 1
+        self.a = self.out[:units]
+        self.joined = self.out if ones_row else None
+        self.z = np.empty((units, batch), dtype)
         self.target = self.z if step.kind == "generic" else self.a
-        self.grad = np.empty((batch, units), dtype)
+        self.grad = np.empty((units, batch), dtype)
         self.grad_flat = self.grad.reshape(-1)
         self.source = None if previous is None else previous.a
         self.source_joined = None if previous is None else previous.joined
@@ -172,7 +175,7 @@ class TrainingPlan:
         self.groups = groups
         self.dtype = groups[0].parameter.dtype
         self._buffers: dict[int, list[_Buffers]] = {}
-        self._offsets: dict[int, np.ndarray] = {}  # row * classes, to pick label entries
+        self._offsets: dict[int, np.ndarray] = {}  # sample numbers, to pick label entries
         self._x: np.ndarray | None = None  # the batch of the last forward
         self._batch: list[_Buffers] = []  # and its buffers
         self._flipped = False  # the last step flipped the buffers: restore flips back
@@ -301,7 +304,7 @@ class TrainingPlan:
                 previous = _Buffers(batch, step, joins, previous)
                 buffers.append(previous)
             self._buffers[batch] = buffers
-            self._offsets[batch] = np.arange(batch) * self.steps[-1].weight.shape[1]
+            self._offsets[batch] = np.arange(batch)
         return buffers
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
@@ -312,24 +315,24 @@ class TrainingPlan:
         self._x = x
         self._batch = buffers = self._buffers_for(x.shape[0])
         for step, buffer in zip(self.steps, buffers, strict=True):
-            if buffer.source_joined is not None:  # [h, 1] @ [W; b]
-                np.matmul(buffer.source_joined, step.joined, out=buffer.target)
+            # feature-major: z^T = W^T h^T + b, or [W; b]^T [h^T; 1] in one product
+            if buffer.source_joined is not None:
+                np.matmul(step.joined.T, buffer.source_joined, out=buffer.target)
             else:
-                h = x if buffer.source is None else buffer.source
-                np.matmul(h, step.weight.data, out=buffer.target)
+                h = x.T if buffer.source is None else buffer.source
+                np.matmul(step.weight.data.T, h, out=buffer.target)
                 if step.bias is not None:
-                    buffer.target += step.bias.data
+                    buffer.target += step.bias.data[:, None]
             _activate(step, buffer)
         scale = 1.0
         if self.fused:  # dL/d(out) * -lr: every gradient below becomes SGD's update
             group = self.optimizer.param_groups[0]
             scale = group["lr"] if group["maximize"] else -group["lr"]
-        output = buffers[-1].a
-        loss_value = self._loss_and_gradient(output, y, buffers[-1], scale)
+        loss_value = self._loss_and_gradient(y, buffers[-1], scale)
         penalty = 0.0
         for regularizer, parameter, _ in self.penalties:
             penalty += float(regularizer.penalty(parameter.data))
-        return loss_value, penalty, output
+        return loss_value, penalty, buffers[-1].a.T
 
     def backward(self, batch: int = 0) -> None:
         """Gradients of the last ``forward`` and the optimizer step.
@@ -345,69 +348,68 @@ class TrainingPlan:
         buffers = self._batch
         for index in range(len(self.steps) - 1, -1, -1):
             step, buffer = self.steps[index], buffers[index]
-            grad_z = _backward(step, buffer)
+            grad_z = _backward(step, buffer)  # (units, batch)
             if index:
-                np.matmul(grad_z, step.weight.data.T, out=buffers[index - 1].grad)
+                np.matmul(step.weight.data, grad_z, out=buffers[index - 1].grad)
             if buffer.source_joined is not None:
-                np.matmul(buffer.source_joined.T, grad_z, out=step.joined_grad)
+                np.matmul(buffer.source_joined, grad_z.T, out=step.joined_grad)
             else:
-                h = self._x if buffer.source is None else buffer.source
-                np.matmul(h.T, grad_z, out=step.weight_grad)
+                h = self._x.T if buffer.source is None else buffer.source
+                np.matmul(h, grad_z.T, out=step.weight_grad)
                 if step.bias_grad is not None:
-                    np.add.reduce(grad_z, axis=0, out=step.bias_grad)
+                    np.add.reduce(grad_z, axis=1, out=step.bias_grad)
         if self.fused:
-            flat = self.groups[0].parameter
+            flat = self.groups[0]
             if self._flips:  # theta + update into the other buffer; theta stays for restore
-                np.add(flat.data, flat.grad, out=self.groups[0].other)
+                np.add(flat.parameter.data, flat.parameter.grad, out=flat.other)
                 self._flipped = False
                 self._flip()
             else:
-                np.add(flat.data, flat.grad, out=flat.data)
+                np.add(flat.parameter.data, flat.parameter.grad, out=flat.parameter.data)
             return
         for regularizer, parameter, gradient in self.penalties:
             gradient += regularizer.gradient(parameter.data)
         for group, flat in zip(self.optimizer.param_groups, self.groups, strict=True):
             self.optimizer._update(flat.parameter, group, flat.state)
 
-    def _loss_and_gradient(
-        self, out: np.ndarray, y: np.ndarray, buffer: _Buffers, scale: float
-    ) -> float:
-        """The loss value; ``scale * dL/d(out)`` goes into ``buffer.grad``."""
-        batch = out.shape[0]
-        grad = buffer.grad
+    def _loss_and_gradient(self, y: np.ndarray, buffer: _Buffers, scale: float) -> float:
+        """The loss of the output ``buffer.a`` (classes, batch); ``scale * dL/da`` into ``grad``."""
+        out, grad = buffer.a, buffer.grad
+        batch = out.shape[1]
         name = self.loss_name
         if name == "mse":
-            np.subtract(out, y, out=grad)
+            np.subtract(out, y.T, out=grad)
             value = float(np.vdot(grad, grad)) / grad.size
             grad *= 2 * scale / grad.size
             return value
         if name == "binary_crossentropy":
             e = np.exp(-np.abs(out))
-            value = float(np.mean(np.maximum(out, 0) - out * y + np.log1p(e)))
+            value = float(np.mean(np.maximum(out, 0) - out * y.T + np.log1p(e)))
             np.divide(np.where(out >= 0, 1, e), 1 + e, out=grad)
-            grad -= y
+            grad -= y.T
             grad *= scale / grad.size
             return value
         # softmax cross-entropy on logits: L = mean(log sum exp(z - m) - (z - m)[label]),
-        # dL/dz = (softmax(z) - onehot) / B
+        # dL/dz = (softmax(z) - onehot) / B; classes run down axis 0
         shifted = buffer.z
-        np.subtract(out, np.maximum.reduce(out, axis=1, keepdims=True), out=shifted)
+        np.subtract(out, np.maximum.reduce(out, axis=0), out=shifted)
         np.exp(shifted, out=grad)
-        total = np.add.reduce(grad, axis=1, keepdims=True)
-        log_total = float(np.add.reduce(np.log(total), axis=None))
+        total = np.add.reduce(grad, axis=0)
+        log_total = float(np.add.reduce(np.log(total)))
         weight = scale / batch
         if y.ndim == 1 or y.shape[1] == 1:
             labels = y.reshape(-1)
             if labels.dtype.kind != "i":  # integral float labels, as the loss accepts
                 labels = labels.astype(np.intp)
-            picked = np.add(self._offsets[batch], labels)
+            picked = np.multiply(labels, batch)  # flat index of (label, sample)
+            picked += self._offsets[batch]
             value = (log_total - float(np.add.reduce(np.take(shifted, picked)))) / batch
             grad *= np.divide(weight, total, out=total)
             buffer.grad_flat[picked] -= weight
-        else:  # one-hot or probability targets: sum_j y_j = 1 per row
-            value = (log_total - float(np.vdot(y, shifted))) / batch
+        else:  # one-hot or probability targets: sum_j y_j = 1 per sample
+            value = (log_total - float(np.vdot(y.T, shifted))) / batch
             grad /= total
-            grad -= y
+            grad -= y.T
             grad *= weight
         return value
 
