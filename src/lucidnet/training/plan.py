@@ -313,7 +313,9 @@ class TrainingPlan:
         Returns the data loss, the regularization penalty and the output (a reused buffer).
         """
         self._x = x
-        self._batch = buffers = self._buffers_for(x.shape[0])
+        buffers = self._batch
+        if not buffers or buffers[0].out.shape[1] != x.shape[0]:
+            self._batch = buffers = self._buffers_for(x.shape[0])
         for step, buffer in zip(self.steps, buffers, strict=True):
             # feature-major: z^T = W^T h^T + b, or [W; b]^T [h^T; 1] in one product
             if buffer.source_joined is not None:
@@ -395,7 +397,7 @@ class TrainingPlan:
         np.subtract(out, np.maximum.reduce(out, axis=0), out=shifted)
         np.exp(shifted, out=grad)
         total = np.add.reduce(grad, axis=0)
-        log_total = float(np.add.reduce(np.log(total)))
+        log_total = np.log(total)
         weight = scale / batch
         if y.ndim == 1 or y.shape[1] == 1:
             labels = y.reshape(-1)
@@ -403,11 +405,11 @@ class TrainingPlan:
                 labels = labels.astype(np.intp)
             picked = np.multiply(labels, batch)  # flat index of (label, sample)
             picked += self._offsets[batch]
-            value = (log_total - float(np.add.reduce(np.take(shifted, picked)))) / batch
+            value = float(np.add.reduce(log_total - np.take(shifted, picked))) / batch
             grad *= np.divide(weight, total, out=total)
             buffer.grad_flat[picked] -= weight
         else:  # one-hot or probability targets: sum_j y_j = 1 per sample
-            value = (log_total - float(np.vdot(y.T, shifted))) / batch
+            value = (float(np.add.reduce(log_total)) - float(np.vdot(y.T, shifted))) / batch
             grad /= total
             grad -= y.T
             grad *= weight
