@@ -16,15 +16,19 @@ class FlatGroup:
     update it exactly as they would update each parameter in turn.  A second buffer of
     the same size holds the weights before the last step (the NaN guard's backup): plain
     SGD writes its result there and the parameters flip over to it, other optimizers
-    copy into it before they update in place.
+    copy into it before they update in place.  The two buffers and the gradient are the
+    rows of one (3, n) array, so ``[theta; update]`` is a (2, n) view and
+    ``[1, 1] @ [theta; update]`` adds them with BLAS's threads (``add_into_other``).
     """
 
     def __init__(self, params: list[Parameter]) -> None:
         dtype = params[0].data.dtype
         total = sum(p.data.size for p in params)
         self.params = params
-        self.parameter = Parameter(np.empty(total, dtype=dtype))
-        self.parameter.grad = np.zeros(total, dtype=dtype)
+        self._rows = rows = np.zeros((3, total), dtype=dtype)  # buffer 0, buffer 1, gradient
+        self.buffers = (rows[0], rows[1])
+        self.parameter = Parameter(self.buffers[0])
+        self.parameter.data, self.parameter.grad = self.buffers[0], rows[2]  # these very views
         self.slices: list[slice] = []
         offset = 0
         for p in params:
@@ -34,7 +38,7 @@ class FlatGroup:
             self.slices.append(part)
             offset += p.data.size
         self.state: dict[str, Any] = {}
-        self.buffers = (self.parameter.data, np.empty_like(self.parameter.data))
+        self._ones = np.ones((1, 2), dtype=dtype)
         self.views = tuple(self.views_into(buffer) for buffer in self.buffers)
         self.grads = self.views_into(self.parameter.grad)
         self.current = 0  # which buffer the parameters look at
@@ -52,6 +56,12 @@ class FlatGroup:
         self.parameter.data = self.buffers[current]
         for p, view in zip(self.params, self.views[current], strict=True):
             p.data = view
+
+    def add_into_other(self) -> None:
+        """other buffer = theta + gradient (SGD's update), as [1, 1] @ [theta; update]."""
+        rows, current = self._rows, self.current
+        pair = rows[0::2] if current == 0 else rows[1:]
+        np.matmul(self._ones, pair, out=rows[1 - current : 2 - current])
 
     @property
     def other(self) -> np.ndarray:
@@ -91,7 +101,9 @@ class FlatGroup:
     def is_intact(self) -> bool:
         """False when someone rebound a parameter's ``.data`` since the plan was made."""
         data = self.buffers[self.current]
-        return self.parameter.data is data and all(p.data.base is data for p in self.params)
+        return self.parameter.data is data and all(
+            p.data.base is self._rows and np.shares_memory(p.data, data) for p in self.params
+        )
 
     def gather_state(self, optimizer: Any) -> bool:
         """Move per-parameter optimizer state into flat arrays; False if it is not uniform."""

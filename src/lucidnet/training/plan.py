@@ -363,7 +363,7 @@ class TrainingPlan:
         if self.fused:
             flat = self.groups[0]
             if self._flips:  # theta + update into the other buffer; theta stays for restore
-                np.add(flat.parameter.data, flat.parameter.grad, out=flat.other)
+                flat.add_into_other()
                 self._flipped = False
                 self._flip()
             else:
