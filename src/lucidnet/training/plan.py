@@ -176,6 +176,7 @@ class TrainingPlan:
         self.dtype = groups[0].parameter.dtype
         self._buffers: dict[int, list[_Buffers]] = {}
         self._offsets: dict[int, np.ndarray] = {}  # sample numbers, to pick label entries
+        self._ones: dict[int, np.ndarray] = {}  # batch-long ones, to sum over the batch
         self._x: np.ndarray | None = None  # the batch of the last forward
         self._batch: list[_Buffers] = []  # and its buffers
         self._flipped = False  # the last step flipped the buffers: restore flips back
@@ -305,6 +306,7 @@ class TrainingPlan:
                 buffers.append(previous)
             self._buffers[batch] = buffers
             self._offsets[batch] = np.arange(batch)
+            self._ones[batch] = np.ones(batch, self.dtype)
         return buffers
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
@@ -358,8 +360,8 @@ class TrainingPlan:
             else:
                 h = self._x.T if buffer.source is None else buffer.source
                 np.matmul(h, grad_z.T, out=step.weight_grad)
-                if step.bias_grad is not None:
-                    np.add.reduce(grad_z, axis=1, out=step.bias_grad)
+                if step.bias_grad is not None:  # dz 1: the sum over the batch, on BLAS
+                    np.matmul(grad_z, self._ones[grad_z.shape[1]], out=step.bias_grad)
         if self.fused:
             flat = self.groups[0]
             if self._flips:  # theta + update into the other buffer; theta stays for restore
