@@ -407,7 +407,7 @@ class TrainingPlan:
                 labels = labels.astype(np.intp)
             picked = np.multiply(labels, batch)  # flat index of (label, sample)
             picked += self._offsets[batch]
-            value = float(np.add.reduce(log_total - np.take(shifted, picked))) / batch
+            value = float(np.add.reduce(log_total - shifted.take(picked))) / batch
             grad *= np.divide(weight, total, out=total)
             buffer.grad_flat[picked] -= weight
         else:  # one-hot or probability targets: sum_j y_j = 1 per sample
