@@ -9,8 +9,10 @@ array operations.  The plan
   (and its gradient into another), so the optimizer updates a whole group with
   one call; a second buffer of the same size holds the NaN guard's backup;
 * keeps a layer's bias right after its weight, so [W; b] is one (in + 1, out)
-  matrix: activations carry a trailing column of ones and ``[h, 1] @ [W; b]``
-  is the affine map in one matrix product, ``[h, 1]^T dz`` both gradients in one;
+  matrix: activations carry an extra row of ones and ``[W; b]^T [h^T; 1]`` is
+  the affine map in one matrix product, ``[h^T; 1] dz`` both gradients in one;
+* stores activations and gradients feature-major, (units, batch), so each is
+  contiguous and per-sample reductions run along axis 0;
 * writes forward activations and backward gradients into buffers reused across
   steps (``out=``), applies activations and their derivatives in place and
   computes no gradient for the input;
