@@ -16,6 +16,7 @@ inside the peer that needs them, so a missing optional peer only skips itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -75,16 +76,29 @@ def lucidnet_weights(model) -> Weights:
 
 
 class Peer:
-    """One way of running a training step; subclasses fill ``run`` and ``initial_loss``."""
+    """One way of running a training step.
+
+    Subclasses fill ``_step`` (one timed step, returning the loss before it) and
+    ``_load`` (back to the initial weights).
+    """
 
     name = "peer"
     steps_per_run = 1
 
-    def run(self) -> None:
+    def _step(self) -> Any:
         raise NotImplementedError
 
-    def initial_loss(self) -> float:
+    def _load(self) -> None:
         raise NotImplementedError
+
+    def run(self) -> None:
+        self._step()
+
+    def initial_loss(self) -> float:
+        """The loss of the first step from the initial weights, which are then restored."""
+        loss = float(self._step())
+        self._load()
+        return loss
 
 
 class _LucidnetModel(Peer):
@@ -119,14 +133,6 @@ class LucidnetManual(_LucidnetModel):
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
-        return loss
-
-    def run(self) -> None:
-        self._step()
-
-    def initial_loss(self) -> float:
-        loss = float(self._step().item())
-        self._load()
         return loss
 
 
@@ -214,13 +220,8 @@ class TorchEager(Peer):
         self.optimizer.step()
         return loss
 
-    def run(self) -> None:
-        self._step()
-
-    def initial_loss(self) -> float:
-        loss = float(self._step().item())
+    def _load(self) -> None:
         self.model.load_state_dict(self.initial_state)
-        return loss
 
 
 class TorchCompiled(TorchEager):
@@ -272,15 +273,9 @@ class JaxJit(Peer):
     def _load(self) -> None:
         self.params = [(self.jnp.array(w), self.jnp.array(b)) for w, b in self.weights]
 
-    def run(self) -> None:
+    def _step(self) -> Any:
         loss, self.params = self.step(self.params, self.x, self.y)
-        loss.block_until_ready()
-
-    def initial_loss(self) -> float:
-        loss, self.params = self.step(self.params, self.x, self.y)
-        value = float(loss)
-        self._load()
-        return value
+        return loss.block_until_ready()
 
 
 # ------------------------------------------------------------------ scikit-learn
@@ -337,14 +332,9 @@ class SklearnPartialFit(Peer):
             coef[...] = w
             intercept[...] = b
 
-    def run(self) -> None:
+    def _step(self) -> float:
         self.mlp.partial_fit(self.x, self.y)
-
-    def initial_loss(self) -> float:
-        self.mlp.partial_fit(self.x, self.y)
-        loss = float(self.mlp.loss_)
-        self._load()
-        return loss
+        return self.mlp.loss_
 
 
 # ------------------------------------------------------------------ NumPy by hand
@@ -397,14 +387,6 @@ class NumpyReference(Peer):
                 grad = grad @ w.T
             w -= LEARNING_RATE * grad_w
             b -= LEARNING_RATE * grad_b
-        return loss
-
-    def run(self) -> None:
-        self._step()
-
-    def initial_loss(self) -> float:
-        loss = self._step()
-        self._load()
         return loss
 
 
