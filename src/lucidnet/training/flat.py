@@ -98,6 +98,15 @@ class FlatGroup:
         data = tuple(buffer[whole].reshape(shape) for buffer in self.buffers)
         return (data[0], data[1]), self.parameter.grad[whole].reshape(shape)
 
+    def serves(self, param_group: dict[str, Any]) -> bool:
+        """Whether this group still holds exactly ``param_group``'s parameters, as views."""
+        params = param_group["params"]
+        return (
+            len(params) == len(self.params)
+            and all(p is q for p, q in zip(params, self.params, strict=True))
+            and self.is_intact()
+        )
+
     def is_intact(self) -> bool:
         """False when someone rebound a parameter's ``.data`` since the plan was made."""
         data = self.buffers[self.current]

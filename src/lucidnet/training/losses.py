@@ -41,6 +41,7 @@ import numpy as np
 from .._registry import Registry
 from ..engine.dtype import get_default_dtype
 from ..engine.tensor import Tensor
+from ..nn.activations import _sigmoid
 from .labels import (
     _as_float_target,
     _class_indices,
@@ -254,16 +255,10 @@ def binary_crossentropy(
     target, target_tensor = _as_float_target(y_true, prediction, "binary_crossentropy")
     x = prediction.data
     if from_logits:
-        values = np.maximum(x, 0) - x * target + np.log1p(np.exp(-np.abs(x)))
-
-        def pred_vjp(g: np.ndarray) -> np.ndarray:
-            e = np.exp(-np.abs(x))  # stable sigmoid: pick the algebraically equal branch by sign
-            return (np.where(x >= 0, 1 / (1 + e), e / (1 + e)) - target) * g
-
         return _loss_node(
-            values,
+            binary_crossentropy_with_logits(x, target),
             prediction,
-            pred_vjp,
+            lambda g: (_sigmoid(x) - target) * g,
             reduction,
             "binary_crossentropy",
             target_tensor,
@@ -283,6 +278,14 @@ def binary_crossentropy(
         target_tensor,
         lambda g: (log_not_p - log_p) * g,
     )
+
+
+def binary_crossentropy_with_logits(x: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Per element max(x, 0) - x y + log(1 + e^{-|x|}): no overflow for any x.
+
+    Its gradient is sigmoid(x) - y; the training plan uses both on its own buffers.
+    """
+    return np.maximum(x, 0) - x * target + np.log1p(np.exp(-np.abs(x)))
 
 
 def _log_sum_exp_parts(

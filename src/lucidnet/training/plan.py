@@ -38,10 +38,12 @@ import numpy as np
 
 from ..engine.tensor import Parameter
 from ..nn import activations as activation_functions
-from ..nn.layers.dense import Dense
+from ..nn.activations import _sigmoid
+from ..nn.layers.dense import Dense, Linear
 from ..nn.module import Module
 from . import regularizers as regularizer_registry
 from .flat import FlatGroup
+from .losses import binary_crossentropy_with_logits
 
 _FLIP_SIZE = 1 << 16  # weights in a group from which SGD flips buffers instead of copying
 
@@ -53,20 +55,16 @@ _FUSED_LOSSES = {
     "binary_crossentropy": {"from_logits": True},
     "mse": {},
 }
-_LOGIT_LOSSES = {
-    "softmax_cross_entropy",
-    "sparse_categorical_crossentropy",
-    "categorical_crossentropy",
-    "binary_crossentropy",
-}
+_LOGIT_LOSSES = set(_FUSED_LOSSES) - {"mse"}  # their output layer must be linear
 
 
 class _DenseStep:
     """One Dense layer in the plan: weights, bias, activation, and [W; b] as one matrix if it can.
 
     When the bias follows the weight in the flat buffer, ``joined`` is the (in + 1, out)
-    matrix [W; b]: an input with a trailing column of ones then gives ``h @ W + b`` in one
-    matrix product, and ``[h, 1]^T dz`` gives both gradients in one.
+    matrix [W; b] (in the buffer the parameters look at now, one view per buffer in
+    ``joined_views``): an input with an extra row of ones gives ``W^T h^T + b`` as
+    ``[W; b]^T [h^T; 1]`` in one matrix product, and ``[h^T; 1] dz^T`` both gradients.
     """
 
     __slots__ = (
@@ -99,14 +97,8 @@ class _DenseStep:
         name = self.activation.name
         self.kind = name if name in ("identity", "relu", "sigmoid", "tanh") else "generic"
         # views into the flat gradient (kept here: fused SGD leaves ``param.grad`` empty)
-        self.weight_grad = next(
-            v for v in (g.grad_of(layer.weight) for g in groups) if v is not None
-        )
-        self.bias_grad = None
-        if layer.bias is not None:
-            self.bias_grad = next(
-                v for v in (g.grad_of(layer.bias) for g in groups) if v is not None
-            )
+        self.weight_grad = _grad_view(groups, layer.weight)
+        self.bias_grad = None if layer.bias is None else _grad_view(groups, layer.bias)
 
     def follow(self) -> None:
         """Look at [W; b] in the buffer the parameters now use."""
@@ -218,9 +210,9 @@ class TrainingPlan:
 
         if type(model) is not Sequential or not model.layers or not model.built:
             return None
-        if any(type(layer) not in (Dense,) and not _is_linear(layer) for layer in model.layers):
+        if any(type(layer) not in (Dense, Linear) for layer in model.layers):
             return None
-        if any(module._call_hooks for module in model.modules()):
+        if _has_hooks(model):
             return None
         activations = [layer.activation for layer in model.layers]
         if not all(
@@ -250,15 +242,7 @@ class TrainingPlan:
     @staticmethod
     def _flat_groups(optimizer: Any, model: Module) -> list[FlatGroup] | None:
         cached = getattr(model, "_flat_groups", None)
-        if (
-            cached is not None
-            and len(cached) == len(optimizer.param_groups)
-            and all(
-                group.is_intact()
-                and [id(p) for p in group.params] == [id(p) for p in param_group["params"]]
-                for group, param_group in zip(cached, optimizer.param_groups, strict=True)
-            )
-        ):
+        if cached is not None and _groups_serve(cached, optimizer):
             groups = cached
         else:
             groups = [FlatGroup(list(g["params"])) for g in optimizer.param_groups]
@@ -282,12 +266,8 @@ class TrainingPlan:
                 and s.bias is s.layer.bias
                 for s in self.steps
             )
-            and not any(module._call_hooks for module in model.modules())
-            and len(optimizer.param_groups) == len(self.groups)
-            and all(
-                group.is_intact() and group.params == list(param_group["params"])
-                for group, param_group in zip(self.groups, optimizer.param_groups, strict=True)
-            )
+            and not _has_hooks(model)
+            and _groups_serve(self.groups, optimizer)
             and self._reattach(penalties)
         )
 
@@ -388,11 +368,9 @@ class TrainingPlan:
             value = float(np.vdot(grad, grad)) / grad.size
             grad *= 2 * scale / grad.size
             return value
-        if name == "binary_crossentropy":
-            e = np.exp(-np.abs(out))
-            value = float(np.mean(np.maximum(out, 0) - out * y.T + np.log1p(e)))
-            np.divide(np.where(out >= 0, 1, e), 1 + e, out=grad)
-            grad -= y.T
+        if name == "binary_crossentropy":  # from logits: dL/dx = sigmoid(x) - y
+            value = float(np.mean(binary_crossentropy_with_logits(out, y.T)))
+            np.subtract(_sigmoid(out), y.T, out=grad)
             grad *= scale / grad.size
             return value
         # softmax cross-entropy on logits: L = mean(log sum exp(z - m) - (z - m)[label]),
@@ -446,10 +424,21 @@ class TrainingPlan:
             group.scatter_state(self.optimizer)
 
 
-def _is_linear(layer: Module) -> bool:
-    from ..nn.layers.dense import Linear
+def _has_hooks(model: Module) -> bool:
+    return any(module._call_hooks for module in model.modules())
 
-    return type(layer) is Linear
+
+def _groups_serve(groups: list[FlatGroup], optimizer: Any) -> bool:
+    """Whether ``groups`` are still the optimizer's parameter groups, one for one."""
+    return len(groups) == len(optimizer.param_groups) and all(
+        group.serves(param_group)
+        for group, param_group in zip(groups, optimizer.param_groups, strict=True)
+    )
+
+
+def _grad_view(groups: list[FlatGroup], param: Parameter) -> np.ndarray:
+    """``param``'s view of the flat gradient of the group that holds it."""
+    return next(view for view in (g.grad_of(param) for g in groups) if view is not None)
 
 
 def _loss_is_fused(loss: Any) -> bool:
