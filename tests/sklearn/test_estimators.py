@@ -48,6 +48,15 @@ def test_passes_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
 
 
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_class_docstring_holds_the_description_parameters_and_notes(estimator):
+    doc = estimator.__doc__
+    assert doc.startswith("Multi-layer perceptron")
+    assert "Parameters\n    ----------" in doc and "hidden_layer_sizes : " in doc
+    assert "Notes\n    -----" in doc
+    assert ("classes_ : ndarray" in doc) == (estimator is MLPClassifier)
+
+
 # ---------------------------------------------------------------- same objective as scikit-learn
 @pytest.mark.parametrize("task", ["regression", "multi_output_regression", "binary", "multiclass"])
 def test_one_sgd_epoch_equals_scikit_learn_from_the_same_weights(task):

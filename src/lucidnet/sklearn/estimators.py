@@ -135,9 +135,18 @@ _PARAMETERS_DOC = """
         turns the outputs into predictions.
 """
 
+_NOTES_DOC = """
+    Notes
+    -----
+    X keeps its dtype when it is float32 or float64 (the model is built in it);
+    other inputs become lucidnet's default dtype (float32).  All scikit-learn
+    estimator checks pass (``sklearn.utils.estimator_checks.check_estimator``).
+    """
+
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
-    (
+    # Built from shared pieces, so not a literal docstring: assigned to __doc__ explicitly.
+    __doc__ = (
         """Multi-layer perceptron classifier on lucidnet, with scikit-learn's interface.
 
     The network outputs logits: one for two classes (``binary_crossentropy`` with
@@ -150,13 +159,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         + """
     classes_ : ndarray
         The class labels.
-
-    Notes
-    -----
-    X keeps its dtype when it is float32 or float64 (the model is built in it);
-    other inputs become lucidnet's default dtype (float32).  All scikit-learn
-    estimator checks pass (``sklearn.utils.estimator_checks.check_estimator``).
-    """
+"""
+        + _NOTES_DOC
     )
 
     def fit(self, X: Any, y: Any) -> MLPClassifier:
@@ -262,7 +266,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
-    (
+    __doc__ = (
         """Multi-layer perceptron regressor on lucidnet, with scikit-learn's interface.
 
     The output layer is linear (out_activation_ "identity") with one unit per
@@ -271,13 +275,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     shape (n,) gives predictions of shape (n,); (n, k) gives (n, k).
     """
         + _PARAMETERS_DOC
-        + """
-    Notes
-    -----
-    X keeps its dtype when it is float32 or float64 (the model is built in it);
-    other inputs become lucidnet's default dtype (float32).  All scikit-learn
-    estimator checks pass (``sklearn.utils.estimator_checks.check_estimator``).
-    """
+        + _NOTES_DOC
     )
 
     def fit(self, X: Any, y: Any) -> MLPRegressor:
