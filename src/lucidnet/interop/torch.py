@@ -237,7 +237,7 @@ def from_torch(
     """
     torch = _import_torch()
     if isinstance(source, Mapping):
-        return _from_state_dict(torch, source, activations, name)
+        return _from_state_dict(source, activations, name)
     if activations is not None:
         raise ValueError(
             "activations=... is for a state_dict; a torch module already holds its activations"
@@ -387,7 +387,7 @@ def _numpy(value: Any, key: str) -> np.ndarray:
 
 
 def _from_state_dict(
-    torch: Any, state_dict: Mapping[str, Any], activations: Any, name: str | None
+    state_dict: Mapping[str, Any], activations: Any, name: str | None
 ) -> Sequential:
     """Dense layers from the ``<prefix>.weight`` / ``<prefix>.bias`` keys, in order."""
     groups: dict[str, dict[str, Any]] = {}
