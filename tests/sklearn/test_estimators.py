@@ -204,7 +204,7 @@ def test_string_labels_are_learned_and_predicted():
 def test_multilabel_targets_are_rejected():
     x, _ = _blobs()
     y = np.random.default_rng(0).integers(0, 2, size=(len(x), 3))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="1d array"):  # scikit-learn's validation refuses 2-D y
         MLPClassifier(max_iter=2).fit(x, y)
 
 

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import r2_score
-from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import validate_data
 
 from ..engine.tensor import Tensor
@@ -195,13 +195,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self, X: Any, y: Any, first_pass: bool, incremental: bool
     ) -> tuple[np.ndarray, np.ndarray, int]:
         x, y = validate_data(self, X, y, reset=first_pass, dtype=self._input_dtypes(first_pass))
-        check_classification_targets(y)
-        target_type = type_of_target(y, input_name="y")
-        if target_type not in ("binary", "multiclass"):
-            raise ValueError(
-                f"MLPClassifier supports binary and multi-class targets, got "
-                f"{target_type} y (multilabel is not supported)"
-            )
+        check_classification_targets(y)  # multilabel y is already refused: validate_data wants 1-D
         if first_pass and not incremental:
             classes, labels = np.unique(y, return_inverse=True)
             if len(classes) < 2:
