@@ -104,10 +104,3 @@ def as_array(value: Any) -> np.ndarray:
 def number_text(value: Any) -> str:
     """A short number: 4 significant digits, ASCII minus (``-12``, ``0.5``, ``1.235e-05``)."""
     return f"{float(value):.4g}"
-
-
-def positive_int(value: Any, argument: str, minimum: int = 1) -> int:
-    """``value`` as an int >= ``minimum``; ValueError naming ``argument`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{argument} must be an int >= {minimum}, got {value!r}")
-    return int(value)

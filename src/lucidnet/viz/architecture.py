@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..datasets.synthetic import check_positive_int
 from ..models.functional import Model
 from ..models.sequential import Sequential
 from ..models.summary import functional_rows, sequential_rows, shape_text, traced_rows
 from ..nn.layers.base import normalize_feature_shape
 from ..nn.layers.dense import Dense
 from ..nn.module import Module
-from ._style import finish, new_figure, positive_int, styled
+from ._style import finish, new_figure, styled
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -256,7 +257,7 @@ def plot_network(model: Module, path: str | Path | None = None, max_neurons: int
 
     >>> figure = plot_network(model)  # doctest: +SKIP
     """
-    max_neurons = positive_int(max_neurons, "max_neurons", minimum=2)
+    max_neurons = check_positive_int(max_neurons, "max_neurons", minimum=2)
     layers = _dense_chain(model)
     sizes = [layers[0].weight.shape[0], *(layer.units for layer in layers)]
     shown = [min(n, max_neurons - 1) if n > max_neurons else n for n in sizes]

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..datasets.synthetic import check_positive_int
 from ..nn import init
-from ._style import as_list, finish, new_figure, number_text, positive_int, styled
+from ._style import as_list, finish, new_figure, number_text, styled
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -38,7 +39,7 @@ def plot_initializers(
     >>> figure = plot_initializers(["xavier_uniform", "he_normal"], shape=(784, 128))  # doctest: +SKIP
     """
     items = as_list(names, "names")
-    bins = positive_int(bins, "bins")
+    bins = check_positive_int(bins, "bins")
     fan_in, fan_out = init.compute_fans(shape)
     columns = min(3, len(items))
     rows = math.ceil(len(items) / columns)

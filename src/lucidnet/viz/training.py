@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..datasets.synthetic import check_positive_int
 from ..engine.tensor import Tensor, no_grad
 from ..nn.module import Module
-from ._style import CLASS_COLORS, as_array, finish, new_figure, number_text, positive_int, styled
+from ._style import CLASS_COLORS, as_array, finish, new_figure, number_text, styled
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -139,7 +140,7 @@ def plot_decision_boundary(
     >>> figure = plot_decision_boundary(model, x, y, "boundary.png")  # doctest: +SKIP
     """
     points, labels = _checked_points(x, y)
-    resolution = positive_int(resolution, "resolution", minimum=2)
+    resolution = check_positive_int(resolution, "resolution", minimum=2)
     if ax is None:
         figure = new_figure(6.4, 5.4)
         ax = figure.add_subplot()
@@ -347,8 +348,8 @@ def animate_training(
     >>> animate_training(model, x, y, "training.gif", epochs=200)  # doctest: +SKIP
     """
     points, labels = _checked_points(x, y)
-    epochs = positive_int(epochs, "epochs")
-    frames = positive_int(frames, "frames")
+    epochs = check_positive_int(epochs, "epochs")
+    frames = check_positive_int(frames, "frames")
     if frames > epochs:
         raise ValueError(
             f"frames={frames} must not exceed epochs={epochs} (one chunk of at "
