@@ -287,6 +287,22 @@ def test_subclassed_model_of_unknown_input_size_skips_order_rules_only():
     assert codes(lint(Unknown())) == [("L002", "error", "first")]
 
 
+def test_unordered_graph_gives_each_layer_its_own_activation():
+    class Unknown(ln.Module):
+        def __init__(self):
+            super().__init__()
+            self.first = Dense(8, activation="tanh")
+            self.second = Dense(3)
+
+        def forward(self, x):
+            return F.sigmoid(self.second(self.first(x)))  # not seen: the model is not run
+
+    graph = layer_graph(Unknown())
+    assert not graph.ordered
+    assert [graph.activation_after(i) for i in range(2)] == ["tanh", "identity"]
+    assert [graph.activation_after(i) for i in range(2)] == [s.activation for s in graph.steps]
+
+
 # --------------------------------------------------------------------------- reporting
 def test_report_lists_errors_first_with_counts(capsys):
     model = ln.Sequential(

@@ -47,7 +47,7 @@ from ..nn import activations as activation_registry
 from ..nn.layers.dense import Dense
 from ..nn.module import Module
 from ..training.callbacks import Callback
-from .lint import layer_graph
+from .layer_graph import layer_graph
 
 
 class HealthWarning(UserWarning):
@@ -324,8 +324,7 @@ def _watches_for(model: Module) -> list[_LayerWatch]:
     """One watch per Dense-like module, with the activation applied to its output."""
     graph = layer_graph(model)
     activation = {
-        id(step.layer): graph.activation_after(index) if graph.ordered else step.activation
-        for index, step in enumerate(graph.steps)
+        id(step.layer): graph.activation_after(index) for index, step in enumerate(graph.steps)
     }
     watches = []
     for name, layer in model.named_modules():

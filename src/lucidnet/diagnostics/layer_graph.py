@@ -97,7 +97,8 @@ class LayerGraph:
 
     def activation_after(self, index: int) -> str | None:
         """The non-linearity applied to an affine step's pre-activation: its own, or the first
-        one applied after it (Activation layer, functional call) through transparent layers."""
+        one applied after it (Activation layer, functional call) through transparent layers.
+        In an unordered graph (no links) this is the step's own activation."""
         own = self.steps[index].activation
         if own != "identity":
             return own

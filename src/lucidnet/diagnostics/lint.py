@@ -301,9 +301,7 @@ def _mismatch(
 def _initializer_mismatch(graph: LayerGraph) -> list[Advice]:
     """L005: He scaling (gain sqrt 2) is derived for ReLU, Glorot's for sigmoid/tanh."""
     affine = [i for i, step in enumerate(graph.steps) if step.kind == "affine"]
-    activation = {
-        i: graph.activation_after(i) if graph.ordered else graph.steps[i].activation for i in affine
-    }
+    activation = {i: graph.activation_after(i) for i in affine}
     initializer = {
         i: _initializer_name(graph.steps[i].layer.kernel_initializer) or "" for i in affine
     }
