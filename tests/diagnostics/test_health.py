@@ -159,6 +159,17 @@ def test_thresholds_are_constructor_arguments():
     assert any("learning rate is too large" in m for m in messages)
 
 
+def test_tiny_updates_are_flagged_as_a_too_small_learning_rate():
+    ln.manual_seed(4)
+    x, y = uniform_data(64)
+    model = ln.Sequential([Dense(8, activation="relu", input_shape=(4,)), Dense(2)])
+    model.compile(ln.optim.SGD(lr=1e-9), "softmax_cross_entropy", lint=False)
+    _, messages = fit_recording(model, x, y, HealthMonitor(min_update_ratio=1e-4), epochs=1)
+    small = [m for m in messages if "learning rate is too small" in m]
+    assert len(small) == 2  # one per layer
+    assert not any("too large" in m for m in messages)
+
+
 def test_hooks_exist_only_during_fit():
     ln.manual_seed(5)
     x, y = uniform_data(32)

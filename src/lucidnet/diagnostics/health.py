@@ -293,24 +293,22 @@ class HealthMonitor(Callback):
                 ),
             )
         update = figures.get("update_ratio")
-        if update is not None and update > self.max_update_ratio:
-            self._warn(
-                "update_large",
-                name,
-                (
-                    f"layer {name}: each step changes the weights by {update:.2e} of their norm at "
-                    f"epoch {epoch + 1} (healthy is about 1e-3) — the learning rate is too large"
-                ),
-            )
-        elif update is not None and update < self.min_update_ratio and grad_norm > 0:
-            self._warn(
-                "update_small",
-                name,
-                (
-                    f"layer {name}: each step changes the weights by {update:.2e} of their norm at "
-                    f"epoch {epoch + 1} (healthy is about 1e-3) — the learning rate is too small"
-                ),
-            )
+        if update is None:
+            return
+        if update > self.max_update_ratio:
+            size = "large"
+        elif update < self.min_update_ratio and grad_norm > 0:
+            size = "small"
+        else:
+            return
+        self._warn(
+            f"update_{size}",
+            name,
+            (
+                f"layer {name}: each step changes the weights by {update:.2e} of their norm at "
+                f"epoch {epoch + 1} (healthy is about 1e-3) — the learning rate is too {size}"
+            ),
+        )
 
     def _warn(self, condition: str, where: str, message: str) -> None:
         if (condition, where) in self._warned:
