@@ -9,6 +9,7 @@ display and leave pyplot's global state (and the user's backend) alone.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -75,6 +76,58 @@ def new_figure(width: float, height: float, constrained: bool = True) -> Figure:
     figure = Figure(figsize=(width, height), layout="constrained" if constrained else None)
     FigureCanvasAgg(figure)
     return figure
+
+
+def panel_grid(count: int, width: float, height: float, extra: float = 0.0) -> tuple[Figure, Any]:
+    """A figure of ``count`` panels, up to 3 per row, each ``width`` x ``height`` inches.
+
+    ``extra`` inches are added to the height (a suptitle or legend); panels of the
+    last row beyond ``count`` are hidden.  Returns the figure and the ``count`` axes.
+    """
+    columns = min(3, count)
+    rows = math.ceil(count / columns)
+    figure = new_figure(width * columns, height * rows + extra)
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    for ax in axes[count:]:
+        ax.set_visible(False)
+    return figure, axes[:count]
+
+
+def inch_canvas(x_limits: tuple[float, float], y_limits: tuple[float, float]) -> tuple[Figure, Any]:
+    """A figure with one borderless axes over the limits, one data unit per inch (diagrams)."""
+    figure = new_figure(x_limits[1] - x_limits[0], y_limits[1] - y_limits[0], constrained=False)
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(*x_limits)
+    ax.set_ylim(*y_limits)
+    return figure, ax
+
+
+def rounded_box(
+    ax: Any,
+    center: tuple[float, float],
+    width: float,
+    height: float,
+    facecolor: str = "#eef4fb",
+    linestyle: str = "-",
+) -> None:
+    """The house box of the diagrams (a tensor, a layer): rounded, dark blue edge."""
+    from matplotlib.patches import FancyBboxPatch
+
+    x, y = center
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - width / 2, y - height / 2),
+            width,
+            height,
+            boxstyle="round,pad=0.02,rounding_size=0.08",
+            zorder=2,
+            facecolor=facecolor,
+            edgecolor="#1f4e79",
+            linewidth=1.4,
+            linestyle=linestyle,
+        )
+    )
 
 
 def finish(figure: Figure, path: str | Path | None) -> Figure:

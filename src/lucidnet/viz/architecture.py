@@ -16,7 +16,7 @@ from ..models.summary import functional_rows, sequential_rows, shape_text, trace
 from ..nn.layers.base import normalize_feature_shape
 from ..nn.layers.dense import Dense
 from ..nn.module import Module
-from ._style import finish, new_figure, styled
+from ._style import finish, inch_canvas, new_figure, rounded_box, styled
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -83,11 +83,7 @@ def plot_model(
     height = 0.95 if show_shapes else 0.7
     x_limits = (-half_span, half_span)
     y_limits = (-max(rank.values()) * _ROW_STEP - height / 2 - 0.2, height / 2 + 0.75)
-    figure = new_figure(x_limits[1] - x_limits[0], y_limits[1] - y_limits[0], constrained=False)
-    ax = figure.add_axes((0, 0, 1, 1))
-    ax.set_axis_off()
-    ax.set_xlim(*x_limits)
-    ax.set_ylim(*y_limits)
+    figure, ax = inch_canvas(x_limits, y_limits)
     ax.text(0, y_limits[1] - 0.3, header, ha="center", va="center", fontsize=12, fontweight="bold")
     for source, target in edges:
         _edge(ax, center[source], center[target], height)
@@ -192,23 +188,9 @@ def _block(
     block: _Block,
     show_shapes: bool,
 ) -> None:
-    from matplotlib.patches import FancyBboxPatch
-
     x, y = center
     face = "#e8f5e9" if block.title.endswith("(InputLayer)") else "#eef4fb"
-    ax.add_patch(
-        FancyBboxPatch(
-            (x - width / 2, y - height / 2),
-            width,
-            height,
-            boxstyle="round,pad=0.02,rounding_size=0.08",
-            zorder=2,
-            facecolor=face,
-            edgecolor="#1f4e79",
-            linewidth=1.4,
-            linestyle="-" if block.called else "--",
-        )
-    )
+    rounded_box(ax, center, width, height, face, "-" if block.called else "--")
     title_y = y + (0.25 if show_shapes else 0.15)
     ax.text(
         x, title_y, block.title, ha="center", va="center", fontsize=11, fontweight="bold", zorder=3

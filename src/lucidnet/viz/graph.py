@@ -9,7 +9,7 @@ import numpy as np
 
 from ..engine.graph import topological_order
 from ..engine.tensor import Tensor
-from ._style import finish, new_figure, number_text, styled
+from ._style import finish, inch_canvas, number_text, rounded_box, styled
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -67,11 +67,7 @@ def plot_graph(tensor: Tensor, path: str | Path | None = None) -> Figure:
     # One data unit is one inch, so circles stay round and fonts fit the boxes at any size.
     x_limits = (-box_width / 2 - 0.25, column_step * max(column.values()) + box_width / 2 + 0.25)
     y_limits = (-_ROW_STEP * max(rows.values()) - _BOX_HEIGHT / 2 - 0.25, _BOX_HEIGHT / 2 + 0.45)
-    figure = new_figure(x_limits[1] - x_limits[0], y_limits[1] - y_limits[0], constrained=False)
-    ax = figure.add_axes((0, 0, 1, 1))
-    ax.set_axis_off()
-    ax.set_xlim(*x_limits)
-    ax.set_ylim(*y_limits)
+    figure, ax = inch_canvas(x_limits, y_limits)
     center = {id(t): (column[id(t)] * column_step, -rows[id(t)] * _ROW_STEP) for t in tensors}
     for t in tensors:
         _tensor_box(ax, center[id(t)], box_width, texts[id(t)])
@@ -126,22 +122,9 @@ def _array_text(values: np.ndarray) -> str:
 def _tensor_box(
     ax: Any, center: tuple[float, float], width: float, texts: tuple[str, str, str]
 ) -> None:
-    from matplotlib.patches import FancyBboxPatch
-
     x, y = center
     label, data_text, grad_text = texts
-    ax.add_patch(
-        FancyBboxPatch(
-            (x - width / 2, y - _BOX_HEIGHT / 2),
-            width,
-            _BOX_HEIGHT,
-            boxstyle="round,pad=0.02,rounding_size=0.08",
-            zorder=2,
-            facecolor="#eef4fb",
-            edgecolor="#1f4e79",
-            linewidth=1.4,
-        )
-    )
+    rounded_box(ax, center, width, _BOX_HEIGHT)
     ax.plot(
         [x - width / 2, x + width / 2],
         [y + 0.13, y + 0.13],

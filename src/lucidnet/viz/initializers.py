@@ -10,7 +10,7 @@ import numpy as np
 
 from ..datasets.synthetic import check_positive_int
 from ..nn import init
-from ._style import as_list, finish, new_figure, number_text, styled
+from ._style import as_list, finish, number_text, panel_grid, styled
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -41,13 +41,10 @@ def plot_initializers(
     items = as_list(names, "names")
     bins = check_positive_int(bins, "bins")
     fan_in, fan_out = init.compute_fans(shape)
-    columns = min(3, len(items))
-    rows = math.ceil(len(items) / columns)
-    figure = new_figure(4.6 * columns, 3.5 * rows + 0.4)
-    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    figure, axes = panel_grid(len(items), 4.6, 3.5, 0.4)
     from matplotlib.ticker import MaxNLocator
 
-    for ax, name in zip(axes, items, strict=False):
+    for ax, name in zip(axes, items, strict=True):
         initializer = init.get(name)
         if isinstance(initializer, init.Initializer):
             sample = np.asarray(initializer(shape, rng=0, dtype="float64")).ravel()
@@ -75,8 +72,6 @@ def plot_initializers(
         ax.set_ylabel("density")
         ax.set_ylim(0, 1.45 * ax.get_ylim()[1])  # headroom: the legend sits above the bars
         ax.legend(loc="upper right")
-    for ax in axes[len(items) :]:
-        ax.set_visible(False)
     dims = tuple(int(d) for d in np.atleast_1d(shape))
     figure.suptitle(f"weights of shape {dims}: fan_in = {fan_in}, fan_out = {fan_out}")
     return finish(figure, path)

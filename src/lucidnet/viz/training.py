@@ -16,7 +16,7 @@ import numpy as np
 from ..datasets.synthetic import check_positive_int
 from ..engine.tensor import Tensor, no_grad
 from ..nn.module import Module
-from ._style import CLASS_COLORS, as_array, finish, new_figure, number_text, styled
+from ._style import CLASS_COLORS, as_array, finish, new_figure, number_text, panel_grid, styled
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -48,13 +48,10 @@ def plot_history(history: Any, path: str | Path | None = None) -> Figure:
     logs = _series(getattr(history, "history", history), "history")
     bases = list(dict.fromkeys(key.removeprefix("val_") for key in logs))
     bases.sort(key=lambda base: base != "loss")  # loss first, the rest as recorded
-    columns = min(3, len(bases))
-    rows = math.ceil(len(bases) / columns)
-    figure = new_figure(5.0 * columns, 3.7 * rows)
-    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    figure, axes = panel_grid(len(bases), 5.0, 3.7)
     from matplotlib.ticker import MaxNLocator
 
-    for ax, base in zip(axes, bases, strict=False):
+    for ax, base in zip(axes, bases, strict=True):
         for key, label, color in ((base, "train", "C0"), (f"val_{base}", "validation", "C1")):
             if key not in logs:
                 continue
@@ -86,8 +83,6 @@ def plot_history(history: Any, path: str | Path | None = None) -> Figure:
         ax.set_ylabel(base)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="best")
-    for ax in axes[len(bases) :]:
-        ax.set_visible(False)
     return finish(figure, path)
 
 
@@ -275,14 +270,11 @@ def plot_health(history: Any, path: str | Path | None = None) -> Figure:
         raise ValueError("history.health holds no numbers to plot")
     layers = list(dict.fromkeys(layer for kind in kinds for layer in panels[kind] if layer))
     color = {layer: f"C{i % 10}" for i, layer in enumerate(layers)}
-    columns = min(3, len(kinds))
-    rows = math.ceil(len(kinds) / columns)
-    figure = new_figure(5.0 * columns, 3.5 * rows + 0.5)
-    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    figure, axes = panel_grid(len(kinds), 5.0, 3.5, 0.5)
     epochs = np.arange(1, len(records) + 1)
     from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-    for ax, kind in zip(axes, kinds, strict=False):
+    for ax, kind in zip(axes, kinds, strict=True):
         for layer, values in panels[kind].items():
             ax.plot(
                 epochs,
@@ -303,8 +295,6 @@ def plot_health(history: Any, path: str | Path | None = None) -> Figure:
         ax.set_xlabel("epoch")
         ax.set_ylabel(kind)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    for ax in axes[len(kinds) :]:
-        ax.set_visible(False)
     if layers:
         from matplotlib.lines import Line2D
 
