@@ -25,6 +25,7 @@ from lucidnet.viz.training import _predicted_classes
 
 matplotlib = pytest.importorskip("matplotlib")
 Image = pytest.importorskip("PIL.Image")
+from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch  # noqa: E402
 
@@ -360,7 +361,11 @@ def test_plot_decision_boundary_works_with_a_lucidnet_model_and_one_hot_labels()
     figure = plot_decision_boundary(
         small_sequential(), x.astype(np.float32), np.eye(2)[y], resolution=30
     )
-    assert isinstance(figure, Figure)
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1"]
+    points = [c.get_offsets() for c in ax.collections if isinstance(c, PathCollection)]
+    np.testing.assert_allclose(points[-2], x[y == 0], rtol=1e-6)  # one-hot rows -> labels
+    np.testing.assert_allclose(points[-1], x[y == 1], rtol=1e-6)
 
 
 def test_predicted_classes_take_argmax_or_threshold_probabilities_and_logits():
