@@ -425,6 +425,20 @@ def test_train_test_split_accepts_lists():
     assert sorted(np.concatenate([y_train, y_test]).tolist()) == [0, 0, 1, 1]
 
 
+def test_train_test_split_keeps_pandas_objects_and_their_index():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": np.arange(10.0), "b": np.zeros(10)}, index=np.arange(10) * 10)
+    labels = pd.Series(np.arange(10) % 2, index=frame.index)
+    x_train, x_test, y_train, y_test = datasets.train_test_split(
+        frame, labels, test_size=3, random_state=0
+    )
+    assert isinstance(x_train, pd.DataFrame) and isinstance(x_test, pd.DataFrame)
+    assert isinstance(y_train, pd.Series) and isinstance(y_test, pd.Series)
+    assert len(x_test) == 3 and len(x_train) == 7
+    assert list(x_test.index) == list(y_test.index)  # rows and labels stay together
+    assert sorted([*x_train.index, *x_test.index]) == list(frame.index)
+
+
 def test_train_test_split_mismatched_lengths_name_both():
     with pytest.raises(ValueError, match=r"x has 10 samples but y has 8"):
         datasets.train_test_split(np.zeros((10, 2)), np.zeros(8))
