@@ -631,30 +631,26 @@ def test_load_weights_reads_a_whole_model_file(saved_model):
 
 
 # ----------------------------------------------------------------------------- atomic writes
-def test_failed_rename_leaves_the_old_file_intact_and_no_temporary_file(saved_model, monkeypatch):
+@pytest.mark.parametrize(
+    "failing, save",
+    [
+        ("replace", lambda path: save_model(ln.Sequential([Dense(2, input_shape=(2,))]), path)),
+        ("fsync", lambda path: save_weights(TwoLayer(), path)),
+    ],
+    ids=["failed_rename", "failed_write"],
+)
+def test_failed_save_leaves_the_old_file_intact_and_no_temporary_file(
+    failing, save, saved_model, monkeypatch
+):
     _, path = saved_model
     old = path.read_bytes()
 
     def fail(*args, **kwargs):
-        raise OSError("disk full")
+        raise OSError(f"{failing} failed")
 
-    monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError, match="disk full"):
-        save_model(ln.Sequential([Dense(2, input_shape=(2,))]), path)
-    assert path.read_bytes() == old
-    assert os.listdir(path.parent) == [path.name]
-
-
-def test_failed_write_leaves_the_old_file_intact_and_no_temporary_file(saved_model, monkeypatch):
-    _, path = saved_model
-    old = path.read_bytes()
-
-    def fail(*args, **kwargs):
-        raise OSError("i/o error")
-
-    monkeypatch.setattr(os, "fsync", fail)
-    with pytest.raises(OSError, match="i/o error"):
-        save_weights(TwoLayer(), path)
+    monkeypatch.setattr(os, failing, fail)
+    with pytest.raises(OSError, match=f"{failing} failed"):
+        save(path)
     assert path.read_bytes() == old
     assert os.listdir(path.parent) == [path.name]
 
