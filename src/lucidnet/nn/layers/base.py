@@ -60,6 +60,10 @@ class Layer(Module):
         """Constructor arguments that rebuild this layer (used by save/load)."""
         return {"name": self.name}
 
+    def _config_dtype(self) -> str:
+        """The ``dtype=`` given, else the parameters' dtype, by name (for ``get_config``)."""
+        return (self.dtype if self.dtype_policy is None else self.dtype_policy).name
+
 
 def normalize_feature_shape(shape: Any, argument: str) -> tuple[int, ...] | None:
     """``(3,)``, ``[3]`` or ``3`` -> ``(3,)``; checks every size is a positive int."""
@@ -75,6 +79,12 @@ def normalize_feature_shape(shape: Any, argument: str) -> tuple[int, ...] | None
             f"e.g. (3,); got {shape!r}"
         )
     return tuple(int(n) for n in shape)
+
+
+def check_positive_int(value: Any, argument: str) -> None:
+    """Raise ``ValueError`` naming ``argument`` unless ``value`` is an int > 0 (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{argument} must be a positive int, got {value!r}")
 
 
 def check_features(layer: Module, x: Tensor, expected: int) -> None:

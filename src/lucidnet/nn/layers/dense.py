@@ -16,7 +16,7 @@ from .. import functional as F
 from .. import init as initializers
 from ..activations import Activation
 from ..activations import get as get_activation
-from .base import Layer, check_features
+from .base import Layer, check_features, check_positive_int
 
 
 class Dense(Layer):
@@ -48,8 +48,7 @@ class Dense(Layer):
         dtype: object | None = None,
     ) -> None:
         super().__init__(input_shape=input_shape, name=name, dtype=dtype)
-        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
-            raise ValueError(f"Dense units must be a positive int, got {units!r}")
+        check_positive_int(units, "Dense units")
         self.units = units
         self.activation = get_activation("identity" if activation is None else activation)
         self.use_bias = bool(use_bias)
@@ -125,7 +124,7 @@ class Dense(Layer):
             "bias_regularizer": self._component_config("bias_regularizer", _get_regularizer),
             "input_shape": self.input_shape,
             "name": self.name,
-            "dtype": (self.dtype if self.dtype_policy is None else self.dtype_policy).name,
+            "dtype": self._config_dtype(),
         }
 
     def _component_config(
@@ -177,8 +176,7 @@ class Linear(Dense):
         name: str | None = None,
         dtype: object | None = None,
     ) -> None:
-        if isinstance(in_features, bool) or not isinstance(in_features, int) or in_features <= 0:
-            raise ValueError(f"Linear in_features must be a positive int, got {in_features!r}")
+        check_positive_int(in_features, "Linear in_features")
         bound = 1.0 / math.sqrt(in_features)
         super().__init__(
             out_features,

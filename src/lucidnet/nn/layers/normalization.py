@@ -78,5 +78,5 @@ class BatchNorm(Layer):
             "eps": self.eps,
             "momentum": self.momentum,
             "name": self.name,
-            "dtype": (self.dtype if self.dtype_policy is None else self.dtype_policy).name,
+            "dtype": self._config_dtype(),
         }

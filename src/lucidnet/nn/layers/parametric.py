@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ...engine.tensor import Parameter, Tensor, unbroadcast
-from .base import Layer, check_features
+from .base import Layer, check_features, check_positive_int
 from .dense import Dense
 
 
@@ -26,12 +26,7 @@ class PReLU(Layer):
         dtype: object | None = None,
     ) -> None:
         super().__init__(name=name, dtype=dtype)
-        if (
-            isinstance(num_parameters, bool)
-            or not isinstance(num_parameters, int)
-            or num_parameters <= 0
-        ):
-            raise ValueError(f"PReLU num_parameters must be a positive int, got {num_parameters!r}")
+        check_positive_int(num_parameters, "PReLU num_parameters")
         self.num_parameters = num_parameters
         self.init = float(init)
         self.weight = Parameter(np.full((num_parameters,), self.init, dtype=self.param_dtype))
@@ -82,9 +77,8 @@ class Maxout(Layer):
         dtype: object | None = None,
     ) -> None:
         super().__init__(input_shape=input_shape, name=name, dtype=dtype)
-        for argument, value in (("units", units), ("pieces", pieces)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"Maxout {argument} must be a positive int, got {value!r}")
+        check_positive_int(units, "Maxout units")
+        check_positive_int(pieces, "Maxout pieces")
         self.units = units
         self.pieces = pieces
         self.affine = Dense(
@@ -110,5 +104,5 @@ class Maxout(Layer):
             "pieces": self.pieces,
             "input_shape": self.input_shape,
             "name": self.name,
-            "dtype": (self.dtype if self.dtype_policy is None else self.dtype_policy).name,
+            "dtype": self._config_dtype(),
         }
