@@ -439,13 +439,7 @@ class Tensor:
             share = is_max / is_max.sum(axis=axis, keepdims=True)
             return (_expand_reduced(g, x.shape, axis, keepdims) * share.astype(x.dtype),)
 
-        out = (
-            out_kept
-            if keepdims
-            else np.squeeze(out_kept, axis=axis)
-            if axis is not None
-            else out_kept.reshape(())
-        )
+        out = out_kept if keepdims else np.squeeze(out_kept, axis=axis)  # axis=None: to 0-d
         return Tensor._node(out, (self,), backward, "max")
 
     def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:

@@ -34,9 +34,6 @@ class Layer(Module):
         if self.input_shape is not None:
             self.build((None, *self.input_shape))
 
-    def build(self, input_shape: tuple[int | None, ...]) -> None:
-        object.__setattr__(self, "built", True)
-
     @property
     def param_dtype(self) -> np.dtype:
         return resolve_dtype(self.dtype_policy)

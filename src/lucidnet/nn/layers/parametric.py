@@ -42,10 +42,7 @@ class PReLU(Layer):
 
         def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             grad_x = np.where(positive, g, slope * g)
-            grad_slope = unbroadcast(np.where(positive, 0, g * z), slope.shape)
-            if grad_slope.shape != slope.shape:
-                grad_slope = grad_slope.reshape(slope.shape)
-            return grad_x, grad_slope
+            return grad_x, unbroadcast(np.where(positive, 0, g * z), slope.shape)
 
         return Tensor._node(out.astype(z.dtype, copy=False), (x, self.weight), backward, "prelu")
 
