@@ -58,20 +58,15 @@ def _as_array(data: Any, dtype: object | None) -> np.ndarray:
     """Convert user data to an ndarray; Python floats get the default dtype, as in PyTorch."""
     if isinstance(data, Tensor):
         data = data.data
-    if dtype is not None:
-        wanted = resolve_dtype(dtype)
-        try:
-            return np.asarray(data, dtype=wanted)
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"tensor data must be numeric, got {_describe(data)}") from error
-    if isinstance(data, np.ndarray):
+    wanted = None if dtype is None else resolve_dtype(dtype)
+    if isinstance(data, np.ndarray) and wanted is None:
         array = data
     else:
         try:
-            array = np.asarray(data)
+            array = np.asarray(data, dtype=wanted)
         except (TypeError, ValueError) as error:
             raise TypeError(f"tensor data must be numeric, got {_describe(data)}") from error
-        if array.dtype == np.float64 and not isinstance(data, np.floating):
+        if wanted is None and array.dtype == np.float64 and not isinstance(data, np.floating):
             array = array.astype(get_default_dtype())
     if array.dtype.kind not in "biuf":
         raise TypeError(f"tensor data must be numeric, got {_describe(data)} (dtype {array.dtype})")

@@ -184,12 +184,11 @@ def _format(model: Module, rows: list[Row]) -> str:
     def line(values: tuple[str, str, str]) -> str:
         return "".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
 
-    itemsize = {id(p): p.data.itemsize for p in model.parameters()}
-    trainable = sum(p.data.size for p in model.parameters() if p.requires_grad)
-    trainable_bytes = sum(
-        p.data.size * itemsize[id(p)] for p in model.parameters() if p.requires_grad
-    )
-    frozen_params = [p for p in model.parameters() if not p.requires_grad]
+    parameters = model.parameters()
+    trainable_params = [p for p in parameters if p.requires_grad]
+    frozen_params = [p for p in parameters if not p.requires_grad]
+    trainable = sum(p.data.size for p in trainable_params)
+    trainable_bytes = sum(p.data.nbytes for p in trainable_params)
     buffers = [b for _, b in model.named_buffers()]
     frozen = sum(p.data.size for p in frozen_params) + sum(np.size(b) for b in buffers)
     frozen_bytes = sum(p.data.nbytes for p in frozen_params) + sum(

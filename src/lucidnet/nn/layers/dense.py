@@ -111,9 +111,7 @@ class Dense(Layer):
     def forward(self, x: Any) -> Tensor:
         x = self.as_input(x, self.weight.dtype)
         check_features(self, x, self.weight.shape[0])
-        if isinstance(self.activation, Activation):
-            return F.dense(x, self.weight, self.bias, self.activation)
-        return self.activation(F.dense(x, self.weight, self.bias))
+        return F.dense(x, self.weight, self.bias, self.activation)
 
     def get_config(self) -> dict[str, Any]:
         return {
