@@ -140,14 +140,18 @@ def test_state_dict_returns_copies():
 def test_load_state_dict_strict_reports_missing_and_unexpected_keys():
     net = Net()
     net(np.ones((2, 2)))
-    state = net.state_dict()
+    state = {name: np.zeros_like(value) for name, value in net.state_dict().items()}
     del state["layer1.bias"]
     state["extra"] = np.zeros(1)
+    bias = net.layer1.bias.data.copy()
     with pytest.raises(
         ValueError, match=r"missing keys \['layer1.bias'\].*unexpected keys \['extra'\]"
     ):
         net.load_state_dict(state)
-    net.load_state_dict(state, strict=False)
+    assert net.layer1.weight.data.any()  # a strict failure copies nothing
+    net.load_state_dict(state, strict=False)  # loads the keys both sides have
+    assert not net.layer1.weight.data.any()
+    np.testing.assert_array_equal(net.layer1.bias.data, bias)
 
 
 def test_load_state_dict_rejects_wrong_shapes():
