@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_positive_int
 from ..engine.dtype import resolve_dtype
-from .synthetic import check_positive_int
 
 _DIGIT_MAX_PIXEL = 16.0  # the 8x8 digit images hold counts 0..16 of a 4x4 block of 32x32 pixels
 

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .._checks import check_positive_int
 from ..engine.dtype import resolve_dtype
 from ..engine.random import get_rng
 
@@ -45,13 +46,6 @@ def resolve_random_state(
             f"give at most one of random_state, seed and rng (aliases), got {sorted(given)}"
         )
     return get_rng(next(iter(given.values()), None))
-
-
-def check_positive_int(value: object, argument: str, minimum: int = 1) -> int:
-    """``value`` as an int >= ``minimum``; ValueError naming ``argument`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{argument} must be an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def check_non_negative(value: object, argument: str) -> float:

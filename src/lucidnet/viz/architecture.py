@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..datasets.synthetic import check_positive_int
+from .._checks import check_positive_int
 from ..models.functional import Model
 from ..models.sequential import Sequential
 from ..models.summary import functional_rows, sequential_rows, shape_text, traced_rows

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..datasets.synthetic import check_positive_int
+from .._checks import check_positive_int
 from ..nn import init
 from ._style import as_list, finish, number_text, panel_grid, styled
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..datasets.synthetic import check_positive_int
+from .._checks import check_positive_int
 from ..engine.tensor import Tensor, no_grad
 from ..nn.module import Module
 from ._style import CLASS_COLORS, as_array, finish, new_figure, number_text, panel_grid, styled

@@ -78,12 +78,6 @@ def normalize_feature_shape(shape: Any, argument: str) -> tuple[int, ...] | None
     return tuple(int(n) for n in shape)
 
 
-def check_positive_int(value: Any, argument: str) -> None:
-    """Raise ``ValueError`` naming ``argument`` unless ``value`` is an int > 0 (bools refused)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{argument} must be a positive int, got {value!r}")
-
-
 def check_features(layer: Module, x: Tensor, expected: int) -> None:
     """Raise a clear error when ``x`` is not ``[batch, expected]``-shaped."""
     if x.ndim < 1 or x.shape[-1] != expected:

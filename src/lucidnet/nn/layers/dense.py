@@ -10,13 +10,14 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from ..._checks import check_positive_int
 from ..._registry import Configurable
 from ...engine.tensor import Parameter, Tensor
 from .. import functional as F
 from .. import init as initializers
 from ..activations import Activation
 from ..activations import get as get_activation
-from .base import Layer, check_features, check_positive_int
+from .base import Layer, check_features
 
 
 class Dense(Layer):
@@ -48,8 +49,7 @@ class Dense(Layer):
         dtype: object | None = None,
     ) -> None:
         super().__init__(input_shape=input_shape, name=name, dtype=dtype)
-        check_positive_int(units, "Dense units")
-        self.units = units
+        self.units = check_positive_int(units, "Dense units")
         self.activation = get_activation("identity" if activation is None else activation)
         self.use_bias = bool(use_bias)
         if kernel_initializer != "auto":
@@ -174,7 +174,7 @@ class Linear(Dense):
         name: str | None = None,
         dtype: object | None = None,
     ) -> None:
-        check_positive_int(in_features, "Linear in_features")
+        in_features = check_positive_int(in_features, "Linear in_features")
         bound = 1.0 / math.sqrt(in_features)
         super().__init__(
             out_features,

@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from ..._checks import check_positive_int
 from ...engine.tensor import Parameter, Tensor, unbroadcast
-from .base import Layer, check_features, check_positive_int
+from .base import Layer, check_features
 from .dense import Dense
 
 
@@ -26,8 +27,7 @@ class PReLU(Layer):
         dtype: object | None = None,
     ) -> None:
         super().__init__(name=name, dtype=dtype)
-        check_positive_int(num_parameters, "PReLU num_parameters")
-        self.num_parameters = num_parameters
+        self.num_parameters = check_positive_int(num_parameters, "PReLU num_parameters")
         self.init = float(init)
         self.weight = Parameter(np.full((num_parameters,), self.init, dtype=self.param_dtype))
         object.__setattr__(self, "built", True)
@@ -74,10 +74,8 @@ class Maxout(Layer):
         dtype: object | None = None,
     ) -> None:
         super().__init__(input_shape=input_shape, name=name, dtype=dtype)
-        check_positive_int(units, "Maxout units")
-        check_positive_int(pieces, "Maxout pieces")
-        self.units = units
-        self.pieces = pieces
+        self.units = units = check_positive_int(units, "Maxout units")
+        self.pieces = pieces = check_positive_int(pieces, "Maxout pieces")
         self.affine = Dense(
             units * pieces,
             kernel_initializer=kernel_initializer,
