@@ -17,6 +17,8 @@ from __future__ import annotations
 import sys
 
 from . import datasets
+from .blocks import activations, functional, init, layers
+from .blocks.module import Module
 from .diagnostics.gradcheck import gradcheck
 from .diagnostics.health import HealthWarning
 from .diagnostics.lint import LintWarning, lint
@@ -25,8 +27,6 @@ from .engine.joining import concatenate, stack
 from .engine.random import manual_seed
 from .engine.tensor import Parameter, Tensor, is_grad_enabled, no_grad, tensor
 from .models import Input, Model, Sequential
-from .nn import activations, functional, init, layers
-from .nn.module import Module
 from .training import callbacks, losses, metrics, optim, regularizers
 from .training.optim import lr_scheduler
 

@@ -14,15 +14,7 @@ from safetensors.numpy import load_file
 from safetensors.numpy import save_file as write_safetensors
 
 import lucidnet as ln
-from lucidnet.io import (
-    NotSerializableError,
-    load_model,
-    load_weights,
-    model_to_config,
-    save_model,
-    save_weights,
-)
-from lucidnet.nn.layers import (
+from lucidnet.blocks.layers import (
     Activation,
     Add,
     BatchNorm,
@@ -33,6 +25,14 @@ from lucidnet.nn.layers import (
     Linear,
     Maxout,
     PReLU,
+)
+from lucidnet.io import (
+    NotSerializableError,
+    load_model,
+    load_weights,
+    model_to_config,
+    save_model,
+    save_weights,
 )
 
 RNG = np.random.default_rng(11)

@@ -43,9 +43,9 @@ from typing import Any
 
 import numpy as np
 
-from ..nn import activations as activation_registry
-from ..nn.layers.dense import Dense
-from ..nn.module import Module
+from ..blocks import activations as activation_registry
+from ..blocks.layers.dense import Dense
+from ..blocks.module import Module
 from ..training.callbacks import Callback
 from .layer_graph import layer_graph
 

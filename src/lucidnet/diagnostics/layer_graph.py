@@ -16,18 +16,18 @@ from typing import Any
 
 import numpy as np
 
+from ..blocks import activations as activation_registry
+from ..blocks.layers.base import Layer
+from ..blocks.layers.core import Activation as ActivationLayer
+from ..blocks.layers.core import Dropout, Flatten
+from ..blocks.layers.dense import Dense
+from ..blocks.layers.merge import Add, Concatenate
+from ..blocks.layers.normalization import BatchNorm
+from ..blocks.layers.parametric import PReLU
+from ..blocks.module import Module
 from ..engine.tensor import Tensor
 from ..models.functional import Model
 from ..models.sequential import Sequential
-from ..nn import activations as activation_registry
-from ..nn.layers.base import Layer
-from ..nn.layers.core import Activation as ActivationLayer
-from ..nn.layers.core import Dropout, Flatten
-from ..nn.layers.dense import Dense
-from ..nn.layers.merge import Add, Concatenate
-from ..nn.layers.normalization import BatchNorm
-from ..nn.layers.parametric import PReLU
-from ..nn.module import Module
 
 # Tensor ops that keep a map affine when they sit between two layers.
 _LINEAR_OPS = frozenset(

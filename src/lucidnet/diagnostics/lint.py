@@ -44,9 +44,9 @@ from typing import Any
 
 import numpy as np
 
-from ..nn import init as initializer_registry
-from ..nn.layers.dense import Dense
-from ..nn.module import Module
+from ..blocks import init as initializer_registry
+from ..blocks.layers.dense import Dense
+from ..blocks.module import Module
 from ..training import losses as loss_registry
 from .advice import Advice, by_severity, format_report
 from .layer_graph import LayerGraph, Link, Step, layer_graph

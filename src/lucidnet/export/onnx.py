@@ -20,7 +20,7 @@ precision of its dtype, float64 included: ONNX attributes are float32, so the
 activations with a real-valued constant (leaky_relu, elu, selu, hard_sigmoid)
 take it as a tensor of the model's dtype; softplus keeps PyTorch's ``threshold``;
 onnxruntime has no float64 ``Erf``, so exact gelu in float64 evaluates the normal
-CDF with the same Cephes rational forms as :mod:`lucidnet.nn.activations`.
+CDF with the same Cephes rational forms as :mod:`lucidnet.blocks.activations`.
 
 >>> import os, tempfile
 >>> import lucidnet as ln
@@ -39,12 +39,8 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
-from ..engine.tensor import Tensor
-from ..io.files import write_bytes_atomic
-from ..models.functional import Model
-from ..models.sequential import Sequential
-from ..nn import activations as act
-from ..nn.layers import (
+from ..blocks import activations as act
+from ..blocks.layers import (
     Activation,
     Add,
     BatchNorm,
@@ -56,7 +52,11 @@ from ..nn.layers import (
     Maxout,
     PReLU,
 )
-from ..nn.module import Module, output_shape
+from ..blocks.module import Module, output_shape
+from ..engine.tensor import Tensor
+from ..io.files import write_bytes_atomic
+from ..models.functional import Model
+from ..models.sequential import Sequential
 
 #: The ONNX opset of exported graphs (ReduceMax takes its axes as an input; Mish exists).
 OPSET = 18

@@ -42,10 +42,10 @@ from typing import Any
 
 import numpy as np
 
+from ..blocks import activations as act
+from ..blocks.layers import Activation, BatchNorm, Dense, Dropout, Flatten, Linear, PReLU
+from ..blocks.module import Module
 from ..models.sequential import Sequential
-from ..nn import activations as act
-from ..nn.layers import Activation, BatchNorm, Dense, Dropout, Flatten, Linear, PReLU
-from ..nn.module import Module
 
 #: lucidnet activation name -> (torch.nn class name, {lucidnet option: torch argument}).
 ACTIVATION_MODULES: dict[str, tuple[str, dict[str, str]]] = {

@@ -34,9 +34,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models.functional import Input, Model
-from ..models.sequential import Sequential
-from ..nn.layers import (
+from ..blocks.layers import (
     Activation,
     Add,
     BatchNorm,
@@ -48,8 +46,10 @@ from ..nn.layers import (
     Maxout,
     PReLU,
 )
-from ..nn.module import Module
-from ..nn.symbolic import SymbolicTensor
+from ..blocks.module import Module
+from ..blocks.symbolic import SymbolicTensor
+from ..models.functional import Input, Model
+from ..models.sequential import Sequential
 
 #: The only classes a saved architecture may name (a whitelist: loading never imports by name).
 LAYER_CLASSES: dict[str, type[Module]] = {

@@ -38,7 +38,7 @@ import numpy as np
 import safetensors.numpy
 from safetensors import SafetensorError, safe_open
 
-from ..nn.module import Module
+from ..blocks.module import Module
 from ..training.optim import get as get_optimizer
 from .architecture import NotSerializableError, model_from_config, model_to_config
 from .files import write_bytes_atomic

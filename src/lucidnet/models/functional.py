@@ -18,12 +18,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..blocks.layers.base import normalize_feature_shape
+from ..blocks.module import Module, unique_name
+from ..blocks.symbolic import SymbolicTensor
 from ..engine.dtype import resolve_dtype
 from ..engine.graph import topological_order
 from ..engine.tensor import Tensor
-from ..nn.layers.base import normalize_feature_shape
-from ..nn.module import Module, unique_name
-from ..nn.symbolic import SymbolicTensor
 
 
 def Input(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..nn.module import Module, output_shape
-from ..nn.symbolic import SymbolicTensor
+from ..blocks.module import Module, output_shape
+from ..blocks.symbolic import SymbolicTensor
 
 
 class Sequential(Module):

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..nn.module import Module, dummy_forward, output_shape
+from ..blocks.module import Module, dummy_forward, output_shape
 
 Row = tuple[str, str, str, int]
 
@@ -24,7 +24,7 @@ def summary(
     print_fn: Callable[[str], Any] | None = print,
 ) -> str:
     """Print and return the summary table, then Total/Trainable/Non-trainable params with bytes."""
-    from ..nn.layers.base import normalize_feature_shape
+    from ..blocks.layers.base import normalize_feature_shape
     from .functional import Model
     from .sequential import Sequential
 

@@ -20,12 +20,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..blocks import activations as activation_registry
+from ..blocks import init as initializers
+from ..blocks.layers.dense import Dense
 from ..engine.dtype import get_default_dtype
 from ..engine.tensor import Tensor, no_grad
 from ..models.sequential import Sequential
-from ..nn import activations as activation_registry
-from ..nn import init as initializers
-from ..nn.layers.dense import Dense
 from ..training import optim
 from ..training.regularizers import L2
 from ..training.trainer import NonFiniteLossWarning

@@ -44,8 +44,8 @@ from sklearn.metrics import r2_score
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import validate_data
 
+from ..blocks import activations as activation_registry
 from ..engine.tensor import Tensor
-from ..nn import activations as activation_registry
 from ..training import losses
 from ._base import SOLVERS, _BaseMLP
 

@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 
 from .._registry import Registry
+from ..blocks.activations import _sigmoid
 from ..engine.dtype import get_default_dtype
 from ..engine.tensor import Tensor
-from ..nn.activations import _sigmoid
 from .labels import (
     _as_float_target,
     _class_indices,

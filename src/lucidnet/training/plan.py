@@ -36,11 +36,11 @@ from typing import Any
 
 import numpy as np
 
+from ..blocks import activations as activation_functions
+from ..blocks.activations import _sigmoid
+from ..blocks.layers.dense import Dense, Linear
+from ..blocks.module import Module
 from ..engine.tensor import Parameter
-from ..nn import activations as activation_functions
-from ..nn.activations import _sigmoid
-from ..nn.layers.dense import Dense, Linear
-from ..nn.module import Module
 from . import regularizers as regularizer_registry
 from .flat import FlatGroup
 from .losses import binary_crossentropy_with_logits

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from ..blocks.layers import Dense, Linear, Maxout
+from ..blocks.module import Module
 from ..engine.random import get_rng
 from ..engine.tensor import Parameter, Tensor, no_grad
-from ..nn.layers import Dense, Linear, Maxout
-from ..nn.module import Module
 from . import losses as loss_registry
 from . import metrics as metric_registry
 from . import regularizers as regularizer_registry

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..nn import activations
+from ..blocks import activations
 from ._style import as_list, finish, new_figure, styled
 
 if TYPE_CHECKING:

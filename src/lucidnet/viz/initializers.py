@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._checks import check_positive_int
-from ..nn import init
+from ..blocks import init
 from ._style import as_list, finish, number_text, panel_grid, styled
 
 if TYPE_CHECKING:

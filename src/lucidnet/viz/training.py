@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._checks import check_positive_int
+from ..blocks.module import Module
 from ..engine.tensor import Tensor, no_grad
-from ..nn.module import Module
 from ._style import CLASS_COLORS, as_array, finish, new_figure, number_text, panel_grid, styled
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 One function per activation name and alias (``relu(t)``, ``leaky_relu(t, alpha=0.01)``,
 ``softmax(t, axis=-1)``, ``swish(t)``, ...), each a thin call of the activation
-object in :mod:`lucidnet.nn.activations` (the math lives there only).  Inputs may
+object in :mod:`lucidnet.blocks.activations` (the math lives there only).  Inputs may
 be Tensors or array-likes.
 
 ``dense(x, w, b, activation)`` is the hot path of training: one graph node for
@@ -11,7 +11,7 @@ be Tensors or array-likes.
 activation (the alias ``linear`` of ``identity``).
 
 >>> import lucidnet as ln
->>> from lucidnet.nn import functional as F
+>>> from lucidnet.blocks import functional as F
 >>> F.relu(ln.tensor([-1.0, 2.0])).numpy()
 array([0., 2.], dtype=float32)
 """
@@ -43,12 +43,12 @@ _MISH = act.Mish()
 
 # ---------------------------------------------------------------- activations
 def identity(x: TensorLike) -> Tensor:
-    """f(x) = x (see :class:`~lucidnet.nn.activations.Identity`)."""
+    """f(x) = x (see :class:`~lucidnet.blocks.activations.Identity`)."""
     return _IDENTITY(x)
 
 
 def sigmoid(x: TensorLike) -> Tensor:
-    """sigma(x) = 1 / (1 + e^{-x}) (see :class:`~lucidnet.nn.activations.Sigmoid`)."""
+    """sigma(x) = 1 / (1 + e^{-x}) (see :class:`~lucidnet.blocks.activations.Sigmoid`)."""
     return _SIGMOID(x)
 
 
@@ -56,27 +56,27 @@ logistic = sigmoid
 
 
 def tanh(x: TensorLike) -> Tensor:
-    """tanh(x) (see :class:`~lucidnet.nn.activations.Tanh`)."""
+    """tanh(x) (see :class:`~lucidnet.blocks.activations.Tanh`)."""
     return _TANH(x)
 
 
 def relu(x: TensorLike) -> Tensor:
-    """max(0, x) (see :class:`~lucidnet.nn.activations.ReLU`)."""
+    """max(0, x) (see :class:`~lucidnet.blocks.activations.ReLU`)."""
     return _RELU(x)
 
 
 def leaky_relu(x: TensorLike, alpha: float = 0.01) -> Tensor:
-    """x for x > 0, alpha * x otherwise (see :class:`~lucidnet.nn.activations.LeakyReLU`)."""
+    """x for x > 0, alpha * x otherwise (see :class:`~lucidnet.blocks.activations.LeakyReLU`)."""
     return act.LeakyReLU(alpha)(x)
 
 
 def elu(x: TensorLike, alpha: float = 1.0) -> Tensor:
-    """x for x > 0, alpha (e^x - 1) otherwise (see :class:`~lucidnet.nn.activations.ELU`)."""
+    """x for x > 0, alpha (e^x - 1) otherwise (see :class:`~lucidnet.blocks.activations.ELU`)."""
     return act.ELU(alpha)(x)
 
 
 def selu(x: TensorLike) -> Tensor:
-    """Scaled ELU with fixed constants (see :class:`~lucidnet.nn.activations.SELU`)."""
+    """Scaled ELU with fixed constants (see :class:`~lucidnet.blocks.activations.SELU`)."""
     return _SELU(x)
 
 
@@ -86,7 +86,7 @@ def gelu(x: TensorLike, approximate: bool | str = False) -> Tensor:
 
 
 def silu(x: TensorLike) -> Tensor:
-    """x sigma(x) (see :class:`~lucidnet.nn.activations.SiLU`)."""
+    """x sigma(x) (see :class:`~lucidnet.blocks.activations.SiLU`)."""
     return _SILU(x)
 
 
@@ -99,37 +99,37 @@ def softplus(x: TensorLike, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 
 def softsign(x: TensorLike) -> Tensor:
-    """x / (1 + |x|) (see :class:`~lucidnet.nn.activations.Softsign`)."""
+    """x / (1 + |x|) (see :class:`~lucidnet.blocks.activations.Softsign`)."""
     return _SOFTSIGN(x)
 
 
 def hard_sigmoid(x: TensorLike) -> Tensor:
-    """relu6(x + 3) / 6 (see :class:`~lucidnet.nn.activations.HardSigmoid`)."""
+    """relu6(x + 3) / 6 (see :class:`~lucidnet.blocks.activations.HardSigmoid`)."""
     return _HARD_SIGMOID(x)
 
 
 def hard_tanh(x: TensorLike, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-    """clamp(x, min_val, max_val) (see :class:`~lucidnet.nn.activations.HardTanh`)."""
+    """clamp(x, min_val, max_val) (see :class:`~lucidnet.blocks.activations.HardTanh`)."""
     return act.HardTanh(min_val, max_val)(x)
 
 
 def relu6(x: TensorLike) -> Tensor:
-    """min(max(0, x), 6) (see :class:`~lucidnet.nn.activations.ReLU6`)."""
+    """min(max(0, x), 6) (see :class:`~lucidnet.blocks.activations.ReLU6`)."""
     return _RELU6(x)
 
 
 def mish(x: TensorLike) -> Tensor:
-    """x tanh(softplus(x)) (see :class:`~lucidnet.nn.activations.Mish`)."""
+    """x tanh(softplus(x)) (see :class:`~lucidnet.blocks.activations.Mish`)."""
     return _MISH(x)
 
 
 def softmax(x: TensorLike, axis: int = -1) -> Tensor:
-    """e^{x_i} / sum_j e^{x_j} along ``axis`` (see :class:`~lucidnet.nn.activations.Softmax`)."""
+    """e^{x_i} / sum_j e^{x_j} along ``axis`` (see :class:`~lucidnet.blocks.activations.Softmax`)."""
     return act.Softmax(axis)(x)
 
 
 def log_softmax(x: TensorLike, axis: int = -1) -> Tensor:
-    """x_i - log sum_j e^{x_j} along ``axis`` (see :class:`~lucidnet.nn.activations.LogSoftmax`)."""
+    """x_i - log sum_j e^{x_j} along ``axis`` (see :class:`~lucidnet.blocks.activations.LogSoftmax`)."""
     return act.LogSoftmax(axis)(x)
 
 
@@ -144,7 +144,7 @@ def dense(
     ``x`` has shape ``[..., in_features]``, ``w`` ``(in_features, out_features)``
     (the Keras/lucidnet layout; PyTorch's ``linear`` takes ``w.T``), ``b``
     ``(out_features,)``.  ``activation`` is anything
-    :func:`lucidnet.nn.activations.get` accepts.  Backward, with upstream
+    :func:`lucidnet.blocks.activations.get` accepts.  Backward, with upstream
     gradient g:
 
     .. math:: g_z = f.\\mathrm{vjp}(z, y, g), \\quad g_x = g_z W^T, \\quad

@@ -1,4 +1,4 @@
-"""lucidnet.nn.functional: the activation functions on Tensors and the fused dense node."""
+"""lucidnet.blocks.functional: the activation functions on Tensors and the fused dense node."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 
 import lucidnet as ln
-from lucidnet.nn import activations
-from lucidnet.nn import functional as lf
+from lucidnet.blocks import activations
+from lucidnet.blocks import functional as lf
 
 
 def random(shape, seed: int, scale: float = 1.0) -> np.ndarray:

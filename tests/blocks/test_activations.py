@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 
 import lucidnet as ln
-from lucidnet.nn import activations
-from lucidnet.nn.activations import Activation
+from lucidnet.blocks import activations
+from lucidnet.blocks.activations import Activation
 
 # name, options, PyTorch reference
 ELEMENT_WISE = [

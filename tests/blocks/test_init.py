@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import lucidnet as ln
-from lucidnet.nn import init
+from lucidnet.blocks import init
 
 TALL, WIDE = (400, 300), (300, 400)
 SEED = 1234

@@ -1,0 +1,1 @@
+"""Building blocks: activations, initializers, functional ops, Module and layers."""
