@@ -23,6 +23,19 @@ from .diagnostics.gradcheck import gradcheck
 from .diagnostics.health import HealthWarning
 from .diagnostics.lint import LintWarning, lint
 from .engine.dtype import get_default_dtype, set_default_dtype
+from .engine.factories import (
+    arange,
+    eye,
+    from_numpy,
+    full,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    zeros,
+    zeros_like,
+)
 from .engine.joining import concatenate, stack
 from .engine.random import manual_seed
 from .engine.tensor import Parameter, Tensor, is_grad_enabled, no_grad, tensor
@@ -56,7 +69,7 @@ for _short, _module in {
     sys.modules[f"{__name__}.{_short}"] = _module
 del _short, _module
 
-_LAZY_MODULES = ("viz", "io", "export", "interop", "sklearn", "cli")
+_LAZY_MODULES = ("viz", "io", "export", "interop", "sklearn", "cli", "nn")
 
 
 def __getattr__(name: str) -> object:
@@ -68,7 +81,25 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    """``dir(lucidnet)`` and tab completion show the public API only."""
+    return sorted({*__all__, *_LAZY_MODULES, "__version__"})
+
+
 __all__ = [
+    # tensor factories (PyTorch's names)
+    "arange",
+    "eye",
+    "from_numpy",
+    "full",
+    "linspace",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
+    "zeros",
+    "zeros_like",
+    # the rest
     "HealthWarning",
     "Input",
     "LintWarning",
