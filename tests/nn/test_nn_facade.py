@@ -255,7 +255,7 @@ def test_nn_exposes_module_parameter_and_init() -> None:
 
     assert nn.Module is ln.Module
     assert nn.Parameter is ln.Parameter
-    assert init is nn.init is ln.init
+    assert init is nn.init and nn.init.xavier_normal_ is ln.init.xavier_normal_
     assert ln.nn is nn
     w = nn.Parameter(np.zeros((5, 3)))
     nn.init.constant_(w, 5)

@@ -8,6 +8,7 @@ input and recording each direct child's output (Keras cannot do this).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 import numpy as np
@@ -136,13 +137,10 @@ def traced_rows(
             calls.append((module, out.shape))
 
     children = list(model.children())
-    for child in children:
-        child._call_hooks.append(record)
-    try:
-        dummy_forward(model, [((None, *features), model.dtype)], batch_size=batch_size or 1)
-    finally:
+    with ExitStack() as hooks:
         for child in children:
-            child._call_hooks.remove(record)
+            hooks.enter_context(child.register_forward_hook(record))
+        dummy_forward(model, [((None, *features), model.dtype)], batch_size=batch_size or 1)
     attribute = {id(module): name for name, module in reversed(model._modules.items())}
     counted: set[int] = set()
     rows = [

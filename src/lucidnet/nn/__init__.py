@@ -28,13 +28,11 @@ in :mod:`lucidnet.blocks`.
 (3, 4)
 """
 
-import sys as _sys
-
-from ..blocks import init
+from ..blocks import activations, layers
 from ..blocks.layers import Linear, PReLU
-from ..blocks.module import Module
 from ..engine.tensor import Parameter
-from . import functional
+from ..training.trainable import Module
+from . import functional, init
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -68,8 +66,6 @@ from .modules import (
     Softsign,
     Tanh,
 )
-
-_sys.modules[f"{__name__}.init"] = init  # ``import lucidnet.nn.init`` as ``torch.nn.init``
 
 __all__ = [
     "BCELoss",
@@ -105,6 +101,8 @@ __all__ = [
     "Softplus",
     "Softsign",
     "Tanh",
+    "activations",
     "functional",
     "init",
+    "layers",
 ]

@@ -24,7 +24,7 @@ from ..blocks.layers import Dropout as _Dropout
 from ..blocks.layers import Flatten as _Flatten
 from ..blocks.layers.core import Activation
 from ..blocks.module import Module, unique_name
-from ..models.sequential import Sequential as _Sequential
+from ..training.trainable import Sequential as _Sequential
 
 
 class _ActivationModule(Activation):
