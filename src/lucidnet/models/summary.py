@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_int
 from ..blocks.module import Module, dummy_forward, output_shape
 
 Row = tuple[str, str, str, int]
@@ -29,10 +30,8 @@ def summary(
     from .functional import Model
     from .sequential import Sequential
 
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0
-    ):
-        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    if batch_size is not None:
+        batch_size = check_int(batch_size, "batch_size", low=1)
     features = normalize_feature_shape(input_shape, "input_shape")
     if isinstance(model, Sequential):
         rows = sequential_rows(model, features, batch_size)
