@@ -20,6 +20,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "lucidnet"
 LAYERS = {
     "_checks": 0,
     "_registry": 0,
+    "_report": 0,
     "engine": 0,
     "blocks": 1,
     "models": 2,

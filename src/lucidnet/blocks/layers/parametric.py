@@ -93,6 +93,14 @@ class Maxout(Layer):
         z = self.affine(self.as_input(x))
         return z.reshape(z.shape[0], self.units, self.pieces).max(axis=-1)
 
+    def extra_repr(self) -> str:
+        features = self.affine.in_features or (self.input_shape[-1] if self.input_shape else None)
+        known = "" if features is None else f", input={features}"
+        return f"units={self.units}, pieces={self.pieces}{known}"
+
+    def __repr__(self) -> str:
+        return f"Maxout({self.extra_repr()})"  # its affine map is an inner detail
+
     def get_config(self) -> dict[str, Any]:
         return {
             "units": self.units,
