@@ -293,7 +293,7 @@ def _compile(model: Any, training: dict[str, Any], config_path: Path) -> dict[st
     resolved by the library's own ``get`` first (errors name the key); ``fit``'s options."""
     import lucidnet as ln
 
-    from .._checks import check_positive_int
+    from .._checks import check_int
 
     where = f"{config_path}: [training]"
     with user_input(f"{where} optimizer"):
@@ -309,7 +309,7 @@ def _compile(model: Any, training: dict[str, Any], config_path: Path) -> dict[st
         with user_input(f"{where} metrics[{index}]"):
             ln.metrics.get(metric)
     with user_input(where):
-        check_positive_int(training.get("epochs", 50), "epochs")
+        check_int(training.get("epochs", 50), "epochs", low=1)
         model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     return {
         "epochs": training.get("epochs", 50),
