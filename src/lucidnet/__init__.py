@@ -19,6 +19,19 @@ from .diagnostics.gradcheck import gradcheck
 from .diagnostics.health import HealthWarning
 from .diagnostics.lint import LintWarning, lint
 from .engine.dtype import get_default_dtype, set_default_dtype
+from .engine.factories import (
+    arange,
+    eye,
+    from_numpy,
+    full,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    zeros,
+    zeros_like,
+)
 from .engine.joining import concatenate, stack
 from .engine.random import manual_seed
 from .engine.tensor import Parameter, Tensor, is_grad_enabled, no_grad, tensor
@@ -54,6 +67,19 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    # tensor factories (PyTorch's names)
+    "arange",
+    "eye",
+    "from_numpy",
+    "full",
+    "linspace",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
+    "zeros",
+    "zeros_like",
+    # the rest
     "HealthWarning",
     "Input",
     "LintWarning",

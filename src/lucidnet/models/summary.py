@@ -35,7 +35,7 @@ def summary(
     features = normalize_feature_shape(input_shape, "input_shape")
     if isinstance(model, Sequential):
         rows = sequential_rows(model, features, batch_size)
-    elif isinstance(model, Model):
+    elif isinstance(model, Model) and model.nodes is not None:  # not a subclassed Model
         rows = functional_rows(model, batch_size)
     else:
         rows = traced_rows(model, features, batch_size)
