@@ -259,21 +259,24 @@ def test_a_leaf_gradient_is_never_shared():
     rng = np.random.default_rng(6)
     w = ln.Parameter(rng.standard_normal((3, 2)))
     b = ln.Parameter(rng.standard_normal(2))
-    c = ln.Parameter(rng.standard_normal(2))
+    c = ln.Parameter(rng.standard_normal((4, 2)))
+    d = ln.Parameter(rng.standard_normal((4, 2)))
+    e = ln.Parameter(rng.standard_normal((4, 2)))
     x = ln.tensor(rng.standard_normal((4, 3)))
     z = F.dense(x, w, b, "relu")
     z.retain_grad()
-    loss = (z + c).sum() + (z * 1.0).sum()
+    # ``+`` hands the same array g to both of its inputs: each must get a copy
+    loss = ((z + c) * 3.0).sum() + ((d + e) * 2.0).sum() + (c * 1.0).sum()
     loss.backward()
-    arrays = [w.grad, b.grad, c.grad, z.grad]
+    arrays = [w.grad, b.grad, c.grad, d.grad, e.grad, z.grad]
     for i, first in enumerate(arrays):
         for second in arrays[i + 1 :]:
             assert not np.shares_memory(first, second)
     assert not np.shares_memory(z.grad, z.data)
-    # c's gradient came through ``+`` (which passes g on unchanged): it is a copy
-    np.testing.assert_array_equal(c.grad, np.full(2, 4.0))
-    b.grad[...] = 0.0
-    np.testing.assert_array_equal(c.grad, np.full(2, 4.0))
+    np.testing.assert_array_equal(c.grad, np.full((4, 2), 4.0))
+    d.grad[...] = 0.0
+    np.testing.assert_array_equal(e.grad, np.full((4, 2), 2.0))
+    np.testing.assert_array_equal(z.grad, np.full((4, 2), 3.0))
 
 
 def test_backward_on_a_leaf_and_with_a_given_gradient():
