@@ -264,16 +264,17 @@ class Tensor:
                 "backward() called on a tensor that does not require grad "
                 "(no input had requires_grad=True, or it was made under no_grad())"
             )
+        data = self.data
         if grad is None:
-            if self.data.size != 1:
+            if data.size != 1:
                 raise ValueError(
                     f"backward() without a gradient needs a one-element tensor; this one "
                     f"has shape {self.shape}: pass grad= of that shape"
                 )
-            seed = np.ones_like(self.data)
+            seed = np.ones(data.shape, data.dtype)
         else:
-            seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
-            if seed.shape != self.shape:
+            seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=data.dtype)
+            if seed.shape != data.shape:
                 raise ValueError(
                     f"backward(grad=...) has shape {seed.shape}, expected {self.shape}"
                 )
@@ -287,10 +288,10 @@ class Tensor:
         owned: set[int] = set()  # keys whose array only ``grads`` holds (may be kept)
         leaves: list[Tensor] = []
         heap: list[tuple[int, Tensor]] = [(-self._seq, self)]
+        pop, push = heapq.heappop, heapq.heappush
         while heap:
-            node = heapq.heappop(heap)[1]
-            key = id(node)
-            node_grad = grads.pop(key)
+            node = pop(heap)[1]
+            node_grad = grads.pop(id(node))
             if node._retains_grad:
                 node._accumulate(node_grad)
             fresh = node._fresh
@@ -308,10 +309,19 @@ class Tensor:
                 if parent._backward is None:
                     leaves.append(parent)
                 else:
-                    heapq.heappush(heap, (-parent._seq, parent))
+                    push(heap, (-parent._seq, parent))
         for leaf in leaves:
             key = id(leaf)
-            leaf._accumulate(grads.pop(key), key in owned)
+            leaf_grad = grads[key]
+            if (  # the usual first gradient: kept as it is (see _accumulate)
+                leaf.grad is None
+                and key in owned
+                and leaf_grad.shape == leaf.data.shape
+                and leaf_grad.dtype == leaf.data.dtype
+            ):
+                leaf.grad = leaf_grad
+            else:
+                leaf._accumulate(leaf_grad, key in owned)
 
     def _accumulate(self, grad: np.ndarray, owned: bool = False) -> None:
         """Add ``grad`` to ``.grad``; an ``owned`` array (nothing else holds it) is kept as is."""
