@@ -51,7 +51,7 @@ def run(
                         threads_per_worker=1,
                         processes=True,
                         host="127.0.0.1",
-                        dashboard_address=None,
+                        dashboard_address=":0",
                     )
                 )
             client = owned.enter_context(Client(address))
