@@ -56,7 +56,7 @@ for _short, _module in {
     sys.modules[f"{__name__}.{_short}"] = _module
 del _short, _module
 
-_LAZY_MODULES = ("viz", "io", "export", "interop", "sklearn", "cli")
+_LAZY_MODULES = ("viz", "io", "export", "interop", "sklearn", "cli", "playground")
 
 
 def __getattr__(name: str) -> object:
