@@ -49,7 +49,7 @@ def load_model(path: str) -> Module:
     return load(path)
 
 
-_LAZY_MODULES = ("nn", "viz", "io", "export", "interop", "sklearn", "cli")
+_LAZY_MODULES = ("nn", "viz", "io", "export", "interop", "sklearn", "cli", "playground")
 
 
 def __getattr__(name: str) -> object:
