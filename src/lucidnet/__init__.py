@@ -49,7 +49,7 @@ def load_model(path: str) -> Module:
     return load(path)
 
 
-_LAZY_MODULES = ("nn", "viz", "io", "export", "interop", "sklearn", "cli")
+_LAZY_MODULES = ("nn", "viz", "io", "export", "interop", "sklearn", "cli", "playground")
 
 
 def __getattr__(name: str) -> object:
@@ -58,6 +58,11 @@ def __getattr__(name: str) -> object:
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
+    if name == "sweep":  # the function ln.sweep (the package lucidnet.sweep is callable too)
+        from .sweep import sweep
+
+        globals()["sweep"] = sweep
+        return sweep
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

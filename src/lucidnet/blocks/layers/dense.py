@@ -118,9 +118,13 @@ class Dense(Layer):
         return None if self.weight is None else self.weight.shape[0]
 
     def forward(self, x: Any) -> Tensor:
-        x = self.as_input(x, self.weight.dtype)
-        check_features(self, x, self.weight.shape[0])
-        return F.dense(x, self.weight, self.bias, self.activation)
+        weight, activation = self.weight, self.activation
+        if not (isinstance(x, Tensor) and x.data.dtype == weight.data.dtype):
+            x = self.as_input(x, weight.data.dtype)
+        check_features(self, x, weight.data.shape[0])
+        if not isinstance(activation, Activation):  # a plain callable, applied after the node
+            return activation(F.dense_node(x, weight, self.bias, None))
+        return F.dense_node(x, weight, self.bias, activation)
 
     def extra_repr(self) -> str:
         """``units=32, activation='relu', input=2`` (input: the in_features, once known)."""
