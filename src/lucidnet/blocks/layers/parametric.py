@@ -59,7 +59,8 @@ class Maxout(Layer):
     """Maxout: y_j = max_k (x @ W_k + b_k)_j over ``pieces`` affine maps (Goodfellow et al., 2013).
 
     ReLU is the special case max(x @ W + b, 0); the price is ``pieces`` times the weights.
-    The weight has shape ``(in_features, units * pieces)``; piece k of unit j is column
+    Its weight, ``maxout.affine.weight`` (a Dense without activation), has shape
+    ``(in_features, units * pieces)``; piece k of unit j is column
     ``j * pieces + k``.
     """
 
