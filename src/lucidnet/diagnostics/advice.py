@@ -17,7 +17,7 @@ import os
 import sys
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
@@ -132,12 +132,34 @@ def by_severity(advice: Iterable[Advice]) -> list[Advice]:
 
 
 def merge(*groups: Iterable[Advice]) -> list[Advice]:
-    """One advice per (cause, where): the first (most severe after :func:`ordered`) wins,
-    and the result is :func:`ordered`."""
+    """One advice per problem: the same cause at the same place keeps its most severe
+    finding, and one finding (same code and cause) in several layers becomes one advice
+    whose remedy names all of them (the other layers' evidence under ``"also"``)."""
     kept: dict[tuple[str, str], Advice] = {}
     for item in ordered(a for group in groups for a in group):
-        kept.setdefault((item.cause, item.where), item)
+        key = (item.cause, item.where)
+        if key in kept:
+            continue
+        twin = next(
+            (k for k, a in kept.items() if a.code == item.code and a.cause == item.cause), None
+        )
+        if twin is not None and _layers(kept[twin]) is not None and _layers(item) is not None:
+            first = kept[twin]
+            layers = [*_layers(first), *(n for n in _layers(item) if n not in _layers(first))]
+            also = [*first.evidence.get("also", []), {"where": item.where, **item.evidence}]
+            kept[twin] = replace(
+                first,
+                remedy={**first.remedy, "layers": layers},
+                evidence={**first.evidence, "also": also},
+            )
+            continue
+        kept[key] = item
     return ordered(kept.values())
+
+
+def _layers(item: Advice) -> list[str] | None:
+    layers = (item.remedy or {}).get("layers")
+    return layers if isinstance(layers, list) else None
 
 
 def format_report(advice: Iterable[Advice], title: str = "lint") -> str:

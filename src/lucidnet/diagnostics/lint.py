@@ -127,7 +127,8 @@ def _resolve_loss(model: Module, loss: Any) -> tuple[str, bool, str] | None:
     if not isinstance(name, str):
         return None
     options = getattr(loss, "options", {})
-    return name, bool(options.get("from_logits", False)), options.get("reduction", "mean")
+    reduction = getattr(loss, "reduction", options.get("reduction", "mean"))
+    return name, bool(options.get("from_logits", False)), reduction
 
 
 def _hidden_affine(graph: LayerGraph) -> list[int]:
