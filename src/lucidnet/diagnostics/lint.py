@@ -184,9 +184,7 @@ def _constant_initialization(model: Module, graph: LayerGraph) -> list[Advice]:
     if graph.ordered:  # the next affine layer in call order reads this one
         steps = graph.steps
         following = {
-            id(step.layer): next(
-                (s.layer for s in steps[index + 1 :] if s.kind == "affine"), None
-            )
+            id(step.layer): next((s.layer for s in steps[index + 1 :] if s.kind == "affine"), None)
             for index, step in enumerate(steps)
         }
     advice = []

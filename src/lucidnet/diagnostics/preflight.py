@@ -46,7 +46,6 @@ from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
 from ..engine.tensor import no_grad
 from ..training import losses as loss_registry
-from ..training import regularizers as regularizer_registry
 from .advice import Advice, HealthWarning, format_report, merge, show
 from .health import DYING_ACTIVATIONS, SATURATION_LIMITS, _watches_for
 from .lint import lint
@@ -168,9 +167,7 @@ def _task(name: str, targets: np.ndarray) -> _Task:
     ):
         labels = targets.argmax(axis=1)
         classes = targets.shape[1]
-        return _Task(
-            "classification", labels, classes, math.log(classes), name in _REGRESSION
-        )
+        return _Task("classification", labels, classes, math.log(classes), name in _REGRESSION)
     if name in _CLASSIFICATION and name != "binary_crossentropy":
         labels = targets.reshape(len(targets), -1)[:, 0].astype(np.int64)
         classes = int(labels.max()) + 1 if labels.size else 1
@@ -278,9 +275,7 @@ def _label_dependence(
     if task.labels is not None:
         labels = task.labels[rows]
         predicted = labels[nearest]
-        recalls = [
-            float(np.mean(predicted[labels == c] == c)) for c in np.unique(labels)
-        ]
+        recalls = [float(np.mean(predicted[labels == c] == c)) for c in np.unique(labels)]
         if len(recalls) < 2:
             return []
         score, chance = float(np.mean(recalls)), 1.0 / len(recalls)
@@ -406,8 +401,10 @@ def _unit_health(layers: list[_LayerFigures], scale_advice: list[Advice]) -> lis
             "bias_over_spread": figures.bias_shift,
             "weight_std_over_recommended": figures.scale_ratio,
         }
-        if abs(figures.bias_shift) > 1.0 and (dead >= 0.5) == (figures.bias_shift < 0) or (
-            saturated >= 0.5 and abs(figures.bias_shift) > 1.0
+        if (
+            abs(figures.bias_shift) > 1.0
+            and (dead >= 0.5) == (figures.bias_shift < 0)
+            or (saturated >= 0.5 and abs(figures.bias_shift) > 1.0)
         ):
             advice.append(
                 Advice(
@@ -493,8 +490,13 @@ def _initial_loss(
     if excess < LOSS_EXCESS:
         return advice
     causes = {a.cause for a in found if a.severity != "info"}
-    if causes & {"input_scale", "init_bias", "init_scale", "output_loss_mismatch",
-                 "double_softmax"}:
+    if causes & {
+        "input_scale",
+        "init_bias",
+        "init_scale",
+        "output_loss_mismatch",
+        "double_softmax",
+    }:
         return advice  # already explained; the number joins as evidence below
     largest = max(layers, key=lambda f: f.scale_ratio, default=None)
     if largest is not None and largest.scale_ratio > INIT_SCALE_RATIO / 2:
@@ -587,7 +589,9 @@ def _learning_rate_probe(
                 norm = float(np.linalg.norm(before)) or 1.0
                 update[factor] = float(np.linalg.norm(last[-1].weight.data - before)) / norm
         first, final = losses[0], losses[-1]
-        drops[factor] = (first - final) / abs(first) if math.isfinite(final) and first else -math.inf
+        drops[factor] = (
+            (first - final) / abs(first) if math.isfinite(final) and first else -math.inf
+        )
     if 1.0 not in drops:
         return []
     evidence = {"lr": lr, "probe_steps": _PROBE_STEPS, "loss_drop": drops, "update_ratio": update}
@@ -634,8 +638,10 @@ def _probe_rows(task: _Task, n: int) -> np.ndarray:
     if task.labels is None:
         return np.arange(min(n, _PROBE_ROWS))
     labels = task.labels[:n] if len(task.labels) >= n else task.labels
-    picked = [np.flatnonzero(labels == c)[: _PROBE_ROWS // max(task.classes, 1)] for c in
-              range(task.classes)]
+    picked = [
+        np.flatnonzero(labels == c)[: _PROBE_ROWS // max(task.classes, 1)]
+        for c in range(task.classes)
+    ]
     rows = np.concatenate([p for p in picked if len(p)]) if picked else np.arange(0)
     return rows if len(rows) else np.arange(min(n, _PROBE_ROWS))
 
