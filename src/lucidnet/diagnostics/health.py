@@ -183,15 +183,14 @@ class HealthMonitor(Callback):
         self._sampled: list[dict[str, Any]] = []
         self._warned: set[tuple[str, str]] = set()
         self.advice = []
-        for watch in self._watches:
-            watch.layer._call_hooks.append(self._record)
+        self._hooks = [watch.layer.register_forward_hook(self._record) for watch in self._watches]
         self._started = started
         self._spent = time.perf_counter() - started
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        for watch in self._watches:
-            if self._record in watch.layer._call_hooks:
-                watch.layer._call_hooks.remove(self._record)
+        for hook in getattr(self, "_hooks", ()):
+            hook.remove()
+        self._hooks = []
         self._sampling = False
         self.advice = self._diagnose(final=True)
         history = self.model.history
