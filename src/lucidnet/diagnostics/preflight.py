@@ -328,8 +328,7 @@ def _layer_figures(model: Module, x: np.ndarray) -> list[_LayerFigures]:
     def record(module: Module, args: Any, out: Any) -> None:
         inputs.setdefault(id(module), args[0].data if hasattr(args[0], "data") else args[0])
 
-    for watch in watches:
-        watch.layer._call_hooks.append(record)
+    hooks = [watch.layer.register_forward_hook(record) for watch in watches]
     was_training = model.training
     model.eval()
     try:
@@ -338,8 +337,8 @@ def _layer_figures(model: Module, x: np.ndarray) -> list[_LayerFigures]:
         model(Tensor(x))
     finally:
         model.train(was_training)
-        for watch in watches:
-            watch.layer._call_hooks.remove(record)
+        for hook in hooks:
+            hook.remove()
     figures = []
     for watch in watches:
         layer = watch.layer
