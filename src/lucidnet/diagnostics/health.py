@@ -288,6 +288,8 @@ class HealthMonitor(Callback):
         self, entry: dict[str, Any], layers: list[_LayerWatch], failing: bool, progress: dict
     ) -> list[Advice]:
         severity = "warning" if failing else "info"
+        lr = _learning_rate(self.model)
+        lower = {"action": "set_lr", "value": lr / 10 if lr else None}
         evidence_base = {"loss_progress": progress, "input_rms": self._input_rms}
         large_inputs = self._input_rms > 10
         found: list[Advice] = []
@@ -350,7 +352,7 @@ class HealthMonitor(Callback):
                         f"{symptom} after steps that change the weights by {largest_update:.2g} of their norm: "
                         "a too-large learning rate pushed them off",
                         "lower the learning rate 10x",
-                        {"action": "set_lr", "value": None},
+                        lower,
                         dead_fraction=dead,
                     )
                 else:
@@ -449,9 +451,7 @@ class HealthMonitor(Callback):
                 "standardize the inputs"
                 if large_inputs
                 else "lower the learning rate 10x (or clip gradients)",
-                {"action": "standardize_inputs"}
-                if large_inputs
-                else {"action": "set_lr", "value": None},
+                {"action": "standardize_inputs"} if large_inputs else lower,
                 grad_norm=worst,
                 update_ratio=largest_update,
             )
@@ -468,10 +468,16 @@ class HealthMonitor(Callback):
                 f"each step changes the weights by at most {max(known):.2e} of their norm in every layer "
                 "(healthy is about 1e-3): the learning rate is too small",
                 "raise the learning rate 10x (or use ln.lr_find)",
-                {"action": "set_lr", "value": None},
+                {"action": "set_lr", "value": lr * 10 if lr else None},
                 update_ratio=max(known),
             )
         return found
+
+
+def _learning_rate(model: Module) -> float | None:
+    optimizer = getattr(model, "optimizer", None)
+    groups = getattr(optimizer, "param_groups", None)
+    return float(groups[0]["lr"]) if groups else None
 
 
 def _failing(losses: list[float], stop_reason: Any) -> tuple[bool, dict[str, Any]]:

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from ..blocks import regularizers as regularizer_registry
 from ..blocks.module import Module
 from ..engine.tensor import Tensor, no_grad
-from ..training import regularizers as regularizer_registry
 from ..training.optim import optimizer as optimizer_registry
 
 
