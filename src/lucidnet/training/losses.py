@@ -553,11 +553,12 @@ def zero_one(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
 
 
 # --------------------------------------------------------------------------- closed forms
-# value_and_grad kernels: the reduced loss and scale * dL/dy_pred straight from arrays,
-# written into ``grad`` (the training plan's fast path; no graph, no input checks: the
-# caller checks the targets once).  ``class_axis`` is where the classes run, so the plan
+# value_and_grad kernels: kernel(y_pred, y_true, scale, grad, reduction, class_axis) gives
+# the reduced loss and writes scale * dL/dy_pred into grad, straight from arrays (the
+# training plan's fast path; no graph, no input checks: the caller checks the targets
+# once).  ``class_axis`` is where the classes run, so the plan
 # can hand over its (classes, batch) buffers.  Each must equal its loss function above.
-ClosedForm = Callable[[np.ndarray, np.ndarray, str, float, np.ndarray, int], float]
+ClosedForm = Callable[[np.ndarray, np.ndarray, float, np.ndarray, str, int], float]
 
 
 def _check_same_shape(y_pred: np.ndarray, y_true: np.ndarray, name: str) -> None:
@@ -568,6 +569,14 @@ def _check_same_shape(y_pred: np.ndarray, y_true: np.ndarray, name: str) -> None
         )
 
 
+@functools.lru_cache(maxsize=16)
+def _sample_numbers(batch: int) -> np.ndarray:
+    """0, 1, ..., batch - 1 (read-only: shared between calls)."""
+    numbers = np.arange(batch)
+    numbers.flags.writeable = False
+    return numbers
+
+
 def _weight(count: int, reduction: str, scale: float) -> float:
     """dL/d(value_i) times ``scale``: 1/count for "mean", 1 for "sum"."""
     return scale / count if reduction == "mean" else scale
@@ -576,9 +585,9 @@ def _weight(count: int, reduction: str, scale: float) -> float:
 def _mse_closed_form(
     y_pred: np.ndarray,
     y_true: np.ndarray,
-    reduction: str,
     scale: float,
     grad: np.ndarray,
+    reduction: str,
     class_axis: int,
 ) -> float:
     """sum or mean of (p - y)^2; gradient 2 (p - y) per element."""
@@ -592,9 +601,9 @@ def _mse_closed_form(
 def _binary_crossentropy_logits_closed_form(
     y_pred: np.ndarray,
     y_true: np.ndarray,
-    reduction: str,
     scale: float,
     grad: np.ndarray,
+    reduction: str,
     class_axis: int,
 ) -> float:
     """max(x, 0) - x y + log(1 + e^{-|x|}) per element; gradient sigmoid(x) - y."""
@@ -608,45 +617,54 @@ def _binary_crossentropy_logits_closed_form(
 def _softmax_cross_entropy_closed_form(
     y_pred: np.ndarray,
     y_true: np.ndarray,
-    reduction: str,
     scale: float,
     grad: np.ndarray,
+    reduction: str,
     class_axis: int,
 ) -> float:
     """Cross-entropy on logits per sample, via log-sum-exp: integer labels when ``y_true``
     does not have the logits' shape, else one-hot/probability rows (mass m = sum_c y_c).
 
     L = m lse(x) - sum_c y_c x_c,  dL/dx = m softmax(x) - y  (labels: m = 1, y = onehot).
-    ``grad`` holds x - max(x), then exp of it, then the gradient.
+    ``grad`` (C-contiguous) holds x - max(x), then exp of it, then the gradient; labels
+    pick their entries by flat position, which is cheaper than a pair of index arrays.
     """
     rows_first = class_axis % 2  # 2-D: 1 when samples run down axis 0
-    batch = y_pred.shape[1 - rows_first]
-    weight = _weight(batch, reduction, scale)
-    largest = np.maximum.reduce(y_pred, axis=class_axis, keepdims=True)
+    batch, classes = y_pred.shape[1 - rows_first], y_pred.shape[rows_first]
+    weight = scale / batch if reduction == "mean" else scale
+    largest = np.maximum.reduce(y_pred, axis=class_axis)  # per sample, (batch,)
+    if rows_first:  # per-sample values as a column against (batch, classes)
+        largest = largest[:, None]
     shifted = np.subtract(y_pred, largest, out=grad)
     soft = y_true.shape == y_pred.shape
     if soft:
-        mass = np.add.reduce(y_true, axis=class_axis, keepdims=True)
+        mass = np.add.reduce(y_true, axis=class_axis)
         picked_total = float(np.vdot(y_true, shifted))
     else:
         labels = y_true.reshape(-1)
         if labels.dtype.kind != "i":  # integral float labels, as the loss accepts
             labels = labels.astype(np.intp)
-        samples = np.arange(batch)
-        picked = (samples, labels) if rows_first else (labels, samples)
-        picked_total = float(np.add.reduce(shifted[picked]))
+        if rows_first:  # flat position of (sample, label) or (label, sample)
+            picked = np.add(_sample_numbers(batch) * classes, labels)
+        else:
+            picked = np.multiply(labels, batch)
+            picked += _sample_numbers(batch)
+        picked_shifted = shifted.take(picked)
     np.exp(shifted, out=grad)
-    total = np.add.reduce(grad, axis=class_axis, keepdims=True)
+    total = np.add.reduce(grad, axis=class_axis)
     log_total = np.log(total)
+    factor = total[:, None] if rows_first else total  # a view: written below
     if soft:
         value = float(np.vdot(log_total, mass)) - picked_total
-        grad *= np.divide(mass, total, out=total)
+        np.divide(mass, total, out=total)
+        grad *= factor
         grad -= y_true
         grad *= weight
     else:
-        value = float(np.add.reduce(log_total, axis=None)) - picked_total
-        grad *= np.divide(weight, total, out=total)
-        grad[picked] -= weight
+        value = float(np.add.reduce(log_total - picked_shifted))
+        np.divide(weight, total, out=total)
+        grad *= factor
+        grad.reshape(-1)[picked] -= weight  # a view: grad is contiguous
     return value / batch if reduction == "mean" else value
 
 
@@ -732,8 +750,27 @@ class Loss:
                 f"{self!r} has no closed-form value_and_grad for reduction={reduction!r}; "
                 "compute the loss on Tensors and call backward()"
             )
-        grad = np.empty_like(y_pred) if out is None else out
-        return kernel(y_pred, y_true, reduction, scale, grad, class_axis), grad
+        if out is None:
+            out = np.empty(y_pred.shape, y_pred.dtype)
+        elif not out.flags.c_contiguous or out.shape != y_pred.shape:
+            raise ValueError(
+                f"out must be a C-contiguous array of y_pred's shape {y_pred.shape}, got "
+                f"shape {out.shape}"
+            )
+        return kernel(y_pred, y_true, scale, out, reduction, class_axis), out
+
+    def closed_form(self, class_axis: int = -1) -> Callable[..., float] | None:
+        """The closed form with this loss's options and reduction bound, looked up once:
+        ``kernel(y_pred, y_true, scale, out) -> value`` writes ``scale * dL/dy_pred`` into
+        the C-contiguous ``out`` (see :meth:`value_and_grad`); None when not offered."""
+        if not self.has_closed_form:
+            return None
+        kernel, reduction = self._closed_form(), self.reduction
+
+        def bound(y_pred: np.ndarray, y_true: np.ndarray, scale: float, out: np.ndarray) -> float:
+            return kernel(y_pred, y_true, scale, out, reduction, class_axis)
+
+        return bound
 
     def get_config(self) -> dict[str, Any]:
         """The options (and ``reduction`` when not "mean") that rebuild this loss."""

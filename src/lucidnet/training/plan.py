@@ -41,6 +41,7 @@ the gradient never exists on its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -168,7 +169,7 @@ class TrainingPlan:
         self.model = model
         self.steps = steps
         self.loss = loss
-        self.value_and_grad = loss.value_and_grad  # the kernels, looked up once
+        self.loss_kernel = loss_kernel(loss)  # the kernels, looked up once
         self.optimizer = optimizer
         self.update = optimizer.update
         self.groups = groups
@@ -224,7 +225,7 @@ class TrainingPlan:
             for layer in model.layers
         ):
             return None
-        if not offers_closed_form(loss) or not getattr(optimizer, "updates_flat_groups", False):
+        if loss_kernel(loss) is None or not getattr(optimizer, "updates_flat_groups", False):
             return None
         params = model.parameters()
         if (
@@ -320,9 +321,7 @@ class TrainingPlan:
             group = self.optimizer.param_groups[0]
             scale = group["lr"] if group["maximize"] else -group["lr"]
         output = buffers[-1]
-        loss_value, _ = self.value_and_grad(
-            output.a, y.T, scale=scale, out=output.grad, class_axis=0
-        )
+        loss_value = self.loss_kernel(output.a, y.T, scale, output.grad)
         penalty = 0.0
         for regularizer, parameter, _ in self.penalties:
             penalty += float(regularizer.penalty(parameter.data))
@@ -397,6 +396,31 @@ class TrainingPlan:
             group.scatter_state(self.optimizer)
 
 
+def loss_kernel(loss: Any) -> Callable[[np.ndarray, np.ndarray, float, np.ndarray], float] | None:
+    """``kernel(y_pred, y_true, scale, out) -> value`` on (classes, batch) arrays, or None.
+
+    Asks the loss (see :class:`~.step.ClosedFormLoss`): its ``closed_form`` accessor when
+    it has one, else its ``value_and_grad``.  None when it offers neither, says
+    ``has_closed_form = False``, or redefines ``__call__`` below the class that wrote the
+    closed form (a subclass's own formula does not inherit its parent's gradient).
+    """
+    if (
+        not callable(getattr(loss, "value_and_grad", None))
+        or not getattr(loss, "has_closed_form", True)
+        or not kernel_is_trusted(type(loss), "value_and_grad", ("__call__",))
+    ):
+        return None
+    closed_form = getattr(loss, "closed_form", None)
+    if callable(closed_form):
+        return closed_form(class_axis=0)
+    value_and_grad = loss.value_and_grad
+
+    def kernel(y_pred: np.ndarray, y_true: np.ndarray, scale: float, out: np.ndarray) -> float:
+        return value_and_grad(y_pred, y_true, scale=scale, out=out, class_axis=0)[0]
+
+    return kernel
+
+
 def _has_hooks(model: Module) -> bool:
     return any(module._call_hooks for module in model.modules())
 
@@ -412,17 +436,6 @@ def _groups_serve(groups: list[FlatGroup], optimizer: Any) -> bool:
 def _grad_view(groups: list[FlatGroup], param: Parameter) -> np.ndarray:
     """``param``'s view of the flat gradient of the group that holds it."""
     return next(view for view in (g.grad_of(param) for g in groups) if view is not None)
-
-
-def offers_closed_form(loss: Any) -> bool:
-    """Whether ``loss`` offers a trusted ``value_and_grad`` (see :class:`~.step.ClosedFormLoss`):
-    callable, not disowned by ``has_closed_form = False``, and written for the ``__call__``
-    the loss uses (a subclass redefining ``__call__`` drops an inherited closed form)."""
-    return (
-        callable(getattr(loss, "value_and_grad", None))
-        and bool(getattr(loss, "has_closed_form", True))
-        and kernel_is_trusted(type(loss), "value_and_grad", ("__call__",))
-    )
 
 
 def _is_plain_sgd(optimizer: Any, group: dict[str, Any]) -> bool:
