@@ -304,7 +304,11 @@ class Sigmoid(Activation):
         return g * y * (1 - y)
 
     def forward_(self, x: np.ndarray) -> np.ndarray:
-        """In place as (1 + tanh(x / 2)) / 2, which equals 1 / (1 + e^{-x}) and never overflows."""
+        """In place as (1 + tanh(x / 2)) / 2, which equals 1 / (1 + e^{-x}) and never overflows.
+
+        Four passes and no temporary array; exact to 2^-53 in absolute terms (below
+        about 1e-10 the relative accuracy of ``forward`` is lost, where no unit learns).
+        """
         np.multiply(x, 0.5, out=x)
         np.tanh(x, out=x)
         np.multiply(x, 0.5, out=x)
