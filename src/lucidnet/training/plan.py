@@ -47,11 +47,11 @@ from typing import Any
 import numpy as np
 
 from .._kernels import kernel_is_trusted
+from ..blocks import regularizers as regularizer_registry
 from ..blocks.activations import Activation
 from ..blocks.layers.dense import Dense, Linear
 from ..blocks.module import Module
 from ..engine.tensor import Parameter
-from . import regularizers as regularizer_registry
 from .flat import FlatGroup
 
 _FLIP_SIZE = 1 << 16  # weights in a group from which SGD flips buffers instead of copying
@@ -212,7 +212,7 @@ class TrainingPlan:
 
         ``penalties`` are the model's regularization terms if the caller has them.
         """
-        from ..models.sequential import Sequential
+        from .trainable import Sequential  # the public class; a subclass may compute otherwise
 
         if type(model) is not Sequential or not model.layers or not model.built:
             return None
@@ -422,7 +422,7 @@ def loss_kernel(loss: Any) -> Callable[[np.ndarray, np.ndarray, float, np.ndarra
 
 
 def _has_hooks(model: Module) -> bool:
-    return any(module._call_hooks for module in model.modules())
+    return any(module.has_forward_hooks for module in model.modules())
 
 
 def _groups_serve(groups: list[FlatGroup], optimizer: Any) -> bool:
