@@ -553,12 +553,12 @@ def zero_one(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
 
 
 # --------------------------------------------------------------------------- closed forms
-# value_and_grad kernels: kernel(y_pred, y_true, scale, grad, reduction, class_axis) gives
+# value_and_grad kernels: kernel(reduction, class_axis, y_pred, y_true, scale, grad) gives
 # the reduced loss and writes scale * dL/dy_pred into grad, straight from arrays (the
 # training plan's fast path; no graph, no input checks: the caller checks the targets
 # once).  ``class_axis`` is where the classes run, so the plan
 # can hand over its (classes, batch) buffers.  Each must equal its loss function above.
-ClosedForm = Callable[[np.ndarray, np.ndarray, float, np.ndarray, str, int], float]
+ClosedForm = Callable[[str, int, np.ndarray, np.ndarray, float, np.ndarray], float]
 
 
 def _check_same_shape(y_pred: np.ndarray, y_true: np.ndarray, name: str) -> None:
@@ -583,12 +583,12 @@ def _weight(count: int, reduction: str, scale: float) -> float:
 
 
 def _mse_closed_form(
+    reduction: str,
+    class_axis: int,
     y_pred: np.ndarray,
     y_true: np.ndarray,
     scale: float,
     grad: np.ndarray,
-    reduction: str,
-    class_axis: int,
 ) -> float:
     """sum or mean of (p - y)^2; gradient 2 (p - y) per element."""
     _check_same_shape(y_pred, y_true, "mse")
@@ -599,12 +599,12 @@ def _mse_closed_form(
 
 
 def _binary_crossentropy_logits_closed_form(
+    reduction: str,
+    class_axis: int,
     y_pred: np.ndarray,
     y_true: np.ndarray,
     scale: float,
     grad: np.ndarray,
-    reduction: str,
-    class_axis: int,
 ) -> float:
     """max(x, 0) - x y + log(1 + e^{-|x|}) per element; gradient sigmoid(x) - y."""
     _check_same_shape(y_pred, y_true, "binary_crossentropy")
@@ -615,12 +615,12 @@ def _binary_crossentropy_logits_closed_form(
 
 
 def _softmax_cross_entropy_closed_form(
+    reduction: str,
+    class_axis: int,
     y_pred: np.ndarray,
     y_true: np.ndarray,
     scale: float,
     grad: np.ndarray,
-    reduction: str,
-    class_axis: int,
 ) -> float:
     """Cross-entropy on logits per sample, via log-sum-exp: integer labels when ``y_true``
     does not have the logits' shape, else one-hot/probability rows (mass m = sum_c y_c).
@@ -757,7 +757,7 @@ class Loss:
                 f"out must be a C-contiguous array of y_pred's shape {y_pred.shape}, got "
                 f"shape {out.shape}"
             )
-        return kernel(y_pred, y_true, scale, out, reduction, class_axis), out
+        return kernel(reduction, class_axis, y_pred, y_true, scale, out), out
 
     def closed_form(self, class_axis: int = -1) -> Callable[..., float] | None:
         """The closed form with this loss's options and reduction bound, looked up once:
@@ -765,12 +765,7 @@ class Loss:
         the C-contiguous ``out`` (see :meth:`value_and_grad`); None when not offered."""
         if not self.has_closed_form:
             return None
-        kernel, reduction = self._closed_form(), self.reduction
-
-        def bound(y_pred: np.ndarray, y_true: np.ndarray, scale: float, out: np.ndarray) -> float:
-            return kernel(y_pred, y_true, scale, out, reduction, class_axis)
-
-        return bound
+        return functools.partial(self._closed_form(), self.reduction, class_axis)
 
     def get_config(self) -> dict[str, Any]:
         """The options (and ``reduction`` when not "mean") that rebuild this loss."""

@@ -41,6 +41,7 @@ the gradient never exists on its own.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -413,12 +414,17 @@ def loss_kernel(loss: Any) -> Callable[[np.ndarray, np.ndarray, float, np.ndarra
     closed_form = getattr(loss, "closed_form", None)
     if callable(closed_form):
         return closed_form(class_axis=0)
-    value_and_grad = loss.value_and_grad
+    return functools.partial(_through_value_and_grad, loss.value_and_grad)
 
-    def kernel(y_pred: np.ndarray, y_true: np.ndarray, scale: float, out: np.ndarray) -> float:
-        return value_and_grad(y_pred, y_true, scale=scale, out=out, class_axis=0)[0]
 
-    return kernel
+def _through_value_and_grad(
+    value_and_grad: Callable[..., tuple[float, np.ndarray]],
+    y_pred: np.ndarray,
+    y_true: np.ndarray,
+    scale: float,
+    out: np.ndarray,
+) -> float:
+    return value_and_grad(y_pred, y_true, scale=scale, out=out, class_axis=0)[0]
 
 
 def _has_hooks(model: Module) -> bool:
