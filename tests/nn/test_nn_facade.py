@@ -295,3 +295,28 @@ def test_functional_linear_takes_torchs_weight_layout() -> None:
     x, w, b = rng.normal(size=(4, 3)), rng.normal(size=(2, 3)), rng.normal(size=2)
     expected = torch.nn.functional.linear(*(torch.from_numpy(a) for a in (x, w, b)))
     assert_close(F.linear(ln.tensor(x), ln.tensor(w), ln.tensor(b)), expected, "float64")
+
+
+def test_module_list_registers_its_modules_under_torchs_names() -> None:
+    class Stack(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden = nn.ModuleList([nn.Linear(3, 4), nn.Linear(4, 4)])
+            self.hidden.append(nn.Linear(4, 2))
+
+        def forward(self, x):
+            for layer in self.hidden:
+                x = F.relu(layer(x))
+            return x
+
+    class TorchStack(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden = torch.nn.ModuleList(
+                [torch.nn.Linear(3, 4), torch.nn.Linear(4, 4), torch.nn.Linear(4, 2)]
+            )
+
+    ours, theirs = Stack(), TorchStack()
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert len(ours.hidden) == 3 and ours(ln.ones(2, 3)).shape == (2, 2)
+    assert ours.count_params() == 16 + 20 + 10

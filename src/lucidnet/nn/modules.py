@@ -240,3 +240,35 @@ class Sequential(_Sequential):
         """Add ``module`` at the end (``ln.Sequential.add``)."""
         self.add(module)
         return self
+
+
+class ModuleList(Module):
+    """``torch.nn.ModuleList``: modules in a list, registered as ``0``, ``1``, ... so that
+    their parameters are the owner's (``layers.0.weight``); it is not called itself."""
+
+    def __init__(self, modules: Any = None) -> None:
+        super().__init__()
+        for module in modules or []:
+            self.append(module)
+
+    def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end."""
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def extend(self, modules: Any) -> ModuleList:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self._modules.values())[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(list(self._modules.values()))
+
+    def extra_repr(self) -> str:
+        return ""
