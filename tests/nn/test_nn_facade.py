@@ -320,3 +320,29 @@ def test_module_list_registers_its_modules_under_torchs_names() -> None:
     assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
     assert len(ours.hidden) == 3 and ours(ln.ones(2, 3)).shape == (2, 2)
     assert ours.count_params() == 16 + 20 + 10
+
+
+def test_a_torch_spelled_sequential_saves_and_loads_as_lucidnet_layers(tmp_path) -> None:
+    net = nn.Sequential(
+        nn.Linear(3, 4), nn.BatchNorm1d(4), nn.LeakyReLU(0.2), nn.Dropout(0.1), nn.Linear(4, 2)
+    )
+    net.add(nn.Softmax(dim=1))
+    net.save(tmp_path / "net.safetensors")
+    loaded = ln.load_model(tmp_path / "net.safetensors")
+    x = np.random.default_rng(1).normal(size=(5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
+    assert [type(layer).__name__ for layer in loaded.layers] == [
+        "Linear",
+        "BatchNorm",
+        "Activation",
+        "Dropout",
+        "Linear",
+        "Activation",
+    ]
+
+    class Doubled(nn.ReLU):  # a user's subclass is code: not saved as a plain ReLU
+        def forward(self, x):
+            return super().forward(x) * 2
+
+    with pytest.raises(TypeError, match="cannot save the architecture of Doubled"):
+        nn.Sequential(nn.Linear(3, 2), Doubled()).save(tmp_path / "doubled.safetensors")

@@ -242,6 +242,17 @@ class Sequential(_Sequential):
         return self
 
 
+# model.save() writes each of these classes as the lucidnet layer it spells (and loading
+# gives that layer back); set on the class itself, so a user's subclass is not covered.
+for _spelling in (ReLU, ReLU6, Sigmoid, Tanh, SELU, SiLU, Mish, Softsign, Hardsigmoid, Identity,
+                  LeakyReLU, ELU, GELU, Softplus, Hardtanh, Softmax, LogSoftmax):  # fmt: skip
+    _spelling.saved_as = Activation
+Dropout.saved_as = _Dropout
+Flatten.saved_as = _Flatten
+BatchNorm1d.saved_as = BatchNorm
+Sequential.saved_as = _Sequential
+
+
 class ModuleList(Module):
     """``torch.nn.ModuleList``: modules in a list, registered as ``0``, ``1``, ... so that
     their parameters are the owner's (``layers.0.weight``); it is not called itself."""
