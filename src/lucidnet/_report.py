@@ -23,26 +23,27 @@ from collections.abc import Callable
 from typing import Any
 
 
-class Report(str):
-    """Text of a report; ``html`` (optional) is its rich form for Jupyter."""
+class ShownOnce:
+    """Mixin for a printed report: IPython shows it once, not again as the cell's echo.
 
-    _html: str | None
-    _shown_in: int | None
+    A class mixes it in and defines ``report_text()`` (and may define
+    ``report_html()``); :func:`show` prints or displays it.  A list of findings, for
+    example, can be ``class Findings(list, ShownOnce)``.
+    """
 
-    def __new__(cls, text: str, html: str | None = None) -> Report:
-        report = super().__new__(cls, text)
-        report._html = html
-        report._shown_in = None  # the IPython cell in which show() displayed it
-        return report
+    _shown_in: int | None = None  # the IPython cell in which show() displayed it
 
-    def __repr__(self) -> str:
-        return str(self)
+    def report_text(self) -> str:
+        raise NotImplementedError
+
+    def report_html(self) -> str:
+        return f"<pre>{html.escape(self.report_text())}</pre>"
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(str(self))
+        printer.text(self.report_text())
 
     def _repr_html_(self) -> str:
-        return self._html or f"<pre>{html.escape(str(self))}</pre>"
+        return self.report_html()
 
     def _ipython_display_(self) -> None:
         """Display in IPython, except as the echo of the cell that already showed it."""
@@ -51,7 +52,27 @@ class Report(str):
             return
         from IPython.display import display  # IPython is running, so this is cheap
 
-        display({"text/plain": str(self), "text/html": self._repr_html_()}, raw=True)
+        display({"text/plain": self.report_text(), "text/html": self.report_html()}, raw=True)
+
+
+class Report(ShownOnce, str):
+    """Text of a report (a ``str``); ``html`` (optional) is its rich form for Jupyter."""
+
+    _html: str | None
+
+    def __new__(cls, text: str, html: str | None = None) -> Report:
+        report = super().__new__(cls, text)
+        report._html = html
+        return report
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def report_text(self) -> str:
+        return str(self)
+
+    def report_html(self) -> str:
+        return self._html or super().report_html()
 
 
 def _ipython_shell() -> Any:
@@ -61,8 +82,9 @@ def _ipython_shell() -> Any:
     return get_ipython() if get_ipython is not None else None
 
 
-def show(report: Report, print_fn: Callable[[str], Any] | None = print) -> Report:
-    """Print ``report`` with ``print_fn`` (None: stay silent), or display it once in IPython."""
+def show(report: ShownOnce, print_fn: Callable[[str], Any] | None = print) -> Any:
+    """Print ``report`` with ``print_fn`` (None: stay silent), or display it once in IPython;
+    returns ``report``."""
     if print_fn is None:
         return report
     shell = _ipython_shell()
@@ -71,5 +93,5 @@ def show(report: Report, print_fn: Callable[[str], Any] | None = print) -> Repor
         report._ipython_display_()
         report._shown_in = shell.execution_count
     else:
-        print_fn(report)
+        print_fn(report.report_text())
     return report

@@ -129,3 +129,21 @@ def test_reprs_show_sizes_and_activations() -> None:
             ")",
         ]
     )
+
+
+def test_a_list_of_findings_can_be_shown_once_too(ipython, capsys) -> None:
+    from lucidnet._report import ShownOnce
+
+    class Findings(list, ShownOnce):
+        def report_text(self) -> str:
+            return "\n".join(self) or "no problems"
+
+    shell, shown = ipython
+    findings = show(Findings(["dead relu", "lr too high"]))
+    assert shown == [{"text/plain": "dead relu\nlr too high", "text/html": shown[0]["text/html"]}]
+    assert "<pre>dead relu" in shown[0]["text/html"]
+    findings._ipython_display_()  # the cell's echo
+    assert len(shown) == 1 and findings == ["dead relu", "lr too high"]
+    del sys.modules["IPython"]  # outside IPython: printed
+    show(Findings([]))
+    assert capsys.readouterr().out == "no problems\n"
