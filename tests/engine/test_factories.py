@@ -94,6 +94,7 @@ def test_dim_is_accepted_wherever_axis_is() -> None:
     assert ln.activations.get("softmax", dim=0) == ln.activations.get("softmax", axis=0)
     assert ln.concatenate([t, t], dim=0).shape == (4, 3)
     assert ln.stack([t, t], dim=1).shape == (2, 2, 3)
+    assert ln.layers.Concatenate(dim=0)([t, t]).shape == (4, 3)
 
 
 def test_softmax_of_the_seeds_with_dim_zero() -> None:
