@@ -346,3 +346,15 @@ def test_a_torch_spelled_sequential_saves_and_loads_as_lucidnet_layers(tmp_path)
 
     with pytest.raises(TypeError, match="cannot save the architecture of Doubled"):
         nn.Sequential(nn.Linear(3, 2), Doubled()).save(tmp_path / "doubled.safetensors")
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu"])
+def test_the_seeds_activation_gradient_plots_run_with_the_import_changed(name) -> None:
+    x = ln.linspace(-20, 20, 1000, requires_grad=True)
+    getattr(F, name)(x).sum().backward()
+    points = np.asarray(x.detach()), x.grad  # what plt.plot(x.detach(), x.grad) receives
+    np.testing.assert_allclose(points[0], torch.linspace(-20, 20, 1000), rtol=1e-6, atol=1e-5)
+    tx = torch.tensor(points[0], requires_grad=True)
+    getattr(torch, name)(tx).sum().backward()
+    assert points[1].dtype == np.float32
+    np.testing.assert_allclose(points[1], tx.grad.numpy(), rtol=1e-6, atol=1e-6)
