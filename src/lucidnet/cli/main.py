@@ -36,7 +36,14 @@ def user_input(where: str) -> Iterator[None]:
     except click.ClickException:
         raise
     except (ValueError, TypeError, OSError) as error:  # UnicodeDecodeError is a ValueError
-        raise UserMistake(f"{where}: {error}") from None
+        raise UserMistake(f"{where}: {_describe(error)}") from None
+
+
+def _describe(error: Exception) -> str:
+    """The error's message without Python's ``[Errno N]`` prefix."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    return str(error)
 
 
 class OneLineErrors(click.Group):
