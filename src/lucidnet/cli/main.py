@@ -46,6 +46,9 @@ def _describe(error: Exception) -> str:
     return str(error)
 
 
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
+
+
 class OneLineErrors(click.Group):
     """click's own usage errors (missing argument, no such file) in one line too, exit code 2."""
 
@@ -54,6 +57,9 @@ class OneLineErrors(click.Group):
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
+        except _NO_ARGS_IS_HELP as error:  # plain `lucidnet`: the help, as click shows it
+            error.show()
+            sys.exit(error.exit_code)
         except click.UsageError as error:
             command = error.ctx.command_path if error.ctx else "lucidnet"
             click.echo(
