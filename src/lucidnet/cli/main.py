@@ -180,6 +180,7 @@ def demo(out: Path, epochs: int, seed: int, animation: bool) -> None:
     for name in files:
         click.echo(f"  {out / name}")
     click.echo(f"Done in {time.perf_counter() - started:.1f} s.")
+    click.echo("Watch it train live, and change it while it does: lucidnet playground")
 
 
 def _demo_model(ln: Any) -> Any:
@@ -476,6 +477,10 @@ def predict(model_path: Path, data_path: Path, out: Path | None) -> None:
     if out:
         click.echo(f"wrote {len(outputs)} predictions to {out}", err=True)
 
+
+from .playground import playground  # noqa: E402
+
+main.add_command(playground)
 
 if __name__ == "__main__":
     main()
