@@ -454,7 +454,13 @@ def summary(model_path: Path) -> None:
     default=None,
     help="Write predictions here instead of standard output.",
 )
-def predict(model_path: Path, data_path: Path, out: Path | None) -> None:
+@click.option(
+    "--classes/--no-classes",
+    default=None,
+    help="Add a predicted_class column (argmax; one column: > 0.5). Default: when the "
+    "model ends in softmax or one sigmoid; give --classes for a logits output.",
+)
+def predict(model_path: Path, data_path: Path, out: Path | None, classes: bool | None) -> None:
     """Predict for every row of DATA.csv (features only); writes CSV."""
     if out is not None and not out.parent.is_dir():
         raise UserMistake(f"--out {out}: the folder {out.parent} does not exist")
@@ -465,12 +471,25 @@ def predict(model_path: Path, data_path: Path, out: Path | None) -> None:
         if expected is not None and x.shape[1] != expected:
             raise ValueError(f"{x.shape[1]} columns but the model expects {expected} features")
         outputs = model.predict(x)
+    last = getattr(getattr(model, "layers", [None])[-1], "activation", None)
+    if classes is None:  # a classifier's probabilities: softmax, or one sigmoid column
+        kind, width = getattr(last, "name", None), outputs.shape[1]
+        classes = (kind in ("softmax", "log_softmax") and width > 1) or (
+            kind == "sigmoid" and width == 1
+        )
     with user_input(f"--out {out}"):
         handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
     try:
         writer = csv.writer(handle)
-        writer.writerow([f"output_{j}" for j in range(outputs.shape[1])])
-        writer.writerows([[f"{v:.8g}" for v in row] for row in outputs])
+        header = [f"output_{j}" for j in range(outputs.shape[1])]
+        rows = [[f"{v:.8g}" for v in row] for row in outputs]
+        if classes:
+            threshold = 0.5 if getattr(last, "name", None) == "sigmoid" else 0.0
+            labels = outputs.argmax(axis=1) if outputs.shape[1] > 1 else outputs[:, 0] > threshold
+            header.append("predicted_class")
+            rows = [[*row, int(label)] for row, label in zip(rows, labels, strict=True)]
+        writer.writerow(header)
+        writer.writerows(rows)
     finally:
         if out:
             handle.close()
