@@ -124,14 +124,20 @@ def mish(x: TensorLike) -> Tensor:
     return _MISH(x)
 
 
-def softmax(x: TensorLike, axis: int = -1) -> Tensor:
-    """e^{x_i} / sum_j e^{x_j} along ``axis`` (see :class:`~lucidnet.blocks.activations.Softmax`)."""
-    return act.Softmax(axis)(x)
+def softmax(x: TensorLike, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """e^{x_i} / sum_j e^{x_j} along ``axis`` (default the last; ``dim=`` is PyTorch's name).
+
+    See :class:`~lucidnet.blocks.activations.Softmax`.
+    """
+    return act.Softmax(axis, dim=dim)(x)
 
 
-def log_softmax(x: TensorLike, axis: int = -1) -> Tensor:
-    """x_i - log sum_j e^{x_j} along ``axis`` (see :class:`~lucidnet.blocks.activations.LogSoftmax`)."""
-    return act.LogSoftmax(axis)(x)
+def log_softmax(x: TensorLike, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """x_i - log sum_j e^{x_j} along ``axis`` (default the last; ``dim=`` is PyTorch's name).
+
+    See :class:`~lucidnet.blocks.activations.LogSoftmax`.
+    """
+    return act.LogSoftmax(axis, dim=dim)(x)
 
 
 # ---------------------------------------------------------------- affine layer

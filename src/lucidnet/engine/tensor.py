@@ -219,6 +219,18 @@ class Tensor:
     def __float__(self) -> float:
         return float(self.item())
 
+    def __array__(self, dtype: object | None = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(t)`` is ``t.data`` (NumPy 2 protocol: copy only when asked or needed)."""
+        data = np.asarray(self.data)  # a reduction may hold a NumPy scalar
+        if dtype is None or np.dtype(dtype) == data.dtype:
+            return data.copy() if copy else data
+        if copy is False:
+            raise ValueError(
+                f"np.asarray(tensor, dtype={dtype!r}, copy=False): the tensor holds "
+                f"{self.data.dtype}, so converting needs a copy"
+            )
+        return data.astype(dtype)
+
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
         return self.data
@@ -465,25 +477,62 @@ class Tensor:
         return Tensor(self.data >= _raw(other))
 
     # ----------------------------------------------------------------- reductions
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    # ``dim``/``keepdim`` are PyTorch's names; ``dtype``/``out`` let ``np.sum(t)``,
+    # ``np.mean(t)`` and ``np.max(t)`` call these methods (NumPy passes them through).
+    def sum(
+        self,
+        axis: int | tuple[int, ...] | None = None,
+        keepdims: bool = False,
+        *,
+        dim: int | tuple[int, ...] | None = None,
+        keepdim: bool | None = None,
+        dtype: object | None = None,
+        out: None = None,
+    ) -> Tensor:
+        axis, keepdims = _reduction_args("sum", axis, dim, keepdims, keepdim, out)
         shape = self.shape
-        return Tensor._node(
+        result = Tensor._node(
             self.data.sum(axis=axis, keepdims=keepdims),
             (self,),
             lambda g: (_expand_reduced(g, shape, axis, keepdims),),
             "sum",
         )
+        return result if dtype is None else result.astype(dtype)
 
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def mean(
+        self,
+        axis: int | tuple[int, ...] | None = None,
+        keepdims: bool = False,
+        *,
+        dim: int | tuple[int, ...] | None = None,
+        keepdim: bool | None = None,
+        dtype: object | None = None,
+        out: None = None,
+    ) -> Tensor:
+        axis, keepdims = _reduction_args("mean", axis, dim, keepdims, keepdim, out)
         shape = self.shape
-        out = self.data.mean(axis=axis, keepdims=keepdims)
-        count = self.data.size // max(out.size, 1) if self.data.size else 1
-        return Tensor._node(
-            out, (self,), lambda g: (_expand_reduced(g / count, shape, axis, keepdims),), "mean"
+        data = self.data.mean(axis=axis, keepdims=keepdims)
+        count = self.data.size // max(data.size, 1) if self.data.size else 1
+        result = Tensor._node(
+            data, (self,), lambda g: (_expand_reduced(g / count, shape, axis, keepdims),), "mean"
         )
+        return result if dtype is None else result.astype(dtype)
 
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Maximum; the gradient is shared equally among tied maxima (PyTorch's ``amax``)."""
+    def max(
+        self,
+        axis: int | tuple[int, ...] | None = None,
+        keepdims: bool = False,
+        *,
+        dim: int | tuple[int, ...] | None = None,
+        keepdim: bool | None = None,
+        out: None = None,
+    ) -> Tensor:
+        """Maximum; the gradient is shared equally among tied maxima (PyTorch's ``amax``).
+
+        With ``dim=`` too the result is the values only (``torch.amax``), not torch's
+        ``(values, indices)`` pair.
+        """
+        axis, keepdims = _reduction_args("max", axis, dim, keepdims, keepdim, out)
         x = self.data
         out_kept = x.max(axis=axis, keepdims=True)
 
@@ -492,10 +541,19 @@ class Tensor:
             share = is_max / is_max.sum(axis=axis, keepdims=True)
             return (_expand_reduced(g, x.shape, axis, keepdims) * share.astype(x.dtype),)
 
-        out = out_kept if keepdims else np.squeeze(out_kept, axis=axis)  # axis=None: to 0-d
-        return Tensor._node(out, (self,), backward, "max")
+        result = out_kept if keepdims else np.squeeze(out_kept, axis=axis)  # axis=None: to 0-d
+        return Tensor._node(result, (self,), backward, "max")
 
-    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def min(
+        self,
+        axis: int | tuple[int, ...] | None = None,
+        keepdims: bool = False,
+        *,
+        dim: int | tuple[int, ...] | None = None,
+        keepdim: bool | None = None,
+        out: None = None,
+    ) -> Tensor:
+        axis, keepdims = _reduction_args("min", axis, dim, keepdims, keepdim, out)
         return -((-self).max(axis=axis, keepdims=keepdims))
 
     # ----------------------------------------------------------------- element-wise
@@ -577,6 +635,30 @@ def _lift(value: Any, like: Tensor) -> Tensor:
     if like.data.dtype.kind == "f" and array.dtype.kind in "biu":
         array = array.astype(like.data.dtype)
     return Tensor(array)
+
+
+def resolve_axis(axis: Any, dim: Any, default: Any = None) -> Any:
+    """``axis``, or PyTorch's name ``dim`` for it, else ``default``; both given is a TypeError."""
+    if dim is None:
+        return default if axis is None else axis
+    if axis is not None:
+        raise TypeError(
+            f"give axis= or dim= (PyTorch's name for it), not both; got axis={axis!r}, dim={dim!r}"
+        )
+    return dim
+
+
+def _reduction_args(
+    name: str, axis: Any, dim: Any, keepdims: bool, keepdim: bool | None, out: Any
+) -> tuple[Any, bool]:
+    """The axis and keepdims of a reduction given Keras/NumPy or PyTorch names."""
+    if out is not None:
+        raise TypeError(f"Tensor.{name}: out= is not supported; use the returned tensor")
+    if keepdim is not None:
+        if keepdims:
+            raise TypeError(f"Tensor.{name}: give keepdims= or keepdim=, not both")
+        keepdims = keepdim
+    return resolve_axis(axis, dim), bool(keepdims)
 
 
 def _expand_reduced(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool) -> np.ndarray:

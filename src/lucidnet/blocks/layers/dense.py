@@ -48,7 +48,15 @@ class Dense(Layer):
         input_shape: tuple[int, ...] | None = None,
         name: str | None = None,
         dtype: object | None = None,
+        input_dim: int | None = None,
     ) -> None:
+        if input_dim is not None:  # Keras's shorthand for input_shape=(input_dim,)
+            if input_shape is not None:
+                raise TypeError(
+                    f"Dense: give input_shape= or input_dim=, not both; got "
+                    f"input_shape={input_shape!r}, input_dim={input_dim!r}"
+                )
+            input_shape = (check_positive_int(input_dim, "Dense input_dim"),)
         super().__init__(input_shape=input_shape, name=name, dtype=dtype)
         self.units = check_positive_int(units, "Dense units")
         self.activation = get_activation("identity" if activation is None else activation)
