@@ -508,3 +508,22 @@ def test_plan_equals_the_tape_on_every_benchmark_config_and_optimizer(config, op
     # entry by its own size, so an entry that is a near-cancelling sum (summed in another
     # order by the plan's matrix products) moves by lr * its relative rounding error
     assert_same_weights(*models, atol=1e-12)
+
+
+# ------------------------------------------------------------------ exporters map exact classes
+def test_builtin_name_is_only_given_to_the_registered_class():
+    assert ln.activations.builtin_name(ln.activations.get("swish")) == "silu"
+    assert ln.activations.builtin_name(ln.activations.ReLU6()) == "relu6"
+    assert ln.activations.builtin_name(SquaredReLU()) is None
+    assert ln.activations.builtin_name(Softclip()) is None
+    assert ln.activations.builtin_name(np.tanh) is None
+
+
+def test_exporters_refuse_a_relu_subclass_instead_of_writing_relu(tmp_path):
+    pytest.importorskip("onnx")
+    model = ln.Sequential([ln.layers.Dense(2, activation=SquaredReLU(), input_shape=(3,))])
+    with pytest.raises(ValueError, match="cannot export the activation SquaredReLU"):
+        ln.export.to_onnx(model, tmp_path / "model.onnx")
+    pytest.importorskip("torch")
+    with pytest.raises(ValueError, match="cannot convert the activation SquaredReLU"):
+        ln.interop.to_torch(model)

@@ -804,3 +804,21 @@ def get(identifier: Any, **options: Any) -> Activation | Any:
 def available() -> list[str]:
     """Primary names of all activations."""
     return registry.names()
+
+
+def builtin_name(activation: Any) -> str | None:
+    """The registered name of ``activation`` when it is an instance of exactly the class
+    registered under that name, else None: a subclass (or a custom class borrowing a
+    built-in ``name``) may compute something else, so exporters must not map it by name.
+
+    >>> builtin_name(ReLU()), builtin_name(type("Mine", (ReLU,), {})())
+    ('relu', None)
+    """
+    name = getattr(activation, "name", None)
+    if not isinstance(activation, Activation) or not isinstance(name, str):
+        return None
+    try:
+        reference = registry.get(name)
+    except (TypeError, ValueError):
+        return None
+    return reference.name if type(activation) is type(reference) else None
