@@ -527,3 +527,22 @@ def test_exporters_refuse_a_relu_subclass_instead_of_writing_relu(tmp_path):
     pytest.importorskip("torch")
     with pytest.raises(ValueError, match="cannot convert the activation SquaredReLU"):
         ln.interop.to_torch(model)
+
+
+def test_an_element_wise_output_under_a_logits_loss_is_planned_as_the_tape_computes_it():
+    loss = ln.losses.get("binary_crossentropy", from_logits=True)
+    targets = (X[:, :1] > 0).astype(float)
+    fast = dense_stack(outputs=1, output_activation="tanh")
+    slow = dense_stack(outputs=1, output_activation="tanh")
+    losses, planned = fit(fast, loss, targets, ln.optim.Adam(lr=0.01))
+    expected = manual_loop(slow, loss, targets, ln.optim.Adam(lr=0.01))
+    assert planned
+    np.testing.assert_allclose(losses, expected, rtol=1e-12)
+    assert_same_weights(fast, slow)
+
+
+@pytest.mark.parametrize("plan", [True, False], ids=["plan", "tape"])
+def test_a_one_column_target_for_two_outputs_is_never_broadcast(plan):
+    model = dense_stack(outputs=2)
+    with pytest.raises(ValueError, match="shape"):
+        fit(model, "mse", X[:, 0], ln.optim.SGD(lr=0.1), plan=plan)
