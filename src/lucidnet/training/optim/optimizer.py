@@ -84,6 +84,7 @@ class Optimizer:
         # An unbound optimizer keeps one empty group, so its lr can be read and scheduled.
         self.param_groups: list[ParamGroup] = [{**self.defaults, "params": []}]
         self._bound = False
+        self._applied: dict[int, np.ndarray] = {}  # id(param) -> the gradient the last step used
         if params is not None:
             self.bind(params)
 
@@ -93,10 +94,12 @@ class Optimizer:
         state = self.__dict__.copy()
         state["state"] = [self.state.get(id(p)) for p in self.parameters()]
         state["_workspace"] = {}  # scratch arrays, made again on the next step
+        state["_applied"] = {}  # keyed by id() too
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         per_parameter = state.pop("state")
+        state.setdefault("_applied", {})
         self.__dict__.update(state)
         self.state = {
             id(p): entry
@@ -165,14 +168,22 @@ class Optimizer:
                 "it to model.compile(optimizer=...)"
             )
         loss = closure() if closure is not None else None
+        applied, reapplied = self._applied, False
         for group in self.param_groups:
             for param in group["params"]:
-                if param.grad is not None:
+                grad = param.grad
+                if grad is not None:
+                    # the very array a step already used, with no zero_grad() since
+                    reapplied = reapplied or applied.get(id(param)) is grad
+                    applied[id(param)] = grad
                     self.update(param, group, self.state.setdefault(id(param), {}))
+        if reapplied:
+            _warn_reapplied(self)
         return loss
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients: set them to None (default) or fill them with zeros in place."""
+        self._applied.clear()
         for param in self.parameters():
             if set_to_none:
                 param.grad = None
@@ -283,6 +294,16 @@ class Optimizer:
     def __repr__(self) -> str:
         options = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
         return f"{type(self).__name__}({options})"
+
+
+def _warn_reapplied(optimizer: Optimizer) -> None:
+    """Warn once per optimizer: gradients accumulate across steps (zero_grad() forgotten)."""
+    if getattr(optimizer, "_warned_reapplied", False):
+        return
+    optimizer._warned_reapplied = True
+    from ...diagnostics.health import warn_grad_accumulation  # tools above; loaded when needed
+
+    warn_grad_accumulation(type(optimizer).__name__)
 
 
 def _as_groups(params: Params) -> list[ParamGroup]:
