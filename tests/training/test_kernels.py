@@ -546,3 +546,18 @@ def test_a_one_column_target_for_two_outputs_is_never_broadcast(plan):
     model = dense_stack(outputs=2)
     with pytest.raises(ValueError, match="shape"):
         fit(model, "mse", X[:, 0], ln.optim.SGD(lr=0.1), plan=plan)
+
+
+def test_an_identity_subclass_with_its_own_formula_is_applied_on_the_tape():
+    class Doubling(ln.activations.Identity):
+        def forward(self, x):
+            return 2 * x
+
+        def derivative(self, x):
+            return np.full_like(x, 2.0)
+
+    x = ln.tensor(np.array([[1.0, -2.0]]), requires_grad=True)
+    y = ln.functional.dense(x, ln.tensor(np.eye(2)), None, Doubling())
+    y.sum().backward()
+    np.testing.assert_array_equal(y.data, [[2.0, -4.0]])
+    np.testing.assert_array_equal(x.grad, [[2.0, 2.0]])
