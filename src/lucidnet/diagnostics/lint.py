@@ -106,7 +106,7 @@ def lint(model: Module, loss: Any = None, warn: bool = False) -> list[Advice]:
 def _resolve_loss(model: Module, loss: Any) -> tuple[str, bool] | None:
     """``(name, from_logits)`` of the loss, or None when there is none or it is a plain callable."""
     if loss is None:
-        setup = getattr(model, "_training_setup", None)
+        setup = getattr(model, "_training", None)  # the TrainingState of compile
         loss = getattr(setup, "loss", None)
     if loss is None:
         return None
