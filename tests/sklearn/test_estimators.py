@@ -401,3 +401,40 @@ def test_kernel_initializer_is_used_for_the_weights():
     )
     clf.fit(x, y)
     assert np.abs(clf.coefs_[0]).max() < 1e-9
+
+
+# ---------------------------------------------------------------- the one training loop
+def test_classifier_trains_on_the_fast_step_of_the_one_loop():
+    x, y = _blobs()
+    clf = MLPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(x, y)
+    assert clf.model_._training.plan is not None  # the static plan computed the steps
+    assert clf.model_.history.stop_reason == "completed"
+    assert clf.loss_curve_ == pytest.approx(clf.model_.history.history["loss"], rel=1e-12)
+    assert all(layer.kernel_regularizer is None for layer in clf.model_.layers)
+
+
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_a_diverging_fit_keeps_finite_weights_and_counts_only_good_epochs(estimator):
+    x, y = _blobs()
+    model = estimator(
+        hidden_layer_sizes=(8,),
+        solver="sgd",
+        momentum=0.0,
+        learning_rate_init=1e30,
+        max_iter=20,
+        random_state=0,
+    )
+    from lucidnet.training.loop import NonFiniteLossWarning
+
+    with np.errstate(all="ignore"), pytest.warns(NonFiniteLossWarning):
+        model.fit(x * 1e3, y)
+    assert model.model_.history.stop_reason == "non_finite"
+    assert all(np.isfinite(w).all() for w in model.coefs_ + model.intercepts_)
+    assert model.n_iter_ == len(model.loss_curve_) < 20
+    assert all(np.isfinite(model.loss_curve_))
+
+
+def test_the_sklearn_input_check_is_fit_s_input_check():
+    x, y = _blobs()
+    with pytest.raises(ValueError, match="overflows float32"):
+        MLPRegressor(max_iter=1).fit(x.astype(np.float32), np.where(y == 1, 1e39, 0.0))

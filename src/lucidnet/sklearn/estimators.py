@@ -292,7 +292,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             multi_output=True,
             y_numeric=True,
         )
-        targets = np.asarray(y, dtype=x.dtype).reshape(x.shape[0], -1)
+        # cast to the model's dtype by fit's input check (which reports an overflow)
+        targets = np.asarray(y, dtype=np.float64).reshape(x.shape[0], -1)
         return x, targets, targets.shape[1]
 
     def _training_loss(self) -> Callable[[Any, Any], Tensor]:
