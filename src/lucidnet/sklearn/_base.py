@@ -26,15 +26,15 @@ from ..blocks import activations as activation_registry
 from ..blocks import init as initializers
 from ..blocks.layers.dense import Dense
 from ..blocks.modes import evaluating
+from ..blocks.regularizers import L2
 from ..engine.dtype import get_default_dtype
 from ..engine.tensor import Tensor
-from ..models.sequential import Sequential
 from ..training import optim
 from ..training.callbacks import Callback
 from ..training.loop import run_training
-from ..training.regularizers import L2
 from ..training.state import training_state
 from ..training.targets import prepare
+from ..training.trainable import Sequential
 
 SOLVERS = ("adam", "sgd", "adamw", "rmsprop", "adagrad")
 """Accepted ``solver`` names: scikit-learn's stochastic ones and lucidnet's optimizers."""

@@ -89,7 +89,8 @@ def as_dtype(array: np.ndarray, dtype: np.dtype, argument: str) -> np.ndarray:
     """``array`` as a C-contiguous array of ``dtype``, after checking it is finite; a value
     too large for ``dtype`` (1e39 into float32) is reported as an overflow, not as inf."""
     check_finite(array, argument)
-    converted = np.ascontiguousarray(array, dtype=dtype)  # row-major: one BLAS path
+    with np.errstate(over="ignore"):  # an overflow is reported below, with its value
+        converted = np.ascontiguousarray(array, dtype=dtype)  # row-major: one BLAS path
     if converted.dtype.kind == "f" and array.dtype != converted.dtype:
         finite = np.isfinite(converted)
         if not finite.all():

@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from ..blocks import regularizers as regularizer_registry
 from ..blocks.modes import evaluating, training_mode
-from . import regularizers as regularizer_registry
 from .callbacks import CallbackList, History
 from .state import TrainingState
 from .step import Step, choose_step
