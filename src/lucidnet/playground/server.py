@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from .frames import clean
 from .protocol import DEFAULT_SETTINGS, MAX_MESSAGE_BYTES, ProtocolError, options, parse_message
