@@ -295,7 +295,8 @@ def _log_sum_exp_parts(
     logits: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``shifted = x - max(x)``, ``exp(shifted)``, its sum and the log of that, on the last axis."""
-    shifted = logits - logits.max(axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):  # a class 1e38 below the max is -inf: p = 0, exactly
+        shifted = logits - logits.max(axis=-1, keepdims=True)
     exp_shifted = np.exp(shifted)
     total = exp_shifted.sum(axis=-1, keepdims=True)
     return shifted, exp_shifted, total, np.log(total)
