@@ -52,11 +52,13 @@ class Step(Protocol):
 
 
 def plan_can_compute(loss: Any) -> bool:
-    """Whether the static plan computes ``loss`` as the loss itself does.
-
-    The plan's closed forms are for the mean over the batch: a loss bound to another
-    ``reduction`` ("sum") is trained on the tape, which honours it.
-    """
+    """Whether the static plan may compute ``loss``: the loss says so (``has_closed_form``),
+    or, for a loss that does not say, its ``reduction`` is the plan's "mean" (a loss bound
+    to "sum" is then trained on the tape, which honours it).  The plan's own build still
+    declines what it cannot replay."""
+    offered = getattr(loss, "has_closed_form", None)
+    if offered is not None:
+        return bool(offered)
     return getattr(loss, "reduction", "mean") == "mean"
 
 
