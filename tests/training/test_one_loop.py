@@ -307,3 +307,32 @@ def test_batch_begin_logs_give_the_batch_size():
         warnings.simplefilter("error")
         fit(mlp(), X[:20], LABELS[:20], callbacks=[Sizes()])
     assert sizes == [8, 8, 4]
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_weights_that_go_non_finite_under_a_finite_loss_fall_back_to_the_epoch_start(path):
+    # A dead ReLU unit hides a -inf weight from the loss (relu(-inf) = 0): the guard finds
+    # it at the epoch end, and as the last step's backup holds it too, it goes back to the
+    # weights of the epoch start.
+    ln.manual_seed(0)
+    model = ln.Sequential(
+        [
+            ln.layers.Dense(2, activation="relu", input_shape=(4,), dtype="float64"),
+            ln.layers.Dense(1, dtype="float64"),
+        ]
+    )
+    model.compile(optimizer=ln.optim.SGD(lr=0.01), loss="mse", lint=False)
+    model.layers[0].bias.data[1] = -1e3  # unit 2 is dead for these inputs
+    x = np.abs(X) + 0.1
+    start = [p.data.copy() for p in model.parameters()]
+
+    class HideInfinity(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 0:
+                self.model.layers[0].weight.data[0, 1] = -np.inf
+
+    with pytest.warns(NonFiniteLossWarning, match="weights became non-finite at epoch 1"):
+        history = fit(model, x, np.ones(24), path, callbacks=[HideInfinity()], epochs=3)
+    assert history.stop_reason == "non_finite" and np.isfinite(history.history["loss"][0])
+    for value, initial in zip(model.parameters(), start, strict=True):
+        np.testing.assert_array_equal(value.data, initial)
