@@ -24,14 +24,13 @@ from typing import Any
 import numpy as np
 
 from .. import lint as run_lint
-from ..blocks import activations
+from ..blocks import activations, regularizers
 from ..blocks import init as initializers
 from ..blocks import layers as layer_types
 from ..diagnostics.health import DYING_ACTIVATIONS, SATURATION_LIMITS, HealthMonitor
 from ..engine.tensor import Tensor, no_grad
-from ..models import Sequential
-from ..training import regularizers
 from ..training.optim import optimizer as optimizers
+from ..training.trainable import Sequential
 from . import data
 from .protocol import DEFAULT_SETTINGS, DISPLAY_SETTINGS, LIVE_SETTINGS, check_settings, combine
 
@@ -125,9 +124,7 @@ class Session:
             self.grid_points = data.grid_points()
             self.x_grid = data.features(self.grid_points, s["features"])
             hidden = sum(layer["units"] for layer in s["layers"])
-            self.neuron_resolution = int(
-                np.clip(math.isqrt(NEURON_CELLS // max(hidden, 1)), 8, 25)
-            )
+            self.neuron_resolution = int(np.clip(math.isqrt(NEURON_CELLS // max(hidden, 1)), 8, 25))
             self.x_neuron_grid = data.features(
                 data.grid_points(self.neuron_resolution), s["features"]
             )
@@ -159,7 +156,9 @@ class Session:
         s = self.settings
         if s["regularization"] == "none" or s["regularization_rate"] == 0:
             return None
-        return regularizers.get(s["regularization"], **{s["regularization"]: s["regularization_rate"]})
+        return regularizers.get(
+            s["regularization"], **{s["regularization"]: s["regularization_rate"]}
+        )
 
     def _draw_initial_weights(self) -> list[np.ndarray]:
         """Seeded initial weights: the same seed, settings and draw give the same weights."""
@@ -172,7 +171,10 @@ class Session:
             bias = initializers.get(layer.bias_initializer)(
                 layer.bias.shape, rng=generator, dtype=layer.bias.dtype
             )
-            weights += [np.asarray(kernel, dtype=layer.weight.dtype), np.asarray(bias, dtype=layer.bias.dtype)]
+            weights += [
+                np.asarray(kernel, dtype=layer.weight.dtype),
+                np.asarray(bias, dtype=layer.bias.dtype),
+            ]
         return weights
 
     def _start(self) -> None:
@@ -220,7 +222,15 @@ class Session:
             if changed <= LIVE_SETTINGS:
                 self._apply_live(changed)
                 return "live"
-            data_keys = {"dataset", "problem", "classes", "noise", "train_ratio", "n_samples", "seed"}
+            data_keys = {
+                "dataset",
+                "problem",
+                "classes",
+                "noise",
+                "train_ratio",
+                "n_samples",
+                "seed",
+            }
             self.build(new_data=bool(changed & data_keys))
             return "data" if changed & data_keys else "model"
 
@@ -257,7 +267,9 @@ class Session:
         """Edit one weight (``source`` = -1 edits the bias) of Dense layer ``layer`` (0-based)."""
         with self.lock:
             if layer >= len(self.model.layers):
-                raise ValueError(f"layer {layer} does not exist (the model has {len(self.model.layers)})")
+                raise ValueError(
+                    f"layer {layer} does not exist (the model has {len(self.model.layers)})"
+                )
             target = self.model.layers[layer]
             units = target.weight.shape[1]
             if unit >= units or source >= target.weight.shape[0]:
@@ -329,7 +341,10 @@ class Session:
         """The NaN banner: cause and fix (the guard's own advice when it gives one)."""
         s = self.settings
         for item in getattr(record, "advice", None) or []:
-            if getattr(item, "cause", None) == "non_finite" or getattr(item, "code", "") == "non_finite":
+            if (
+                getattr(item, "cause", None) == "non_finite"
+                or getattr(item, "code", "") == "non_finite"
+            ):
                 found = advice_dict(item)
                 return {**found, "epoch": self.epoch + 1}
         lower = _round_lr(s["learning_rate"] / 10)
@@ -367,9 +382,13 @@ class Session:
                 notes.append("the gradient explodes: lower the learning rate")
             update = entry.get("update_ratio")
             if update is not None and update > HEALTH_LIMITS.max_update_ratio:
-                notes.append(f"each step changes the weights by {update:.1e} of their size: lower the learning rate")
+                notes.append(
+                    f"each step changes the weights by {update:.1e} of their size: lower the learning rate"
+                )
             elif update is not None and 0 < update < HEALTH_LIMITS.min_update_ratio:
-                notes.append(f"the weights barely move ({update:.1e} per step): raise the learning rate")
+                notes.append(
+                    f"the weights barely move ({update:.1e} per step): raise the learning rate"
+                )
             rows.append(
                 {
                     "layer": layer.name,
@@ -380,7 +399,12 @@ class Session:
                 }
             )
         ratio = figures.get("first_last_grad_ratio")
-        if ratio is not None and math.isfinite(ratio) and len(rows) > 1 and ratio < HEALTH_LIMITS.vanishing_ratio:
+        if (
+            ratio is not None
+            and math.isfinite(ratio)
+            and len(rows) > 1
+            and ratio < HEALTH_LIMITS.vanishing_ratio
+        ):
             rows[0]["notes"].append(
                 f"the gradient vanishes on its way down ({ratio:.1e} of the last layer's): fewer "
                 "sigmoid/tanh layers, relu with he init"
@@ -412,7 +436,9 @@ class Session:
     # ------------------------------------------------------------------ what is shown
     def weights(self) -> list[np.ndarray]:
         """Kernels and biases in layer order: ``[W1, b1, W2, b2, ...]``."""
-        return [array for layer in self.model.layers for array in (layer.weight.data, layer.bias.data)]
+        return [
+            array for layer in self.model.layers for array in (layer.weight.data, layer.bias.data)
+        ]
 
     def predict_grid(self) -> np.ndarray:
         """The model's raw outputs on the heatmap grid (``GRID^2`` rows)."""
@@ -545,4 +571,3 @@ def _round_lr(value: float) -> float:
 
 def _finite_or_none(value: float) -> float | None:
     return value if value is not None and math.isfinite(value) else None
-

@@ -3,7 +3,7 @@ all run here.
 
 An epoch is: shuffle (from the given generator), then for each batch a step —
 forward and loss, the NaN guard, backward and the optimizer update — computed by a
-:class:`~lucidnet.training.step.Step` (the static plan or the autograd tape), with
+:class:`~lucidnet.training.step.TrainingStep` (the static plan or the autograd tape), with
 callbacks around batches and epochs, a progress bar, and validation at the epoch end.
 
 The NaN guard covers every step, the last one included:
@@ -36,7 +36,7 @@ from ..blocks import regularizers as regularizer_registry
 from ..blocks.modes import evaluating, training_mode
 from .callbacks import CallbackList, History
 from .state import TrainingState
-from .step import Step, choose_step
+from .step import TrainingStep, choose_step
 from .targets import Inputs, as_tensors, sample_count, take
 
 STOP_REASONS = ("completed", "early_stopping", "non_finite")
@@ -90,7 +90,7 @@ class _Guard:
     at each epoch start for the rare step that made the weights non-finite with a finite
     loss before it."""
 
-    def __init__(self, model: Any, step: Step) -> None:
+    def __init__(self, model: Any, step: TrainingStep) -> None:
         self.step = step
         self.parameters = model.trainable_parameters()
         if not self.finite():
@@ -117,10 +117,18 @@ class _Guard:
 
 
 def report_non_finite(
-    model: Any, history: History, what: str, epoch: int, batch: int | None, verbose: int
+    model: Any,
+    history: History,
+    value: float,
+    epoch: int,
+    batch: int | None,
+    verbose: int,
 ) -> None:
     """Stop training with ``stop_reason = "non_finite"``: one message, as a warning, on
-    stderr (``verbose``) and in ``history.stop_message``."""
+    stderr (``verbose``) and in ``history.stop_message``, and the doctor's diagnosis in
+    ``history.advice``.  ``batch`` is None when the loss was finite but the weights were
+    not (found at the epoch end)."""
+    what = "the weights became non-finite" if batch is None else f"loss became {value}"
     where = f"epoch {epoch + 1}" + ("" if batch is None else f", batch {batch + 1}")
     message = (
         f"{what} at {where}; training stopped and the weights of the last good step were "
@@ -128,10 +136,18 @@ def report_non_finite(
     )
     history.stop_reason = "non_finite"
     history.stop_message = message
+    history.advice = [*history.advice, _non_finite_advice(model, value, epoch, batch)]
     model.stop_training = True
     warnings.warn(message, NonFiniteLossWarning, stacklevel=5)
     if verbose:
         print(message, file=sys.stderr)
+
+
+def _non_finite_advice(model: Any, value: float, epoch: int, batch: int | None) -> Any:
+    """The NaN guard's finding as an ``ln.Advice`` (cause ``non_finite``)."""
+    from ..diagnostics.health import diagnose_non_finite  # tools above training
+
+    return diagnose_non_finite(model, value, epoch, batch)
 
 
 # ---------------------------------------------------------------- one epoch
@@ -141,7 +157,7 @@ def _order(rng: np.random.Generator | None, n: int) -> np.ndarray | None:
 
 def _run_epoch(
     state: TrainingState,
-    step: Step,
+    step: TrainingStep,
     callbacks: CallbackList,
     data: tuple[Inputs, np.ndarray],
     batch_size: int,
@@ -193,6 +209,7 @@ def run_training(
     initial_epoch: int = 0,
     validation: tuple[Inputs, np.ndarray] | None = None,
     validation_batch_size: int | None = None,
+    advice: list[Any] | None = None,
 ) -> History:
     """Train ``model`` on checked arrays (see :mod:`.targets`) for epochs
     ``initial_epoch .. epochs - 1``; ``shuffle_rng`` shuffles every epoch (None: in order).
@@ -208,6 +225,7 @@ def run_training(
         "batch_size": batch_size,
         "verbose": verbose,
     }
+    history.advice = list(advice or [])  # e.g. preflight's findings
     model.history = history
     callback_list = CallbackList(callbacks, model, history)
     model.stop_training = False
@@ -236,14 +254,10 @@ def run_training(
                 )
                 if tripped is not None:
                     guard.restore_finite()
-                    report_non_finite(
-                        model, history, f"loss became {tripped[0]}", epoch, tripped[1], verbose
-                    )
+                    report_non_finite(model, history, tripped[0], epoch, tripped[1], verbose)
                 elif not guard.finite():
                     guard.restore_finite()
-                    report_non_finite(
-                        model, history, "the weights became non-finite", epoch, None, verbose
-                    )
+                    report_non_finite(model, history, math.nan, epoch, None, verbose)
                 _end_epoch(
                     model,
                     state,

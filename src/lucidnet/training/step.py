@@ -1,20 +1,29 @@
-"""How one training step is computed: the :class:`Step` protocol and its two implementations.
+"""How one training step is computed: the :class:`TrainingStep` protocol, its two
+implementations, and the kernels a faster step asks for.
 
-The training loop (:mod:`.loop`) owns everything around a step — batching, the NaN guard,
-callbacks, history — and asks a step object for the arithmetic only.  Two objects do it:
+The training loop (:mod:`.loop`) owns everything around a step — batches, the NaN guard,
+callbacks, history — and asks a step object for the arithmetic only.  Two implement it
+and give the same numbers:
 
 * :class:`TapeStep`, the generic one: forward on the autograd tape, ``backward()``,
   ``optimizer.step()``; any Module, loss, regularizer and callback.
-* :class:`~lucidnet.training.plan.TrainingPlan`, the fast one for plain Dense stacks with a
-  loss it can compute in closed form; same numbers as the tape (to rounding).
+* :class:`~lucidnet.training.plan.TrainingPlan`, the static plan of a Dense stack, faster.
+  It takes no decision by name: it asks each building block for its kernels and the
+  loop falls back to the tape when one is missing:
 
-:func:`choose_step` picks the plan when it can compute this loss and nothing needs the
-tape (a callback reading gradients), else the tape.
+  * an activation for ``forward_``/``backward_`` (in place; see
+    :class:`lucidnet.blocks.activations.Activation`), else its ``forward``/``vjp``;
+  * the loss for a closed-form ``value_and_grad`` (:class:`ClosedFormLoss`);
+  * the optimizer for ``update(param, group, state)`` on a whole flattened group,
+    offered when ``updates_flat_groups`` is true (:class:`GroupUpdater`).
+
+:func:`choose_step` picks the plan when it can compute this model and loss and nothing
+needs the tape (a callback reading gradients), else the tape.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -24,50 +33,80 @@ from .state import TrainingState
 from .targets import Inputs, as_tensors
 
 
-class Step(Protocol):
-    """One training step on a batch, split where the loop's NaN guard looks at the loss."""
+@runtime_checkable
+class TrainingStep(Protocol):
+    """One training step on a batch, split where the loop's NaN guard looks at the loss: the
+    loop calls, per batch, ``forward`` then (when the loss is finite) ``backup`` and
+    ``backward``; ``restore`` after a non-finite loss or weights; ``finish`` once at the end."""
 
     def forward(self, x: Inputs, y: np.ndarray) -> tuple[float, float, np.ndarray]:
-        """Forward pass and loss of a batch: (data loss, regularization penalty, prediction).
-
-        Changes no weight.  The prediction may be a buffer reused by the next step.
-        """
+        """Forward pass and loss of a batch: (data loss, regularization penalty, prediction
+        (batch, out)).  Changes no weight; the prediction may be a buffer reused later."""
         ...
 
     def backward(self, batch: int) -> None:
-        """Gradients of the last ``forward`` and the optimizer step (the weights change)."""
+        """Gradients of the last ``forward`` and the optimizer's update (the weights change)."""
         ...
 
     def backup(self) -> None:
-        """Remember the current weights: the state ``restore`` goes back to."""
+        """Keep the current weights for ``restore``."""
         ...
 
     def restore(self) -> None:
-        """Put back the weights of the last ``backup``."""
+        """Put back the weights kept by the last ``backup``."""
         ...
 
     def finish(self) -> None:
-        """End of training: hand anything held apart (optimizer state) back to its owner."""
+        """Hand everything back (optimizer state, gradients) as the tape would leave it."""
         ...
 
 
-def plan_can_compute(loss: Any) -> bool:
-    """Whether the static plan may compute ``loss``: the loss says so (``has_closed_form``),
-    or, for a loss that does not say, its ``reduction`` is the plan's "mean" (a loss bound
-    to "sum" is then trained on the tape, which honours it).  The plan's own build still
-    declines what it cannot replay."""
-    offered = getattr(loss, "has_closed_form", None)
-    if offered is not None:
-        return bool(offered)
-    return getattr(loss, "reduction", "mean") == "mean"
+@runtime_checkable
+class ClosedFormLoss(Protocol):
+    """A loss that can give its value and gradient without a graph (``ln.losses.Loss`` does
+    for mse, binary/categorical cross-entropy on logits and softmax cross-entropy).
+
+    ``value_and_grad`` must equal calling the loss and ``backward()``: the reduced value,
+    and ``scale * dL/dy_pred`` written into ``out``, for the bound reduction ("mean" or
+    "sum"); ``class_axis`` is 0 when the plan hands over (classes, batch) arrays (soft
+    targets then come transposed alike, integer labels stay (batch,)).  An object that
+    has ``has_closed_form = False`` does not offer it.
+    """
+
+    reduction: str
+
+    def __call__(self, y_pred: Any, y_true: Any) -> Any: ...
+
+    def value_and_grad(
+        self,
+        y_pred: np.ndarray,
+        y_true: np.ndarray,
+        reduction: str | None = None,
+        *,
+        scale: float = 1.0,
+        out: np.ndarray | None = None,
+        class_axis: int = -1,
+    ) -> tuple[float, np.ndarray]: ...
 
 
-def choose_step(model: Any, state: TrainingState, callbacks: Any) -> Step:
+@runtime_checkable
+class GroupUpdater(Protocol):
+    """An optimizer whose ``update`` can take a whole parameter group as one flat array."""
+
+    updates_flat_groups: bool
+    param_groups: list[dict[str, Any]]
+
+    def update(self, param: Any, group: dict[str, Any], state: dict[str, Any]) -> None: ...
+
+
+def choose_step(model: Any, state: TrainingState, callbacks: Any) -> TrainingStep:
     """The static plan when the model and loss allow it (same numbers, faster), else the tape.
 
+    The plan's build asks the loss for its closed form (with its own reduction) and the
+    optimizer and activations for their kernels, and declines what it cannot replay.
     The plan is kept in ``state.plan`` and reused by the next fit while it still fits.
     """
-    if not callbacks.wants_backward_hook and plan_can_compute(state.loss):
+    if not callbacks.wants_backward_hook:
         cached = state.plan
         if cached is not None and cached.still_fits(state.loss, state.optimizer, state.penalties):
             return cached

@@ -119,9 +119,14 @@ def fit(
     callbacks: Iterable[Any] | None = None,
     verbose: int = 1,
     initial_epoch: int = 0,
+    preflight: bool = False,
 ) -> History:
     """Train ``model`` on ``(x, y)``; returns a History whose ``.history`` maps names to lists
-    and whose ``stop_reason`` is "completed", "early_stopping" or "non_finite"."""
+    and whose ``stop_reason`` is "completed", "early_stopping" or "non_finite".
+
+    ``preflight=True`` first runs :func:`lucidnet.preflight` on the data and keeps its
+    advice in ``history.advice`` (shown unless ``verbose=0``).
+    """
     state = compiled_state(model)
     _check_fit_options(epochs, initial_epoch, verbose)
     features, targets = prepare(model, state.loss, x, y)
@@ -129,6 +134,11 @@ def fit(
         model, state, features, targets, validation_split, validation_data
     )
     batch_size = check_batch_size(batch_size, sample_count(features))
+    advice = []
+    if preflight:  # tools above training: loaded only when asked for
+        from ..diagnostics.preflight import preflight as run_preflight
+
+        advice = run_preflight(model, features, targets, verbose=min(verbose, 1))
     return run_training(
         model,
         state,
@@ -142,6 +152,7 @@ def fit(
         initial_epoch=initial_epoch,
         validation=validation,
         validation_batch_size=batch_size,
+        advice=advice,
     )
 
 
