@@ -438,3 +438,26 @@ def test_the_sklearn_input_check_is_fit_s_input_check():
     x, y = _blobs()
     with pytest.raises(ValueError, match="overflows float32"):
         MLPRegressor(max_iter=1).fit(x.astype(np.float32), np.where(y == 1, 1e39, 0.0))
+
+
+def test_regressor_trains_on_the_fast_step_with_the_same_numbers_as_the_tape():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(40, 3)), rng.normal(size=(40, 2))
+    options = dict(hidden_layer_sizes=(6,), solver="sgd", learning_rate_init=0.05, alpha=0.1,
+                   batch_size=16, max_iter=4, random_state=0)  # fmt: skip
+    fast = MLPRegressor(**options).fit(x, y)
+    assert fast.model_._training.plan is not None
+
+    from lucidnet.training.plan import TrainingPlan
+
+    original, TrainingPlan.build = TrainingPlan.build, lambda *args: None
+    try:
+        slow = MLPRegressor(**options).fit(x, y)
+    finally:
+        TrainingPlan.build = original
+    assert slow.model_._training.plan is None
+    for mine, tape in zip(
+        fast.coefs_ + fast.intercepts_, slow.coefs_ + slow.intercepts_, strict=True
+    ):
+        np.testing.assert_allclose(mine, tape, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fast.loss_curve_, slow.loss_curve_, rtol=1e-10)
