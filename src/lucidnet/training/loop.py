@@ -296,7 +296,7 @@ def _end_epoch(
     epochs: int,
     started: float,
 ) -> None:
-    """Validation, the epoch's line or bar, and the epoch-end callbacks (History first)."""
+    """Validation, the epoch's line or bar, and the epoch-end callbacks (History records last)."""
     if validation is not None:
         scores = evaluate_arrays(model, state, *validation, validation_batch_size)
         logs.update({f"val_{k}": v for k, v in scores.items()})
