@@ -298,3 +298,44 @@ FAULTY: list[Callable[[int], Case]] = [
     double_softmax_and_lr_high,
     dead_bias_and_over_regularized,
 ]
+
+
+# ----------------------------------------------------------------- the doctor's diagnosis
+def manual_loop(case: Case) -> Any:
+    """The PyTorch loop that forgets zero_grad(): gradients pile up across steps."""
+    model, optimizer = case.model, case.model.optimizer
+    loss = model._training_setup.loss
+    if not optimizer.is_bound:
+        optimizer.bind(model.trainable_parameters())
+    rng = np.random.default_rng(0)
+    batch = case.fit.get("batch_size", 32)
+    for _ in range(case.fit.get("epochs", 1)):
+        order = rng.permutation(len(case.x))
+        for start in range(0, len(order), batch):
+            rows = order[start : start + batch]
+            loss(model(ln.tensor(case.x[rows])), case.y[rows]).backward()
+            optimizer.step()  # no zero_grad()
+    return model
+
+
+def diagnose(case: Case) -> tuple[list[Any], list[Any], Any]:
+    """preflight, then the training with a HealthMonitor (or the manual loop): the merged
+    advice, the warnings raised, and the history (None for a manual loop)."""
+    import warnings
+
+    from lucidnet.diagnostics.advice import DiagnosticWarning, merge
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        advice = ln.preflight(case.model, case.x, case.y, verbose=0)
+        history = None
+        if case.manual:
+            manual_loop(case)
+        else:
+            history = case.model.fit(
+                case.x, case.y, callbacks=[ln.callbacks.HealthMonitor()], verbose=0, **case.fit
+            )
+    raised = [w.message for w in caught if isinstance(w.message, DiagnosticWarning)]
+    found = [w.advice for w in raised if w.advice is not None]
+    combined = merge(advice, history.advice if history is not None else [], found)
+    return combined, raised, history
