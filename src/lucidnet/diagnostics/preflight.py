@@ -602,9 +602,12 @@ def _learning_rate_probe(
 
     def best(direction: float) -> float:
         """The best of lr x 10^k (k = 1..4 in ``direction``) while time allows."""
-        for k in (2, 3, 4):
-            if time.perf_counter() - started > time_budget * 0.8:
-                break
+        for k in (2, 3, 4, 5, 6):
+            if (
+                time.perf_counter() - started > time_budget * 0.8
+                or drops[direction ** (k - 1)] < max(drops.values()) - 0.05
+            ):
+                break  # out of time, or past the best
             probe(direction**k)
         tried = [f for f in drops if f == 1.0 or (f > 1) == (direction > 1)]
         return lr * max(tried, key=lambda f: (drops[f], -abs(math.log10(f))))
