@@ -73,10 +73,14 @@ def harmful(case_builder, seed, advice) -> list[str]:
     _, plain, _ = _train(base.model, None, base.x, base.y, seed, {"verbose": 0, **base.fit}, [])
     for item in model_advice:
         case = case_builder(seed)
-        _, metrics, _ = _train(case.model, [item.remedy], case.x, case.y, seed, {"verbose": 0, **case.fit}, [])
+        _, metrics, _ = _train(
+            case.model, [item.remedy], case.x, case.y, seed, {"verbose": 0, **case.fit}, []
+        )
         key = "accuracy" if "accuracy" in metrics else "loss"
         worse = (
-            metrics[key] < plain[key] - 0.05 if key == "accuracy" else metrics[key] > 1.5 * plain[key]
+            metrics[key] < plain[key] - 0.05
+            if key == "accuracy"
+            else metrics[key] > 1.5 * plain[key]
         )
         if worse:
             bad.append(f"{item.cause}:{item.remedy} {plain[key]:.3f}->{metrics[key]:.3f}")
@@ -118,7 +122,9 @@ def catalogue(seeds: list[int], repair: bool) -> None:
                 healthy_warn += len(raised) + len(serious)
                 mark = "ok " if not raised and not serious else "BAD"
             print(f"{mark} {line} [{seconds:.2f}s]{' HARM ' + str(bad) if bad else ''}", flush=True)
-    print(f"\ndetected {detected}/{total}; right cause first {right}/{total}; harmful advice {harm}")
+    print(
+        f"\ndetected {detected}/{total}; right cause first {right}/{total}; harmful advice {harm}"
+    )
     print(f"warnings on healthy nets {healthy_warn} (over {healthy_total} trainings)")
     if repair:
         print(f"repair reaches the healthy twin {repaired}/{repair_total}")
@@ -136,11 +142,17 @@ def preflight_time() -> None:
             started = time.perf_counter()
             ln.preflight(model, x, y, verbose=0)
             times.append(time.perf_counter() - started)
-        print(f"preflight 10k rows {features}-{'-'.join(map(str, hidden))}-{classes}: median {statistics.median(times):.3f}s (max {max(times):.3f}s)")
+        print(
+            f"preflight 10k rows {features}-{'-'.join(map(str, hidden))}-{classes}: median {statistics.median(times):.3f}s (max {max(times):.3f}s)"
+        )
 
 
 def monitor_overhead(repeats: int) -> None:
-    configs = [([2, 64, 64, 3], 300, 30, 32), ([2, 16, 16, 2], 1000, 10, 32), ([784, 256, 128, 10], 6000, 2, 128)]
+    configs = [
+        ([2, 64, 64, 3], 300, 30, 32),
+        ([2, 16, 16, 2], 1000, 10, 32),
+        ([784, 256, 128, 10], 6000, 2, 128),
+    ]
     for sizes, n, epochs, batch in configs:
         rng = np.random.default_rng(0)
         x = rng.normal(size=(n, sizes[0])).astype(np.float32)
@@ -160,7 +172,9 @@ def monitor_overhead(repeats: int) -> None:
             plain.append(run(False))
             monitored.append(run(True))
         a, b = statistics.median(plain), statistics.median(monitored)
-        print(f"HealthMonitor {'-'.join(map(str, sizes))} n={n} x{epochs}: fit {a * 1000:.1f} ms, with monitor {b * 1000:.1f} ms, overhead {100 * (b / a - 1):+.1f}% (median of {repeats})")
+        print(
+            f"HealthMonitor {'-'.join(map(str, sizes))} n={n} x{epochs}: fit {a * 1000:.1f} ms, with monitor {b * 1000:.1f} ms, overhead {100 * (b / a - 1):+.1f}% (median of {repeats})"
+        )
 
 
 if __name__ == "__main__":

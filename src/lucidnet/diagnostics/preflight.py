@@ -322,6 +322,7 @@ class _LayerFigures:
     bias_shift: float  # mean bias / std of the pre-activation without it
     scale_ratio: float  # weight std / the std the activation's initializer gives
     pre_activation_std: float
+    input_constant: bool  # every sample gives the layer the same input (upstream units dead)
 
 
 def _layer_figures(model: Module, x: np.ndarray) -> list[_LayerFigures]:
@@ -370,6 +371,7 @@ def _layer_figures(model: Module, x: np.ndarray) -> list[_LayerFigures]:
                 float(np.mean(bias)) / spread,
                 float(weight.std()) / _recommended_std(activation, *weight.shape),
                 float(z.std()),
+                bool(np.all(np.ptp(source, axis=0) == 0)),
             )
         )
     return figures
@@ -391,6 +393,8 @@ def _unit_health(layers: list[_LayerFigures], scale_advice: list[Advice]) -> lis
         dead, saturated = figures.dead_fraction or 0.0, figures.saturation_fraction or 0.0
         if dead < 0.5 and saturated < 0.5:
             continue
+        if figures.input_constant:
+            continue  # its input carries nothing: a symptom of the layer before, reported there
         symptom = (
             f"{dead:.0%} of its ReLU units are dead at initialization (never positive on the sample)"
             if dead >= 0.5
