@@ -82,6 +82,7 @@ def demo(out: Path, epochs: int, seed: int, animation: bool) -> None:
         validation_data=(x_test, y_test),
         callbacks=[health],
         verbose=1,
+        preflight=True,  # data, init and learning rate checked first (history.advice)
     )
     scores = model.evaluate(x_test, y_test)
     click.secho(
@@ -215,6 +216,7 @@ def train(config_path: Path) -> None:
             batch_size=training.get("batch_size", 32),
             validation_split=training.get("validation_split", 0.0),
             verbose=training.get("verbose", 1),
+            preflight=training.get("preflight", True),
         )
         scores = model.evaluate(x_test, y_test)
     except ValueError as error:
