@@ -158,7 +158,7 @@ def monitor_overhead(repeats: int) -> None:
         x = rng.normal(size=(n, sizes[0])).astype(np.float32)
         y = rng.integers(0, sizes[-1], n)
 
-        def run(monitor: bool) -> float:
+        def run(monitor: bool, sizes=sizes, x=x, y=y, epochs=epochs, batch=batch) -> float:
             ln.manual_seed(0)
             model = cat.mlp(sizes[1:-1], out=sizes[-1], features=sizes[0])
             model.compile("adam", "softmax_cross_entropy", lint=False)

@@ -206,7 +206,7 @@ class HealthMonitor(Callback):
 
     # ----------------------------------------------------------------- sampling
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        last = epoch + 1 == self.model.history.params.get("epochs")
+        last = epoch + 1 == self.model.history.params.get("epochs") or _checkpoint(epoch)
         if self.sample_every is not None:
             take = epoch % self.sample_every == 0 or last
         else:
@@ -263,7 +263,7 @@ class HealthMonitor(Callback):
                 *self._order.values(),
                 *(w for w in self._watches if id(w.layer) not in self._order),
             ]
-        entry: dict[str, Any] = {watch.name: dict(watch.figures) for watch in ordered}
+        entry: dict[str, Any] = {watch.name: watch.figures for watch in ordered}  # fresh each epoch
         norms = [entry[watch.name].get("grad_norm") for watch in ordered]
         if norms and norms[0] is not None and norms[-1] is not None:
             entry["first_last_grad_ratio"] = _ratio(norms[0], norms[-1])
@@ -275,8 +275,10 @@ class HealthMonitor(Callback):
             ]
         )
         self._sampled.append({"epoch": epoch, "entry": entry, "layers": ordered})
-        if epoch >= 4 and self.verbose:  # warn early once training is seen to fail
-            self._diagnose(final=False)
+        if _checkpoint(epoch) and self.verbose:  # warn early once training is seen to fail
+            stop = getattr(self.model.history, "stop_reason", None)
+            if _failing(self._data_losses, stop)[0]:
+                self._diagnose(final=False)
         self._spent += time.perf_counter() - started
 
     # ----------------------------------------------------------------- diagnosis
@@ -499,6 +501,11 @@ class HealthMonitor(Callback):
                 update_ratio=max(known),
             )
         return found
+
+
+def _checkpoint(epoch: int) -> bool:
+    """Epochs 5, 10, 20, 40, ... (counting from 1): where training is judged early."""
+    return (epoch + 1) % 5 == 0 and ((epoch + 1) // 5) & (epoch // 5) == 0
 
 
 def _expected_loss(model: Module) -> float | None:

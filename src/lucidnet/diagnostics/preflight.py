@@ -393,7 +393,7 @@ def _unit_health(layers: list[_LayerFigures], scale_advice: list[Advice]) -> lis
         dead, saturated = figures.dead_fraction or 0.0, figures.saturation_fraction or 0.0
         if dead < 0.5 and saturated < 0.5:
             continue
-        if figures.input_constant:
+        if figures.input_constant and not (dead >= 0.5 and figures.bias_shift < -1):
             continue  # its input carries nothing: a symptom of the layer before, reported there
         symptom = (
             f"{dead:.0%} of its ReLU units are dead at initialization (never positive on the sample)"
