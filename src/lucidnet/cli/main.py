@@ -145,6 +145,7 @@ def demo(out: Path, epochs: int, seed: int, animation: bool) -> None:
         validation_data=(x_test, y_test),
         callbacks=[health],
         verbose=1,
+        preflight=True,  # data, init and learning rate checked first (history.advice)
     )
     scores = model.evaluate(x_test, y_test)
     click.secho(
@@ -330,6 +331,7 @@ def _compile(model: Any, training: dict[str, Any], config_path: Path) -> dict[st
         "batch_size": training.get("batch_size", 32),
         "validation_split": training.get("validation_split", 0.0),
         "verbose": training.get("verbose", 1),
+        "preflight": training.get("preflight", True),
     }
 
 
