@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,26 @@ from ..engine.tensor import Parameter, Tensor, no_grad
 from .symbolic import SymbolicTensor, contains_symbolic
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
+
+ForwardHook = Callable[["Module", tuple[Any, ...], Any], None]
+
+
+class HookHandle:
+    """Detaches one forward hook: ``handle.remove()``, or leave a ``with`` block."""
+
+    def __init__(self, hooks: list[ForwardHook], hook: ForwardHook) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self) -> HookHandle:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.remove()
 
 
 def unique_name(base: str) -> str:
@@ -119,6 +139,32 @@ class Module:
         for hook in self._call_hooks:
             hook(self, args, out)
         return out
+
+    def register_forward_hook(self, hook: ForwardHook) -> HookHandle:
+        """Call ``hook(module, inputs, output)`` after every forward call, as PyTorch does.
+
+        Returns a handle whose ``remove()`` detaches the hook; the handle is also a
+        context manager, so ``with layer.register_forward_hook(record): ...`` watches
+        the calls inside the block only.
+
+        >>> import lucidnet as ln
+        >>> layer = ln.layers.Linear(2, 1)
+        >>> seen = []
+        >>> with layer.register_forward_hook(lambda m, i, o: seen.append(o.shape)):
+        ...     _ = layer(ln.tensor([[1.0, 2.0]]))
+        >>> _ = layer(ln.tensor([[1.0, 2.0]]))
+        >>> seen
+        [(1, 1)]
+        """
+        if not callable(hook):
+            raise TypeError(f"hook must be callable as hook(module, inputs, output), got {hook!r}")
+        self._call_hooks.append(hook)
+        return HookHandle(self._call_hooks, hook)
+
+    @property
+    def has_forward_hooks(self) -> bool:
+        """Whether any forward hook is attached (fast paths that skip forward calls check it)."""
+        return bool(self._call_hooks)
 
     def _call_symbolic(self, *args: Any, **kwargs: Any) -> SymbolicTensor:
         """Record a call on symbolic inputs; the output shape comes from a dummy forward pass."""
@@ -231,87 +277,6 @@ class Module:
         return sum(p.data.size for p in self.parameters()) + sum(
             np.size(b) for _, b in self.named_buffers()
         )
-
-    # ----------------------------------------------------------------- Keras-style training
-    # These delegate to lucidnet.training and lucidnet.io (imported on first use), so that
-    # every Module, subclassed ones included, can be compiled, fitted and saved.
-    def compile(
-        self, optimizer: Any = "adam", loss: Any = None, metrics: Any = None, lint: bool = True
-    ) -> None:
-        """Attach optimizer, loss and metrics; see :func:`lucidnet.training.trainer.compile`."""
-        from ..training.trainer import compile as compile_model
-
-        compile_model(self, optimizer=optimizer, loss=loss, metrics=metrics, lint=lint)
-
-    def fit(
-        self,
-        x: Any,
-        y: Any,
-        epochs: int = 1,
-        batch_size: int | None = 32,
-        validation_split: float = 0.0,
-        validation_data: Any = None,
-        shuffle: bool = True,
-        callbacks: Any = None,
-        verbose: int = 1,
-        initial_epoch: int = 0,
-    ) -> Any:
-        """Train on ``(x, y)``; returns a History. See :func:`lucidnet.training.trainer.fit`."""
-        from ..training.trainer import fit
-
-        return fit(
-            self,
-            x,
-            y,
-            epochs=epochs,
-            batch_size=batch_size,
-            validation_split=validation_split,
-            validation_data=validation_data,
-            shuffle=shuffle,
-            callbacks=callbacks,
-            verbose=verbose,
-            initial_epoch=initial_epoch,
-        )
-
-    def evaluate(
-        self, x: Any, y: Any, batch_size: int | None = None, verbose: int = 0
-    ) -> dict[str, float]:
-        """Loss and metrics on ``(x, y)`` as a dict."""
-        from ..training.trainer import evaluate
-
-        return evaluate(self, x, y, batch_size=batch_size, verbose=verbose)
-
-    def predict(self, x: Any, batch_size: int | None = None) -> np.ndarray:
-        """Outputs for ``x`` as an ndarray (eval mode, no graph)."""
-        from ..training.trainer import predict
-
-        return predict(self, x, batch_size=batch_size)
-
-    def save(self, path: Any, include_optimizer: bool = False) -> None:
-        """One safetensors file with weights and the architecture (Sequential/functional)."""
-        from ..io import save_model
-
-        save_model(self, path, include_optimizer=include_optimizer)
-
-    def save_weights(self, path: Any) -> None:
-        """The state_dict as a safetensors file (any Module)."""
-        from ..io import save_weights
-
-        save_weights(self, path)
-
-    def load_weights(self, path: Any, strict: bool = True) -> None:
-        """Load weights written by ``save_weights`` (shapes and names must match)."""
-        from ..io import load_weights
-
-        load_weights(self, path, strict=strict)
-
-    def summary(
-        self, input_shape: tuple[int, ...] | int | None = None, batch_size: int | None = None
-    ) -> str:
-        """Print and return a table of layers, output shapes and parameter counts (with bytes)."""
-        from ..models.summary import summary
-
-        return summary(self, input_shape=input_shape, batch_size=batch_size)
 
     @property
     def dtype(self) -> np.dtype:

@@ -11,6 +11,7 @@ cannot be run: its layers come in definition order, with ``ordered=False``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +27,7 @@ from ..blocks.layers.normalization import BatchNorm
 from ..blocks.layers.parametric import PReLU
 from ..blocks.module import Module
 from ..engine.tensor import Tensor
-from ..models.functional import Model
-from ..models.sequential import Sequential
+from ..training.trainable import Model, Sequential
 
 # Tensor ops that keep a map affine when they sit between two layers.
 _LINEAR_OPS = frozenset(
@@ -214,16 +214,15 @@ def _traced_graph(
         for tensor in _tensors(out):
             producers[id(tensor)] = len(steps) - 1
 
-    for layer in layers:
-        layer._call_hooks.append(record)
     was_training = model.training
     model.eval()
-    try:
-        result = model(inputs)  # gradient recording on, so functional activations are linked
-    finally:
-        model.train(was_training)
+    with ExitStack() as hooks:
         for layer in layers:
-            layer._call_hooks.remove(record)
+            hooks.enter_context(layer.register_forward_hook(record))
+        try:
+            result = model(inputs)  # gradient recording on, so functional activations are linked
+        finally:
+            model.train(was_training)
     outputs = [link for tensor in _tensors(result) for link in _links(tensor, producers, inputs)]
     return LayerGraph(steps, outputs)
 

@@ -8,10 +8,12 @@ input and recording each direct child's output (Keras cannot do this).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 import numpy as np
 
+from .._checks import check_int
 from ..blocks.module import Module, dummy_forward, output_shape
 
 Row = tuple[str, str, str, int]
@@ -28,10 +30,8 @@ def summary(
     from .functional import Model
     from .sequential import Sequential
 
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0
-    ):
-        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    if batch_size is not None:
+        batch_size = check_int(batch_size, "batch_size", low=1)
     features = normalize_feature_shape(input_shape, "input_shape")
     if isinstance(model, Sequential):
         rows = sequential_rows(model, features, batch_size)
@@ -136,13 +136,10 @@ def traced_rows(
             calls.append((module, out.shape))
 
     children = list(model.children())
-    for child in children:
-        child._call_hooks.append(record)
-    try:
-        dummy_forward(model, [((None, *features), model.dtype)], batch_size=batch_size or 1)
-    finally:
+    with ExitStack() as hooks:
         for child in children:
-            child._call_hooks.remove(record)
+            hooks.enter_context(child.register_forward_hook(record))
+        dummy_forward(model, [((None, *features), model.dtype)], batch_size=batch_size or 1)
     attribute = {id(module): name for name, module in reversed(model._modules.items())}
     counted: set[int] = set()
     rows = [

@@ -9,6 +9,6 @@ from __future__ import annotations
 
 from ..blocks import activations, functional, init, layers
 from ..blocks.layers import Linear
-from ..blocks.module import Module
+from ..training.trainable import Module
 
 __all__ = ["Linear", "Module", "activations", "functional", "init", "layers"]

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import check_positive_int
+from .._checks import check_bool, check_choice, check_int
 from .backends import BACKENDS, run_trials
 from .journal import Journal
 from .result import SweepResult
@@ -100,12 +100,13 @@ def sweep(
     [2, 8]
     """
     x, y = _arrays(x, y)
-    random_state = _check_int(random_state, "random_state")
-    epochs = check_positive_int(epochs, "epochs")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    n_iter = check_positive_int(n_iter, "n_iter")
+    random_state = check_int(random_state, "random_state")
+    epochs = check_int(epochs, "epochs", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    n_iter = check_int(n_iter, "n_iter", low=1)
+    refit, progress = check_bool(refit, "refit"), check_bool(progress, "progress")
     fit_kwargs = _check_fit_kwargs(fit_kwargs)
-    _check_backend(backend, address, client)
+    backend = _check_backend(backend, address, client)
     estimator = is_estimator(build)
     if not estimator and not callable(build):
         raise TypeError(
@@ -214,12 +215,6 @@ def _arrays(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _check_int(value: Any, argument: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{argument} must be an int, got {value!r}")
-    return int(value)
-
-
 def _check_fit_kwargs(fit_kwargs: Any) -> dict[str, Any]:
     if fit_kwargs is None:
         return {}
@@ -234,9 +229,8 @@ def _check_fit_kwargs(fit_kwargs: Any) -> dict[str, Any]:
     return dict(fit_kwargs)
 
 
-def _check_backend(backend: Any, address: Any, client: Any) -> None:
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+def _check_backend(backend: Any, address: Any, client: Any) -> str:
+    backend = check_choice(backend, "backend", BACKENDS)
     if client is not None and backend != "dask":
         raise ValueError(
             f"client= is a dask.distributed Client for backend='dask', not {backend!r}"
@@ -245,6 +239,7 @@ def _check_backend(backend: Any, address: Any, client: Any) -> None:
         raise ValueError(f"address= is a scheduler for backend='dask' or 'ray', not {backend!r}")
     if address is not None and client is not None:
         raise ValueError("give client= or address=, not both")
+    return backend
 
 
 def _check_estimator_params(estimator: Any, parameter_sets: list[dict[str, Any]]) -> None:

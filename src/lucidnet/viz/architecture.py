@@ -13,9 +13,8 @@ from .._checks import check_positive_int
 from ..blocks.layers.base import normalize_feature_shape
 from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
-from ..models.functional import Model
-from ..models.sequential import Sequential
 from ..models.summary import functional_rows, sequential_rows, shape_text, traced_rows
+from ..training.trainable import Model, Sequential
 from ._style import finish, inch_canvas, new_figure, rounded_box, styled
 
 if TYPE_CHECKING:

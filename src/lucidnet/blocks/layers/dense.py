@@ -15,6 +15,7 @@ from ..._registry import Configurable
 from ...engine.tensor import Parameter, Tensor
 from .. import functional as F
 from .. import init as initializers
+from .. import regularizers
 from ..activations import Activation
 from ..activations import get as get_activation
 from .base import Layer, check_features
@@ -26,7 +27,7 @@ class Dense(Layer):
     ``kernel_initializer="auto"`` picks by activation (SPEC §3): ``he_uniform`` for
     the ReLU family, ``lecun_normal`` for selu, ``glorot_uniform`` otherwise.
     ``kernel_regularizer``/``bias_regularizer`` (None, a name such as ``"l2"``, a config
-    dict or a :mod:`~lucidnet.training.regularizers` object) are resolved at once and
+    dict or a :mod:`~lucidnet.blocks.regularizers` object) are resolved at once and
     added to the training loss by ``fit``.
 
     >>> import lucidnet as ln
@@ -151,12 +152,7 @@ class Dense(Layer):
 
 
 def _get_regularizer(identifier: Any) -> Any:
-    """``regularizers.get``, imported when called: training sits above nn (see STYLE layout)."""
-    if identifier is None:
-        return None
-    from ...training import regularizers
-
-    return regularizers.get(identifier)
+    return None if identifier is None else regularizers.get(identifier)
 
 
 class Linear(Dense):
