@@ -9,6 +9,8 @@ A config has four tables (see ``examples/*.toml``)::
     [training]  optimizer = "adam", lr = 0.001, loss = "softmax_cross_entropy",
                 metrics = ["accuracy"], epochs = 50, batch_size = 32, validation_split = 0.0
     [output]    model = "model.safetensors", history = "history.csv"
+    [sweep]     (``lucidnet sweep`` only) the grid and how to search it: see
+                :mod:`lucidnet.sweep.config`
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "verbose": int,
     },
     "output": {"model": str, "history": str},
+    "sweep": {
+        **dict.fromkeys(("hidden", "activation", "kernel_initializer", "dropout"), list),
+        **dict.fromkeys(("lr", "optimizer"), list),
+        **{"cv": int, "scoring": str, "search": str, "n_iter": int, "random_state": int},
+        **{"backend": str, "n_jobs": int, "address": str},
+    },
 }
 LAYER_KEYS = {
     "units": int,
@@ -106,3 +114,37 @@ def _check_keys(
                 t.__name__ for t in (expected if isinstance(expected, tuple) else (expected,))
             )
             raise ConfigError(f"{path}: [{table}] {key} must be {names}, got {value!r}")
+
+
+def build_model(config: dict[str, Any], n_features: int, *, lint: bool = True) -> Any:
+    """The compiled Sequential of a checked config: its [model] layers (Dense, and Dropout
+    after a layer with ``dropout``) and its [training] optimizer, lr, loss and metrics."""
+    import lucidnet as ln
+
+    training = config.get("training", {})
+    layers = []
+    for index, spec in enumerate(config["model"]["layers"]):
+        options = {"input_shape": (n_features,)} if index == 0 else {}
+        layers.append(
+            ln.layers.Dense(
+                spec["units"],
+                activation=spec.get("activation"),
+                kernel_initializer=spec.get("kernel_initializer", "auto"),
+                use_bias=spec.get("use_bias", True),
+                **options,
+            )
+        )
+        if spec.get("dropout"):
+            layers.append(ln.layers.Dropout(spec["dropout"]))
+    model = ln.Sequential(layers)
+    optimizer = ln.optim.get(
+        training.get("optimizer", "adam"),
+        **({"lr": training["lr"]} if "lr" in training else {}),
+    )
+    model.compile(
+        optimizer=optimizer,
+        loss=training.get("loss", "softmax_cross_entropy"),
+        metrics=training.get("metrics", ["accuracy"]),
+        lint=lint,
+    )
+    return model

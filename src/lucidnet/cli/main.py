@@ -168,7 +168,7 @@ def train(config_path: Path) -> None:
     """Train the model a TOML config describes and save it (see examples/*.toml)."""
     import lucidnet as ln
 
-    from .config import ConfigError, load_config
+    from .config import ConfigError, build_model, load_config
 
     try:
         config = load_config(config_path)
@@ -182,31 +182,8 @@ def train(config_path: Path) -> None:
     x_train, x_test, y_train, y_test = ln.datasets.train_test_split(
         x, y, test_size=data.get("test_size", 0.2), random_state=seed
     )
-    layers = []
-    for index, spec in enumerate(config["model"]["layers"]):
-        options = {"input_shape": (x.shape[1],)} if index == 0 else {}
-        layers.append(
-            ln.layers.Dense(
-                spec["units"],
-                activation=spec.get("activation"),
-                kernel_initializer=spec.get("kernel_initializer", "auto"),
-                use_bias=spec.get("use_bias", True),
-                **options,
-            )
-        )
-        if spec.get("dropout"):
-            layers.append(ln.layers.Dropout(spec["dropout"]))
-    model = ln.Sequential(layers)
     try:
-        optimizer = ln.optim.get(
-            training.get("optimizer", "adam"),
-            **({"lr": training["lr"]} if "lr" in training else {}),
-        )
-        model.compile(
-            optimizer=optimizer,
-            loss=training.get("loss", "softmax_cross_entropy"),
-            metrics=training.get("metrics", ["accuracy"]),
-        )
+        model = build_model(config, x.shape[1])
         model.summary()
         history = model.fit(
             x_train,
@@ -347,6 +324,10 @@ def predict(model_path: Path, data_path: Path, out: Path | None) -> None:
     if out:
         click.echo(f"wrote {len(outputs)} predictions to {out}", err=True)
 
+
+from .sweep import sweep  # noqa: E402  (its own module; registered here)
+
+main.add_command(sweep)
 
 if __name__ == "__main__":
     main()

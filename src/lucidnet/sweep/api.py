@@ -107,6 +107,10 @@ def sweep(
     refit, progress = check_bool(refit, "refit"), check_bool(progress, "progress")
     fit_kwargs = _check_fit_kwargs(fit_kwargs)
     backend = _check_backend(backend, address, client)
+    if n_jobs is not None and check_int(n_jobs, "n_jobs") == 0:
+        raise ValueError(
+            "n_jobs must be a nonzero int (negative: all cores but |n_jobs|-1) or None"
+        )
     estimator = is_estimator(build)
     if not estimator and not callable(build):
         raise TypeError(
