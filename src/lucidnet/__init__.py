@@ -13,12 +13,26 @@ The public modules are attributes under short names: ``ln.activations``,
 ``ln.init``, ``ln.functional``, ``ln.layers``, ``ln.losses``, ``ln.optim``, ...
 """
 
-from . import datasets
+from . import datasets, diagnostics
 from .blocks import activations, functional, init, layers, regularizers
+from .diagnostics.advice import Advice
 from .diagnostics.gradcheck import gradcheck
 from .diagnostics.health import HealthWarning
 from .diagnostics.lint import LintWarning, lint
 from .engine.dtype import get_default_dtype, set_default_dtype
+from .engine.factories import (
+    arange,
+    eye,
+    from_numpy,
+    full,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    zeros,
+    zeros_like,
+)
 from .engine.joining import concatenate, stack
 from .engine.random import manual_seed
 from .engine.tensor import Parameter, Tensor, is_grad_enabled, no_grad, tensor
@@ -36,7 +50,11 @@ def load_model(path: str) -> Module:
     return load(path)
 
 
-_LAZY_MODULES = ("nn", "viz", "io", "export", "interop", "sklearn", "cli")
+_LAZY_MODULES = ("nn", "viz", "io", "export", "interop", "sklearn", "cli", "playground")
+
+
+# The doctor's tools (ln.preflight, ...) live in diagnostics and load on first use.
+_LAZY_DOCTOR = ("preflight", "lr_find", "apply_remedy", "repair")
 
 
 def __getattr__(name: str) -> object:
@@ -50,15 +68,31 @@ def __getattr__(name: str) -> object:
 
         globals()["sweep"] = sweep
         return sweep
+    if name in _LAZY_DOCTOR:
+        return getattr(diagnostics, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
     """The public API only (what ``__all__`` and the lazily loaded tools name)."""
-    return sorted({*__all__, *_LAZY_MODULES})
+    return sorted({*__all__, *_LAZY_MODULES, *_LAZY_DOCTOR})
 
 
 __all__ = [
+    # tensor factories (PyTorch's names)
+    "arange",
+    "eye",
+    "from_numpy",
+    "full",
+    "linspace",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
+    "zeros",
+    "zeros_like",
+    # the rest
+    "Advice",
     "HealthWarning",
     "Input",
     "LintWarning",

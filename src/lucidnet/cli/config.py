@@ -66,6 +66,11 @@ def load_config(path: Path) -> dict[str, Any]:
         config = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {error.object[error.start]:#04x} at offset "
+            f"{error.start}); save it as UTF-8"
+        ) from None
     for table, values in config.items():
         if table not in SCHEMA:
             raise ConfigError(
@@ -114,37 +119,3 @@ def _check_keys(
                 t.__name__ for t in (expected if isinstance(expected, tuple) else (expected,))
             )
             raise ConfigError(f"{path}: [{table}] {key} must be {names}, got {value!r}")
-
-
-def build_model(config: dict[str, Any], n_features: int, *, lint: bool = True) -> Any:
-    """The compiled Sequential of a checked config: its [model] layers (Dense, and Dropout
-    after a layer with ``dropout``) and its [training] optimizer, lr, loss and metrics."""
-    import lucidnet as ln
-
-    training = config.get("training", {})
-    layers = []
-    for index, spec in enumerate(config["model"]["layers"]):
-        options = {"input_shape": (n_features,)} if index == 0 else {}
-        layers.append(
-            ln.layers.Dense(
-                spec["units"],
-                activation=spec.get("activation"),
-                kernel_initializer=spec.get("kernel_initializer", "auto"),
-                use_bias=spec.get("use_bias", True),
-                **options,
-            )
-        )
-        if spec.get("dropout"):
-            layers.append(ln.layers.Dropout(spec["dropout"]))
-    model = ln.Sequential(layers)
-    optimizer = ln.optim.get(
-        training.get("optimizer", "adam"),
-        **({"lr": training["lr"]} if "lr" in training else {}),
-    )
-    model.compile(
-        optimizer=optimizer,
-        loss=training.get("loss", "softmax_cross_entropy"),
-        metrics=training.get("metrics", ["accuracy"]),
-        lint=lint,
-    )
-    return model

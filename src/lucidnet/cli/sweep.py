@@ -10,14 +10,41 @@ same command again resumes instead of starting over.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
+BACKENDS = ("serial", "local", "dask", "ray")
 
-class ConfigProblem(click.ClickException):
-    """A user mistake in the config or the options: one line, exit code 2."""
 
-    exit_code = 2
+class ConfigBuild:
+    """``build(**params)`` for ``ln.sweep``: the config's compiled model at one grid point,
+    built by ``lucidnet train``'s own model and compile steps (picklable, for workers)."""
+
+    def __init__(self, config: dict[str, Any], n_features: int, config_path: Path) -> None:
+        self.config, self.n_features, self.config_path = config, n_features, config_path
+
+    def __call__(self, **params: Any) -> Any:
+        from ..sweep.config import apply
+        from .main import _build_model, _compile
+
+        config = apply(self.config, params)
+        model = _build_model(config["model"]["layers"], self.n_features, self.config_path)
+        _compile(model, config.get("training", {}), self.config_path)
+        return model
+
+
+def check_grid(build: ConfigBuild, grid: dict[str, list[Any]]) -> None:
+    """Build the model once per grid value, so that a bad value (an unknown activation, a
+    negative lr) is a config mistake reported before any trial runs."""
+    from .main import UserMistake
+
+    for key, values in grid.items():
+        for value in values:
+            try:
+                build(**{key: value})
+            except click.ClickException as error:
+                raise UserMistake(f"{error.message} (from [sweep] {key} = {value!r})") from None
 
 
 @click.command()
@@ -28,7 +55,7 @@ class ConfigProblem(click.ClickException):
 )
 @click.option(
     "--backend",
-    type=click.Choice(["serial", "local", "dask", "ray"]),
+    type=click.Choice(BACKENDS),
     default=None,
     help="Where trials run (default: [sweep] backend, else local worker processes).",
 )
@@ -50,27 +77,29 @@ def sweep(
     """Cross-validate the grid of CONFIG.toml's [sweep] table and keep the best model."""
     import lucidnet as ln
 
-    from ..sweep.config import ConfigBuild, check_grid, sweep_settings
+    from ..sweep.config import sweep_settings
     from .config import ConfigError, load_config
-    from .main import _load_data
+    from .main import UserMistake, _load_data, user_input
 
     try:
         config = load_config(config_path)
         grid, options = sweep_settings(config, config_path)
-        x, y = _load_data(config["data"], config_path.parent)
-        build = ConfigBuild(config, x.shape[1])
-        check_grid(build, grid, config_path)
     except (ConfigError, ValueError) as error:
-        raise ConfigProblem(str(error)) from None
+        raise UserMistake(str(error)) from None
+    with user_input(f"{config_path}: [data]"):
+        x, y = _load_data(config["data"], config_path.parent)
+    build = ConfigBuild(config, x.shape[1], config_path)
+    check_grid(build, grid)
     for name, value in (("backend", backend), ("address", address), ("n_jobs", n_jobs)):
         if value is not None:
             options[name] = value
     data, training = config["data"], config.get("training", {})
-    x_train, x_test, y_train, y_test = ln.datasets.train_test_split(
-        x, y, test_size=data.get("test_size", 0.2), random_state=data.get("seed", 0)
-    )
+    with user_input(f"{config_path}: [data] test_size"):
+        x_train, x_test, y_train, y_test = ln.datasets.train_test_split(
+            x, y, test_size=data.get("test_size", 0.2), random_state=data.get("seed", 0)
+        )
     out = out if out is not None else config_path.parent / f"{config_path.stem}-sweep"
-    try:
+    with user_input(str(config_path)):
         result = ln.sweep(
             build,
             grid,
@@ -81,17 +110,15 @@ def sweep(
             results=out / "trials.jsonl",
             **options,
         )
-    except (TypeError, ValueError) as error:
-        raise ConfigProblem(f"{config_path}: {error}") from None
     shown = ["params", "mean_test_score", "std_test_score", "rank_test_score", "mean_fit_time"]
     click.echo(result.table[shown].to_string(index=False))
     if result.best_model is None:
-        raise click.ClickException("every trial failed; see the errors in trials.jsonl")
+        raise click.ClickException(f"every trial failed; their errors are in {out}/trials.jsonl")
     scores = result.best_model.evaluate(x_test, y_test)
+    held_out = "  ".join(f"{name} {value:.4f}" for name, value in scores.items())
     click.secho(
-        f"best {result.best_params}: {result.scoring} {result.best_score:.4f} "
-        f"(cv mean); held-out test "
-        + "  ".join(f"{name} {value:.4f}" for name, value in scores.items()),
+        f"best {result.best_params}: {result.scoring} {result.best_score:.4f} (cv mean); "
+        f"held-out test {held_out}",
         bold=True,
     )
     for role, path in result.save(out).items():

@@ -8,13 +8,13 @@ input and recording each direct child's output (Keras cannot do this).
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import ExitStack
 from typing import Any
 
 import numpy as np
 
 from .._checks import check_int
-from ..blocks.module import Module, dummy_forward, output_shape
+from ..blocks.module import Module, output_shape
+from .walk import input_features, trace_calls
 
 Row = tuple[str, str, str, int]
 
@@ -35,7 +35,7 @@ def summary(
     features = normalize_feature_shape(input_shape, "input_shape")
     if isinstance(model, Sequential):
         rows = sequential_rows(model, features, batch_size)
-    elif isinstance(model, Model):
+    elif isinstance(model, Model) and model.nodes is not None:  # not a subclassed Model
         rows = functional_rows(model, batch_size)
     else:
         rows = traced_rows(model, features, batch_size)
@@ -116,30 +116,17 @@ def traced_rows(
 ) -> list[Row]:
     """Rows of a subclassed model's direct children in call order, traced on a dummy input."""
     if features is None:
-        features = next(
-            (
-                c.input_shape
-                for c in model.children()
-                if getattr(c, "input_shape", None) is not None
-            ),
-            None,
-        )
+        features = input_features(model)
     if features is None:
         raise ValueError(
             f"summary() of the subclassed model {model.name!r} traces it with a dummy "
             "input: give summary(input_shape=...), e.g. input_shape=(3,)"
         )
-    calls: list[tuple[Module, tuple[int, ...]]] = []
-
-    def record(module: Module, args: Any, out: Any) -> None:
-        if all(module is not m for m, _ in calls) and hasattr(out, "shape"):
-            calls.append((module, out.shape))
-
     children = list(model.children())
-    with ExitStack() as hooks:
-        for child in children:
-            hooks.enter_context(child.register_forward_hook(record))
-        dummy_forward(model, [((None, *features), model.dtype)], batch_size=batch_size or 1)
+    calls: list[tuple[Module, tuple[int, ...]]] = []
+    for call in trace_calls(model, features, batch_size=batch_size or 1).calls:
+        if all(call.module is not m for m, _ in calls) and hasattr(call.output, "shape"):
+            calls.append((call.module, call.output.shape))
     attribute = {id(module): name for name, module in reversed(model._modules.items())}
     counted: set[int] = set()
     rows = [

@@ -86,26 +86,3 @@ def apply(config: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     training = varied.setdefault("training", {})
     training.update({key: params[key] for key in ("lr", "optimizer") if key in params})
     return varied
-
-
-class ConfigBuild:
-    """``build(**params)`` for ``ln.sweep``: the config's compiled model at one grid point."""
-
-    def __init__(self, config: dict[str, Any], n_features: int) -> None:
-        self.config, self.n_features = config, n_features
-
-    def __call__(self, **params: Any) -> Any:
-        from ..cli.config import build_model
-
-        return build_model(apply(self.config, params), self.n_features, lint=False)
-
-
-def check_grid(build: ConfigBuild, grid: dict[str, list[Any]], path: Path) -> None:
-    """Build the model once per grid value so that a bad value (an unknown activation, a
-    negative lr) is reported as a config mistake before any trial runs."""
-    for key, values in grid.items():
-        for value in values:
-            try:
-                build(**{key: value})
-            except (TypeError, ValueError) as error:
-                raise ValueError(f"{path}: [sweep] {key} value {value!r}: {error}") from None
