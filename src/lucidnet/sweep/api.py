@@ -65,17 +65,24 @@ def sweep(
             ``set_params`` per trial; ``random_state=None`` becomes the trial's seed).
         grid: dict of lists (every combination) or a list of such dicts, as
             ``sklearn.model_selection.ParameterGrid``.
-        x, y: the data (arrays, lists or pandas objects).
+        x: the inputs [samples, features] (array, list or pandas object).
+        y: the targets, one per sample.
         cv: number of folds (stratified for classification, shuffled with ``random_state``),
             or a scikit-learn splitter.
         scoring: a metric name of ``ln.metrics`` (errors such as ``"mse"`` are negated so that
             larger is better) or a callable ``(model, x, y) -> float``. Default: accuracy for
             classification, negative MSE for regression.
-        epochs, batch_size, fit_kwargs: how each compiled model is trained.
+        epochs: epochs of each ``model.fit``.
+        batch_size: batch size of each ``model.fit``.
+        fit_kwargs: further ``model.fit`` arguments (copied per trial).
         search: ``"grid"`` (every parameter set) or ``"random"`` (``n_iter`` of them).
-        backend: ``"serial"``, ``"local"`` (``n_jobs`` worker processes; None: every core),
-            ``"dask"`` (``client=``, or ``address=`` of a scheduler, or a local cluster of
-            ``n_jobs`` workers) or ``"ray"`` (``address=`` of a Ray cluster).
+        n_iter: how many parameter sets a random search tries.
+        backend: ``"serial"``, ``"local"`` (worker processes), ``"dask"`` or ``"ray"``.
+        n_jobs: local worker processes (None: every core; -1 too, -2 all but one), or the
+            workers of the local Dask cluster made when neither ``client`` nor ``address``
+            is given.
+        address: the scheduler of a running Dask (or Ray) cluster, e.g. ``tcp://host:8786``.
+        client: a ``dask.distributed.Client`` to run on (used as is, not closed).
         results: a ``.jsonl`` path: each finished trial is appended; a rerun runs only the
             trials it lacks.
         refit: train the best parameter set on all of ``x, y`` (``best_model``).
