@@ -500,8 +500,10 @@ def predict(model_path: Path, data_path: Path, out: Path | None, classes: bool |
 
 
 from .playground import playground  # noqa: E402
+from .sweep import sweep  # noqa: E402
 
 main.add_command(playground)
+main.add_command(sweep)
 
 if __name__ == "__main__":
     main()
