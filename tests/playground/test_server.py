@@ -45,7 +45,9 @@ def is_frame(epoch_at_least: int = 0):
     return lambda kind, payload: kind == "frame" and payload[0]["epoch"] >= epoch_at_least
 
 
-@pytest.mark.parametrize("path", ["/", "/static/app.js", "/api/state", "/export/model.py", "/export/model.safetensors"])
+@pytest.mark.parametrize(
+    "path", ["/", "/static/app.js", "/api/state", "/export/model.py", "/export/model.safetensors"]
+)
 def test_every_request_without_the_token_is_forbidden(client, path: str) -> None:
     assert client.get(path).status_code == 403
     assert client.get(f"{path}?token=wrong").status_code == 403
@@ -62,7 +64,9 @@ def test_the_page_sets_a_strict_csp_and_a_cookie_that_carries_the_token(client) 
     assert script.headers["content-security-policy"] == page.headers["content-security-policy"]
 
 
-@pytest.mark.parametrize("host", ["evil.example:8765", "127.0.0.1:9999", "localhost", "0.0.0.0:8765"])
+@pytest.mark.parametrize(
+    "host", ["evil.example:8765", "127.0.0.1:9999", "localhost", "0.0.0.0:8765"]
+)
 def test_a_foreign_host_header_is_refused(client, host: str) -> None:
     response = client.get(f"/api/state?token={TOKEN}", headers={"host": host})
     assert response.status_code == 400
@@ -99,8 +103,20 @@ def test_the_websocket_says_hello_then_the_model_then_frames_in_order_while_play
         assert kind == "json" and hello["type"] == "hello" and hello["defaults"]["seed"] == 7
         kind, model = receive(ws)
         assert model["type"] == "model" and model["settings"]["dataset"] == "circle"
-        ws.send_text(json.dumps({"type": "settings", "settings": {"dataset": "spiral", "classes": 3, "speed": "fast"}}))
-        until(ws, lambda kind, payload: kind == "json" and payload["type"] == "model" and payload["classes"] == 3)
+        ws.send_text(
+            json.dumps(
+                {
+                    "type": "settings",
+                    "settings": {"dataset": "spiral", "classes": 3, "speed": "fast"},
+                }
+            )
+        )
+        until(
+            ws,
+            lambda kind, payload: (
+                kind == "json" and payload["type"] == "model" and payload["classes"] == 3
+            ),
+        )
         ws.send_text(json.dumps({"type": "play"}))
         sequence, epochs, history = [], [], []
         for _ in range(300):
@@ -121,8 +137,26 @@ def test_the_websocket_says_hello_then_the_model_then_frames_in_order_while_play
 
 def test_state_and_exports_describe_the_session_of_the_page(client, tmp_path: Path) -> None:
     with client.websocket_connect(WS, headers={"origin": ORIGIN}) as ws:
-        ws.send_text(json.dumps({"type": "settings", "settings": {"dataset": "moons", "features": ["x1", "x2", "x1x2"], "layers": [{"units": 5, "activation": "relu"}]}}))
-        until(ws, lambda kind, payload: kind == "json" and payload.get("type") == "model" and payload["settings"]["dataset"] == "moons")
+        ws.send_text(
+            json.dumps(
+                {
+                    "type": "settings",
+                    "settings": {
+                        "dataset": "moons",
+                        "features": ["x1", "x2", "x1x2"],
+                        "layers": [{"units": 5, "activation": "relu"}],
+                    },
+                }
+            )
+        )
+        until(
+            ws,
+            lambda kind, payload: (
+                kind == "json"
+                and payload.get("type") == "model"
+                and payload["settings"]["dataset"] == "moons"
+            ),
+        )
         for _ in range(3):
             ws.send_text(json.dumps({"type": "step"}))
         until(ws, is_frame(3))
@@ -132,7 +166,9 @@ def test_state_and_exports_describe_the_session_of_the_page(client, tmp_path: Pa
         assert np.array(state["layers"][0]["kernel"]).shape == (3, 5)
         assert len(state["points"]["train"]["x"]) == 250
         (tmp_path / "model.py").write_text(client.get(f"/export/model.py?token={TOKEN}").text)
-        (tmp_path / "model.safetensors").write_bytes(client.get(f"/export/model.safetensors?token={TOKEN}").content)
+        (tmp_path / "model.safetensors").write_bytes(
+            client.get(f"/export/model.safetensors?token={TOKEN}").content
+        )
     result = subprocess.run(
         [sys.executable, "model.py", "--grid", "grid.npy"],
         cwd=tmp_path,
@@ -154,7 +190,11 @@ def test_a_message_over_4_kb_closes_with_1009(client) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["{broken", json.dumps({"type": "play", "now": True}), json.dumps({"type": "settings", "settings": {"n_samples": 10**6}})],
+    [
+        "{broken",
+        json.dumps({"type": "play", "now": True}),
+        json.dumps({"type": "settings", "settings": {"n_samples": 10**6}}),
+    ],
 )
 def test_a_malformed_message_closes_with_1008(client, text: str) -> None:
     with client.websocket_connect(WS, headers={"origin": ORIGIN}) as ws:
@@ -171,7 +211,14 @@ def test_a_flood_of_messages_closes_the_socket(client) -> None:
 
 def test_a_setting_that_does_not_fit_is_reported_and_the_session_goes_on(client) -> None:
     with client.websocket_connect(WS, headers={"origin": ORIGIN}) as ws:
-        ws.send_text(json.dumps({"type": "settings", "settings": {"dataset": "spiral", "classes": 4, "loss": "hinge"}}))
+        ws.send_text(
+            json.dumps(
+                {
+                    "type": "settings",
+                    "settings": {"dataset": "spiral", "classes": 4, "loss": "hinge"},
+                }
+            )
+        )
         kind, error = until(ws, lambda kind, payload: kind == "json" and payload["type"] == "error")
         assert "classes" in error["message"]
         ws.send_text(json.dumps({"type": "step"}))
@@ -182,5 +229,8 @@ def test_an_idle_socket_is_closed(playground) -> None:
     from starlette.testclient import TestClient
 
     playground.idle_timeout = 0.2
-    with TestClient(playground.app, base_url=ORIGIN) as client, client.websocket_connect(WS, headers={"origin": ORIGIN}) as ws:
+    with (
+        TestClient(playground.app, base_url=ORIGIN) as client,
+        client.websocket_connect(WS, headers={"origin": ORIGIN}) as ws,
+    ):
         assert until(ws, lambda kind, payload: kind == "close") == ("close", 1001)

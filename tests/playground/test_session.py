@@ -78,12 +78,24 @@ def test_learning_rate_regularization_and_batch_size_change_without_a_reset() ->
     session = Session({"seed": 5})
     session.train_epoch()
     trained = initial_kernels(session)
-    assert session.update({"learning_rate": 0.3, "batch_size": 25, "regularization": "l2", "regularization_rate": 0.01}) == "live"
+    assert (
+        session.update(
+            {
+                "learning_rate": 0.3,
+                "batch_size": 25,
+                "regularization": "l2",
+                "regularization_rate": 0.01,
+            }
+        )
+        == "live"
+    )
     assert session.epoch == 1
     for a, b in zip(session.weights(), trained, strict=True):
         np.testing.assert_array_equal(a, b)
     assert session.model.optimizer.param_groups[0]["lr"] == 0.3
-    assert all(isinstance(layer.kernel_regularizer, ln.regularizers.L2) for layer in session.model.layers)
+    assert all(
+        isinstance(layer.kernel_regularizer, ln.regularizers.L2) for layer in session.model.layers
+    )
     session.train_epoch()
     assert session.epoch == 2
 
@@ -96,7 +108,15 @@ def test_changing_the_network_rebuilds_it() -> None:
 
 
 def test_a_diverging_learning_rate_pauses_with_the_cause_and_keeps_finite_weights() -> None:
-    session = Session({"dataset": "plane", "layers": [{"units": 8, "activation": "identity"}] * 2, "optimizer": "sgd", "learning_rate": 10.0, "seed": 1})
+    session = Session(
+        {
+            "dataset": "plane",
+            "layers": [{"units": 8, "activation": "identity"}] * 2,
+            "optimizer": "sgd",
+            "learning_rate": 10.0,
+            "seed": 1,
+        }
+    )
     results = [session.train_epoch() for _ in range(5)]
     assert any("nan" in result for result in results)
     assert session.nan["cause"] == "lr_high"
@@ -106,7 +126,15 @@ def test_a_diverging_learning_rate_pauses_with_the_cause_and_keeps_finite_weight
 
 
 def test_the_health_panel_names_dead_relu_layers_and_marks_their_neurons() -> None:
-    session = Session({"dataset": "spiral", "layers": [{"units": 8, "activation": "relu"}] * 3, "initializer": "auto", "seed": 1, "health_every": 1})
+    session = Session(
+        {
+            "dataset": "spiral",
+            "layers": [{"units": 8, "activation": "relu"}] * 3,
+            "initializer": "auto",
+            "seed": 1,
+            "health_every": 1,
+        }
+    )
     session.update({"learning_rate": 10.0})
     for _ in range(5):
         if "nan" in session.train_epoch():
@@ -128,9 +156,25 @@ def test_lint_flags_a_network_without_non_linearity_and_a_constant_init() -> Non
 
 
 def test_display_values_are_p1_minus_p0_for_two_logits_and_probabilities_for_more() -> None:
-    two = display_values({"problem": "classification", "loss": "softmax_cross_entropy", "dataset": "circle", "classes": 2}, np.array([[0.0, np.log(3.0)]]))
+    two = display_values(
+        {
+            "problem": "classification",
+            "loss": "softmax_cross_entropy",
+            "dataset": "circle",
+            "classes": 2,
+        },
+        np.array([[0.0, np.log(3.0)]]),
+    )
     np.testing.assert_allclose(two, [[0.5]], rtol=1e-6)
-    three = display_values({"problem": "classification", "loss": "softmax_cross_entropy", "dataset": "spiral", "classes": 3}, np.zeros((1, 3)))
+    three = display_values(
+        {
+            "problem": "classification",
+            "loss": "softmax_cross_entropy",
+            "dataset": "spiral",
+            "classes": 3,
+        },
+        np.zeros((1, 3)),
+    )
     np.testing.assert_allclose(three, [[1 / 3] * 3], rtol=1e-6)
 
 

@@ -19,9 +19,19 @@ DEFAULT_PORT = 8765
     show_default=True,
     help="Port on 127.0.0.1; 0 picks a free one.",
 )
-@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=None, help="Seed of the data and initial weights the page starts with.")
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**31 - 1),
+    default=None,
+    help="Seed of the data and initial weights the page starts with.",
+)
 @click.option("--no-browser", is_flag=True, help="Do not open the page in the browser.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Only 127.0.0.1 is allowed (the page trains code on your machine).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Only 127.0.0.1 is allowed (the page trains code on your machine).",
+)
 def playground(port: int, seed: int | None, no_browser: bool, host: str) -> None:
     """Train a network live in the browser: TensorFlow Playground, plus health, lint and a NaN guard.
 
@@ -37,7 +47,9 @@ def playground(port: int, seed: int | None, no_browser: bool, host: str) -> None
     except ImportError as error:
         _refuse(str(error))
     except OSError as error:
-        _refuse(f"cannot listen on 127.0.0.1:{port} ({error.strerror}); try --port 0 for a free port")
+        _refuse(
+            f"cannot listen on 127.0.0.1:{port} ({error.strerror}); try --port 0 for a free port"
+        )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

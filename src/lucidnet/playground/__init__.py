@@ -21,7 +21,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def serve(port: int = 0, seed: int | None = None, open_browser: bool = False, **options: Any) -> Any:
+def serve(
+    port: int = 0, seed: int | None = None, open_browser: bool = False, **options: Any
+) -> Any:
     """Start the playground on 127.0.0.1 in a background thread and return the running server.
 
     ``port=0`` picks a free port; ``seed`` fixes the data and initial weights the

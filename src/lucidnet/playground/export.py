@@ -78,7 +78,9 @@ if __name__ == "__main__":
 '''
 
 
-def python_script(settings: dict[str, Any], model: Any, epoch: int, filename: str = "model.py") -> str:
+def python_script(
+    settings: dict[str, Any], model: Any, epoch: int, filename: str = "model.py"
+) -> str:
     """The script text for ``settings`` and the (built) ``model``."""
     layers = []
     for index, layer in enumerate(model.layers):

@@ -57,5 +57,7 @@ def decode(blob: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     arrays = {}
     for entry in header["arrays"]:
         size = int(np.prod(entry["shape"], dtype=np.int64))
-        arrays[entry["name"]] = values[entry["offset"] : entry["offset"] + size].reshape(entry["shape"])
+        arrays[entry["name"]] = values[entry["offset"] : entry["offset"] + size].reshape(
+            entry["shape"]
+        )
     return header, arrays

@@ -37,7 +37,12 @@ HIDDEN_ACTIVATIONS = tuple(
     name for name in activations.available() if name not in ("softmax", "log_softmax")
 )
 INITIALIZERS = ("auto", *init.available())
-CLASSIFICATION_LOSSES = ("softmax_cross_entropy", "binary_crossentropy", "multiclass_hinge", "hinge")
+CLASSIFICATION_LOSSES = (
+    "softmax_cross_entropy",
+    "binary_crossentropy",
+    "multiclass_hinge",
+    "hinge",
+)
 BINARY_ONLY_LOSSES = ("binary_crossentropy", "hinge")
 REGRESSION_LOSSES = ("mse", "mae", "huber")
 OPTIMIZERS = tuple(optimizers.available())
@@ -104,7 +109,9 @@ def _number(low: float, high: float, open_low: bool = False) -> Callable[[str, A
             or (open_low and value == low)
         ):
             bracket = "(" if open_low else "["
-            raise ProtocolError(f"{key} must be a number in {bracket}{low:g}, {high:g}], got {value!r}")
+            raise ProtocolError(
+                f"{key} must be a number in {bracket}{low:g}, {high:g}], got {value!r}"
+            )
         return float(value)
 
     return check
@@ -207,7 +214,9 @@ def combine(current: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     """
     settings = {**current, **update}
     if "dataset" in update and "problem" not in update:
-        settings["problem"] = "regression" if settings["dataset"] in REGRESSION_SETS else "classification"
+        settings["problem"] = (
+            "regression" if settings["dataset"] in REGRESSION_SETS else "classification"
+        )
     regression = settings["problem"] == "regression"
     if regression != (settings["dataset"] in REGRESSION_SETS):
         wanted = "plane, multi_gauss" if regression else ", ".join(CLASSIFICATION_SETS)
@@ -272,7 +281,9 @@ def parse_message(text: str | bytes) -> dict[str, Any]:
     allowed = {"type", *schema}
     unknown = sorted(set(message) - allowed)
     if unknown:
-        raise ProtocolError(f"message {kind!r} has unknown keys {unknown}; allowed: {sorted(allowed)}")
+        raise ProtocolError(
+            f"message {kind!r} has unknown keys {unknown}; allowed: {sorted(allowed)}"
+        )
     missing = sorted(allowed - set(message))
     if missing:
         raise ProtocolError(f"message {kind!r} lacks the keys {missing}")

@@ -82,7 +82,9 @@ class Runner:
         while not self.stopped.is_set():
             wait = 0.5 if not self.playing else max(0.0, next_epoch - time.perf_counter())
             try:
-                message = self.commands.get(timeout=wait) if wait > 0 else self.commands.get_nowait()
+                message = (
+                    self.commands.get(timeout=wait) if wait > 0 else self.commands.get_nowait()
+                )
             except queue.Empty:
                 message = None
             if self.stopped.is_set():
@@ -104,7 +106,9 @@ class Runner:
                 if change in ("data", "model"):
                     self._send(session.describe())
                 else:
-                    self._send({"type": "settings", "settings": session.settings, "lint": session.lint})
+                    self._send(
+                        {"type": "settings", "settings": session.settings, "lint": session.lint}
+                    )
             elif kind == "play":
                 session.nan = None
                 self._set_playing(True)
@@ -121,7 +125,9 @@ class Runner:
                 session.regenerate()
                 self._send(session.describe())
             elif kind == "set_weight":
-                session.set_weight(message["layer"], message["unit"], message["source"], message["value"])
+                session.set_weight(
+                    message["layer"], message["unit"], message["source"], message["value"]
+                )
         except ValueError as error:
             self._send({"type": "error", "message": str(error)})
         if kind != "ping":

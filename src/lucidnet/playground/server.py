@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from .frames import clean
 from .protocol import DEFAULT_SETTINGS, MAX_MESSAGE_BYTES, ProtocolError, options, parse_message
@@ -123,9 +123,7 @@ class Playground:
     async def index(self, request: Request) -> Response:
         response = self._file("index.html")
         if request.query_params.get("token") == self.token:
-            response.set_cookie(
-                self.cookie, self.token, httponly=True, samesite="strict", path="/"
-            )
+            response.set_cookie(self.cookie, self.token, httponly=True, samesite="strict", path="/")
         return response
 
     async def static(self, request: Request) -> Response:
@@ -175,9 +173,7 @@ class Playground:
             self.runners.append(runner)
             self.current = runner
         await websocket.send_text(
-            json.dumps(
-                {"type": "hello", "options": options(), "defaults": self.default_settings()}
-            )
+            json.dumps({"type": "hello", "options": options(), "defaults": self.default_settings()})
         )
         runner.start()
         sender = asyncio.create_task(self._send_loop(websocket, runner, wake))
@@ -225,7 +221,9 @@ class Playground:
             raw = event.get("text")
             size = len(raw.encode()) if raw is not None else len(event.get("bytes") or b"")
             if size > MAX_MESSAGE_BYTES:
-                await websocket.close(code=1009, reason=f"messages are at most {MAX_MESSAGE_BYTES} bytes")
+                await websocket.close(
+                    code=1009, reason=f"messages are at most {MAX_MESSAGE_BYTES} bytes"
+                )
                 return
             now = time.perf_counter()
             allowance = min(2 * MESSAGE_RATE, allowance + (now - checked) * MESSAGE_RATE)
@@ -261,7 +259,10 @@ class _Guard:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+        headers = {
+            key.decode("latin-1").lower(): value.decode("latin-1")
+            for key, value in scope["headers"]
+        }
         problem = self._problem(scope, headers)
         if problem is not None:
             status, text = problem
@@ -288,7 +289,10 @@ class _Guard:
         if not given and playground.cookie in cookie:
             given = cookie[playground.cookie].value
         if not secrets.compare_digest(given.encode(), playground.token.encode()):
-            return 403, "forbidden: open the URL with the token that `lucidnet playground` printed\n"
+            return (
+                403,
+                "forbidden: open the URL with the token that `lucidnet playground` printed\n",
+            )
         if scope["type"] == "websocket" and headers.get("origin") not in playground.origins:
             return 403, "forbidden: the WebSocket must come from the playground page itself"
         return None
@@ -344,7 +348,9 @@ class Server:
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True,
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            daemon=True,
             name="lucidnet-playground-server",
         )
         self._thread.start()

@@ -125,9 +125,7 @@ class Session:
             self.grid_points = data.grid_points()
             self.x_grid = data.features(self.grid_points, s["features"])
             hidden = sum(layer["units"] for layer in s["layers"])
-            self.neuron_resolution = int(
-                np.clip(math.isqrt(NEURON_CELLS // max(hidden, 1)), 8, 25)
-            )
+            self.neuron_resolution = int(np.clip(math.isqrt(NEURON_CELLS // max(hidden, 1)), 8, 25))
             self.x_neuron_grid = data.features(
                 data.grid_points(self.neuron_resolution), s["features"]
             )
@@ -159,7 +157,9 @@ class Session:
         s = self.settings
         if s["regularization"] == "none" or s["regularization_rate"] == 0:
             return None
-        return regularizers.get(s["regularization"], **{s["regularization"]: s["regularization_rate"]})
+        return regularizers.get(
+            s["regularization"], **{s["regularization"]: s["regularization_rate"]}
+        )
 
     def _draw_initial_weights(self) -> list[np.ndarray]:
         """Seeded initial weights: the same seed, settings and draw give the same weights."""
@@ -172,7 +172,10 @@ class Session:
             bias = initializers.get(layer.bias_initializer)(
                 layer.bias.shape, rng=generator, dtype=layer.bias.dtype
             )
-            weights += [np.asarray(kernel, dtype=layer.weight.dtype), np.asarray(bias, dtype=layer.bias.dtype)]
+            weights += [
+                np.asarray(kernel, dtype=layer.weight.dtype),
+                np.asarray(bias, dtype=layer.bias.dtype),
+            ]
         return weights
 
     def _start(self) -> None:
@@ -180,6 +183,7 @@ class Session:
         self._load(self.initial_weights)
         self._compile()
         self.epoch = 0
+        self.shuffle_rng = np.random.default_rng([self.settings["seed"], 3, self.init_draw])
         self.history: list[tuple[int, float, float, float]] = []
         self.ms_per_epoch = 0.0
         self.health: dict[str, Any] | None = None
@@ -220,7 +224,15 @@ class Session:
             if changed <= LIVE_SETTINGS:
                 self._apply_live(changed)
                 return "live"
-            data_keys = {"dataset", "problem", "classes", "noise", "train_ratio", "n_samples", "seed"}
+            data_keys = {
+                "dataset",
+                "problem",
+                "classes",
+                "noise",
+                "train_ratio",
+                "n_samples",
+                "seed",
+            }
             self.build(new_data=bool(changed & data_keys))
             return "data" if changed & data_keys else "model"
 
@@ -257,7 +269,9 @@ class Session:
         """Edit one weight (``source`` = -1 edits the bias) of Dense layer ``layer`` (0-based)."""
         with self.lock:
             if layer >= len(self.model.layers):
-                raise ValueError(f"layer {layer} does not exist (the model has {len(self.model.layers)})")
+                raise ValueError(
+                    f"layer {layer} does not exist (the model has {len(self.model.layers)})"
+                )
             target = self.model.layers[layer]
             units = target.weight.shape[1]
             if unit >= units or source >= target.weight.shape[0]:
@@ -282,13 +296,15 @@ class Session:
             health_now = (self.epoch + 1) % s["health_every"] == 0 or self.epoch == 0
             callbacks = [_quiet_monitor()] if health_now else None
             started = time.perf_counter()
+            order = self.shuffle_rng.permutation(len(self.x_train))  # seeded: runs replay exactly
             with COMPUTE_LOCK, warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 record = self.model.fit(
-                    self.x_train,
-                    self.data["y_train"],
+                    self.x_train[order],
+                    self.data["y_train"][order],
                     epochs=1,
                     batch_size=min(s["batch_size"], len(self.x_train)),
+                    shuffle=False,
                     callbacks=callbacks,
                     verbose=0,
                 )
@@ -329,7 +345,10 @@ class Session:
         """The NaN banner: cause and fix (the guard's own advice when it gives one)."""
         s = self.settings
         for item in getattr(record, "advice", None) or []:
-            if getattr(item, "cause", None) == "non_finite" or getattr(item, "code", "") == "non_finite":
+            if (
+                getattr(item, "cause", None) == "non_finite"
+                or getattr(item, "code", "") == "non_finite"
+            ):
                 found = advice_dict(item)
                 return {**found, "epoch": self.epoch + 1}
         lower = _round_lr(s["learning_rate"] / 10)
@@ -367,9 +386,13 @@ class Session:
                 notes.append("the gradient explodes: lower the learning rate")
             update = entry.get("update_ratio")
             if update is not None and update > HEALTH_LIMITS.max_update_ratio:
-                notes.append(f"each step changes the weights by {update:.1e} of their size: lower the learning rate")
+                notes.append(
+                    f"each step changes the weights by {update:.1e} of their size: lower the learning rate"
+                )
             elif update is not None and 0 < update < HEALTH_LIMITS.min_update_ratio:
-                notes.append(f"the weights barely move ({update:.1e} per step): raise the learning rate")
+                notes.append(
+                    f"the weights barely move ({update:.1e} per step): raise the learning rate"
+                )
             rows.append(
                 {
                     "layer": layer.name,
@@ -380,7 +403,12 @@ class Session:
                 }
             )
         ratio = figures.get("first_last_grad_ratio")
-        if ratio is not None and math.isfinite(ratio) and len(rows) > 1 and ratio < HEALTH_LIMITS.vanishing_ratio:
+        if (
+            ratio is not None
+            and math.isfinite(ratio)
+            and len(rows) > 1
+            and ratio < HEALTH_LIMITS.vanishing_ratio
+        ):
             rows[0]["notes"].append(
                 f"the gradient vanishes on its way down ({ratio:.1e} of the last layer's): fewer "
                 "sigmoid/tanh layers, relu with he init"
@@ -412,7 +440,9 @@ class Session:
     # ------------------------------------------------------------------ what is shown
     def weights(self) -> list[np.ndarray]:
         """Kernels and biases in layer order: ``[W1, b1, W2, b2, ...]``."""
-        return [array for layer in self.model.layers for array in (layer.weight.data, layer.bias.data)]
+        return [
+            array for layer in self.model.layers for array in (layer.weight.data, layer.bias.data)
+        ]
 
     def predict_grid(self) -> np.ndarray:
         """The model's raw outputs on the heatmap grid (``GRID^2`` rows)."""
@@ -545,4 +575,3 @@ def _round_lr(value: float) -> float:
 
 def _finite_or_none(value: float) -> float | None:
     return value if value is not None and math.isfinite(value) else None
-
