@@ -5,30 +5,39 @@
 ...                        ln.layers.Dense(2, activation="softmax")])
 
 The package is laid out from the engine outwards: ``engine`` (Tensor and
-autograd) -> ``nn`` (activations, initializers, functional ops, Module and
-layers) -> ``models`` (Sequential, functional Model, summary) -> ``training``
-(losses, regularizers, metrics, optimizers) -> tools (diagnostics, datasets).
-The public modules are reachable under short names: ``ln.activations``,
+autograd) -> ``blocks`` (activations, initializers, regularizers, functional
+ops, Module and layers) -> ``models`` (Sequential, functional Model, summary)
+-> ``training`` (losses, metrics, optimizers, the fit loop) -> tools
+(diagnostics, io, datasets, viz, ...) -> ``nn`` (PyTorch's spellings of it all).
+The public modules are attributes under short names: ``ln.activations``,
 ``ln.init``, ``ln.functional``, ``ln.layers``, ``ln.losses``, ``ln.optim``, ...
 """
 
-from __future__ import annotations
-
-import sys
-
 from . import datasets
-from .blocks import activations, functional, init, layers
-from .blocks.module import Module
+from .blocks import activations, functional, init, layers, regularizers
 from .diagnostics.gradcheck import gradcheck
 from .diagnostics.health import HealthWarning
 from .diagnostics.lint import LintWarning, lint
 from .engine.dtype import get_default_dtype, set_default_dtype
+from .engine.factories import (
+    arange,
+    eye,
+    from_numpy,
+    full,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    zeros,
+    zeros_like,
+)
 from .engine.joining import concatenate, stack
 from .engine.random import manual_seed
 from .engine.tensor import Parameter, Tensor, is_grad_enabled, no_grad, tensor
-from .models import Input, Model, Sequential
-from .training import callbacks, losses, metrics, optim, regularizers
-from .training.optim import lr_scheduler
+from .models import Input
+from .training import callbacks, losses, metrics, optim
+from .training.trainable import Model, Module, Sequential
 
 __version__ = "0.1.0"
 
@@ -40,23 +49,7 @@ def load_model(path: str) -> Module:
     return load(path)
 
 
-# Short public module paths (``import lucidnet.activations``) for modules that live in layers.
-for _short, _module in {
-    "activations": activations,
-    "callbacks": callbacks,
-    "functional": functional,
-    "init": init,
-    "layers": layers,
-    "losses": losses,
-    "metrics": metrics,
-    "optim": optim,
-    "optim.lr_scheduler": lr_scheduler,
-    "regularizers": regularizers,
-}.items():
-    sys.modules[f"{__name__}.{_short}"] = _module
-del _short, _module
-
-_LAZY_MODULES = ("viz", "io", "export", "interop", "sklearn", "cli", "playground")
+_LAZY_MODULES = ("nn", "viz", "io", "export", "interop", "sklearn", "cli", "playground")
 
 
 def __getattr__(name: str) -> object:
@@ -65,10 +58,33 @@ def __getattr__(name: str) -> object:
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
+    if name == "sweep":  # the function ln.sweep (the package lucidnet.sweep is callable too)
+        from .sweep import sweep
+
+        globals()["sweep"] = sweep
+        return sweep
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    """The public API only (what ``__all__`` and the lazily loaded tools name)."""
+    return sorted({*__all__, *_LAZY_MODULES})
+
+
 __all__ = [
+    # tensor factories (PyTorch's names)
+    "arange",
+    "eye",
+    "from_numpy",
+    "full",
+    "linspace",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
+    "zeros",
+    "zeros_like",
+    # the rest
     "HealthWarning",
     "Input",
     "LintWarning",

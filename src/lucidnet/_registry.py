@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._checks import ArgumentTypeError
+
 
 class Registry:
     """Name -> factory table for one concept, with aliases."""
@@ -60,7 +62,9 @@ class Registry:
             factory = self._factories[self.canonical(identifier)]
             try:
                 return factory(**options)
-            except TypeError as error:
+            except ArgumentTypeError:
+                raise  # already names the argument, the value and the expected form
+            except TypeError as error:  # an unknown or missing keyword
                 raise TypeError(
                     f"bad options {options} for {self.kind} {identifier!r}: {error}"
                 ) from error

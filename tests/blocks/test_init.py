@@ -537,7 +537,7 @@ def test_unknown_name_lists_valid_names():
         ("variance_scaling", {"scale": -1.0}, "scale"),
         ("kaiming_uniform", {"mode": "fan_avg"}, "mode"),
         ("kaiming_normal", {"nonlinearity": "swishy"}, "swishy"),
-        ("kaiming_normal", {"a": "x"}, "a="),
+        ("kaiming_normal", {"a": "x"}, "^a must be a finite real number"),
         ("normal", {"std": -1.0}, "std"),
         ("normal", {"mean": math.nan}, "mean"),
         ("truncated_normal", {"std": 0.0}, "std"),

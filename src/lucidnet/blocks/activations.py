@@ -32,7 +32,7 @@ import numpy as np
 
 from .._registry import Configurable, Registry
 from ..engine.dtype import get_default_dtype
-from ..engine.tensor import Tensor, tensor
+from ..engine.tensor import Tensor, resolve_axis, tensor
 
 
 class Activation(Configurable):
@@ -583,7 +583,8 @@ class _AxisActivation(Activation):
 
     element_wise = False
 
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, axis: int | None = None, *, dim: int | None = None) -> None:
+        axis = resolve_axis(axis, dim, default=-1)  # dim: PyTorch's name
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise ValueError(f"{self.name}: axis must be an integer, got {axis!r}")
         self.axis = int(axis)

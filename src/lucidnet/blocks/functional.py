@@ -123,14 +123,20 @@ def mish(x: TensorLike) -> Tensor:
     return _MISH(x)
 
 
-def softmax(x: TensorLike, axis: int = -1) -> Tensor:
-    """e^{x_i} / sum_j e^{x_j} along ``axis`` (see :class:`~lucidnet.blocks.activations.Softmax`)."""
-    return act.Softmax(axis)(x)
+def softmax(x: TensorLike, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """e^{x_i} / sum_j e^{x_j} along ``axis`` (default the last; ``dim=`` is PyTorch's name).
+
+    See :class:`~lucidnet.blocks.activations.Softmax`.
+    """
+    return act.Softmax(axis, dim=dim)(x)
 
 
-def log_softmax(x: TensorLike, axis: int = -1) -> Tensor:
-    """x_i - log sum_j e^{x_j} along ``axis`` (see :class:`~lucidnet.blocks.activations.LogSoftmax`)."""
-    return act.LogSoftmax(axis)(x)
+def log_softmax(x: TensorLike, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """x_i - log sum_j e^{x_j} along ``axis`` (default the last; ``dim=`` is PyTorch's name).
+
+    See :class:`~lucidnet.blocks.activations.LogSoftmax`.
+    """
+    return act.LogSoftmax(axis, dim=dim)(x)
 
 
 # ---------------------------------------------------------------- affine layer
@@ -178,29 +184,41 @@ def dense(
     f = act.get(activation)
     if f is not None and not isinstance(f, Activation):
         return f(dense(x, w, b))
+    return dense_node(x, w, b, f)
+
+
+def dense_node(x: Tensor, w: Tensor, b: Tensor | None, f: Activation | None) -> Tensor:
+    """The graph node of :func:`dense` for operands it has already checked.
+
+    ``x`` ``[..., in]`` and ``w`` ``(in, out)`` of one floating dtype, ``b`` ``(out,)`` or
+    None, ``f`` an :class:`Activation` or None; nothing is checked again (the layer's
+    hot path).  The backward's gradients are new arrays (``fresh``): a parameter keeps
+    its gradient without a copy.
+    """
     if isinstance(f, act.Identity):
         f = None
-
     x_data, w_data = x.data, w.data
     z = x_data @ w_data
     if b is not None:
         z += b.data
     y = z if f is None else f.forward(z)
     parents = (x, w) if b is None else (x, w, b)
+    flat = x_data.ndim == 2  # the usual [batch, in]: no reshapes in the backward pass
 
     def backward(g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         grad_z = g if f is None else f.vjp(z, y, g)
-        grad_z_2d = grad_z.reshape(-1, grad_z.shape[-1])
+        grad_z_2d = grad_z if flat else grad_z.reshape(-1, grad_z.shape[-1])
         grad_x = grad_z @ w_data.T if x.requires_grad else None
         grad_w = None
         if w.requires_grad:
-            grad_w = x_data.reshape(-1, x_data.shape[-1]).T @ grad_z_2d
+            x_2d = x_data if flat else x_data.reshape(-1, x_data.shape[-1])
+            grad_w = x_2d.T @ grad_z_2d
         if b is None:
             return grad_x, grad_w
-        grad_b = grad_z_2d.sum(axis=0).reshape(b.shape) if b.requires_grad else None
+        grad_b = grad_z_2d.sum(axis=0).reshape(b.data.shape) if b.requires_grad else None
         return grad_x, grad_w, grad_b
 
-    return Tensor._node(y, parents, backward, "dense")
+    return Tensor._node(y, parents, backward, "dense", fresh=True)
 
 
 def linear(x: TensorLike, w: TensorLike | None = None, b: TensorLike | None = None) -> Tensor:
@@ -222,6 +240,13 @@ def linear(x: TensorLike, w: TensorLike | None = None, b: TensorLike | None = No
 
 def _check_operands(x: Tensor, w: Tensor, b: Tensor | None) -> None:
     """ValueError naming shapes/dtypes unless x [..., in], w (in, out) and b (out,) fit together."""
+    x_shape, w_shape = x.data.shape, w.data.shape
+    if len(w_shape) == 2 and x_shape and x_shape[-1] == w_shape[0]:
+        if b is None:
+            return
+        b_data = b.data
+        if b_data.dtype == w.data.dtype and b_data.shape == (w_shape[1],):
+            return  # the usual case; below, the precise message for everything else
     if w.ndim != 2:
         raise ValueError(
             f"dense: w must have shape (in_features, out_features), got shape {w.shape}"

@@ -31,12 +31,12 @@ trailing underscore (``xavier_normal_(layer.weight)``) fill a parameter in place
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
+from .._checks import check_bool, check_choice, check_real
 from .._registry import Configurable, Registry
 from ..engine.dtype import resolve_dtype
 from ..engine.random import get_rng
@@ -55,24 +55,16 @@ _DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
 
 
 def _real(value: Any, argument: str) -> float:
-    """``value`` as a finite float; ValueError naming ``argument`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{argument}={value!r} must be a finite real number")
-    return float(value)
+    return check_real(value, argument)
 
 
 def _positive(value: Any, argument: str) -> float:
-    number = _real(value, argument)
-    if number <= 0:
-        raise ValueError(f"{argument}={value!r} must be > 0")
-    return number
+    return check_real(value, argument, low=0, closed="neither")
 
 
 def _bound(value: Any, argument: str) -> float:
     """A real number or +-inf (a truncation bound)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
-        raise ValueError(f"{argument}={value!r} must be a real number (infinite allowed)")
-    return float(value)
+    return check_real(value, argument, finite=False)
 
 
 def _ordered(low: float, high: float, names: tuple[str, str]) -> None:
@@ -81,16 +73,11 @@ def _ordered(low: float, high: float, names: tuple[str, str]) -> None:
 
 
 def _choice(value: Any, choices: Iterable[str], argument: str) -> str:
-    choices = tuple(choices)
-    if not isinstance(value, str) or value.lower() not in choices:
-        raise ValueError(f"{argument}={value!r} is not one of {', '.join(choices)}")
-    return value.lower()
+    return check_choice(value, argument, choices)
 
 
 def _flag(value: Any, argument: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{argument}={value!r} must be True or False")
-    return bool(value)
+    return check_bool(value, argument)
 
 
 def _as_shape(shape: Shape) -> tuple[int, ...]:

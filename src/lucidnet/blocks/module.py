@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,26 @@ from ..engine.tensor import Parameter, Tensor, no_grad
 from .symbolic import SymbolicTensor, contains_symbolic
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
+
+ForwardHook = Callable[["Module", tuple[Any, ...], Any], None]
+
+
+class HookHandle:
+    """Detaches one forward hook: ``handle.remove()``, or leave a ``with`` block."""
+
+    def __init__(self, hooks: list[ForwardHook], hook: ForwardHook) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self) -> HookHandle:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.remove()
 
 
 def unique_name(base: str) -> str:
@@ -103,7 +123,13 @@ class Module:
 
     # ----------------------------------------------------------------- calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must define forward(x)")
+        """The computation; a Keras-style subclass may define ``call(x)`` instead."""
+        call = getattr(self, "call", None)
+        if call is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} must define forward(x) (or Keras's name, call(x))"
+            )
+        return call(*args, **kwargs)
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         """Create the parameters from the input shape (lazy layers override this)."""
@@ -119,6 +145,32 @@ class Module:
         for hook in self._call_hooks:
             hook(self, args, out)
         return out
+
+    def register_forward_hook(self, hook: ForwardHook) -> HookHandle:
+        """Call ``hook(module, inputs, output)`` after every forward call, as PyTorch does.
+
+        Returns a handle whose ``remove()`` detaches the hook; the handle is also a
+        context manager, so ``with layer.register_forward_hook(record): ...`` watches
+        the calls inside the block only.
+
+        >>> import lucidnet as ln
+        >>> layer = ln.layers.Linear(2, 1)
+        >>> seen = []
+        >>> with layer.register_forward_hook(lambda m, i, o: seen.append(o.shape)):
+        ...     _ = layer(ln.tensor([[1.0, 2.0]]))
+        >>> _ = layer(ln.tensor([[1.0, 2.0]]))
+        >>> seen
+        [(1, 1)]
+        """
+        if not callable(hook):
+            raise TypeError(f"hook must be callable as hook(module, inputs, output), got {hook!r}")
+        self._call_hooks.append(hook)
+        return HookHandle(self._call_hooks, hook)
+
+    @property
+    def has_forward_hooks(self) -> bool:
+        """Whether any forward hook is attached (fast paths that skip forward calls check it)."""
+        return bool(self._call_hooks)
 
     def _call_symbolic(self, *args: Any, **kwargs: Any) -> SymbolicTensor:
         """Record a call on symbolic inputs; the output shape comes from a dummy forward pass."""
@@ -227,91 +279,78 @@ class Module:
             parameter.grad = None
 
     def count_params(self) -> int:
-        """Number of scalars in all parameters and buffers (Keras's count: non-trainable too)."""
+        """Number of scalars in all parameters and buffers (Keras's count: non-trainable too).
+
+        Raises ``ValueError`` while a layer has not seen its input shape (a partial count
+        would mislead); call the model on a batch or give ``input_shape=`` first.
+        """
+        self.require_built("count_params()")
         return sum(p.data.size for p in self.parameters()) + sum(
             np.size(b) for _, b in self.named_buffers()
         )
 
-    # ----------------------------------------------------------------- Keras-style training
-    # These delegate to lucidnet.training and lucidnet.io (imported on first use), so that
-    # every Module, subclassed ones included, can be compiled, fitted and saved.
-    def compile(
-        self, optimizer: Any = "adam", loss: Any = None, metrics: Any = None, lint: bool = True
-    ) -> None:
-        """Attach optimizer, loss and metrics; see :func:`lucidnet.training.trainer.compile`."""
-        from ..training.trainer import compile as compile_model
+    def require_built(self, what: str) -> None:
+        """ValueError saying how to build, when a layer below has no weights yet."""
+        unbuilt = [name or self.name for name, module in self.named_modules() if not module.built]
+        if unbuilt:
+            raise ValueError(
+                f"{what} of {self.name!r}: {', '.join(repr(n) for n in unbuilt)} "
+                f"{'has' if len(unbuilt) == 1 else 'have'} no weights yet (their sizes come from "
+                "the input); call the model on a batch first, model(x), or give input_shape= "
+                "(e.g. input_shape=(3,)) to the first layer"
+            )
 
-        compile_model(self, optimizer=optimizer, loss=loss, metrics=metrics, lint=lint)
+    def weight_arrays(self) -> list[tuple[str, np.ndarray]]:
+        """``(name, array)`` of every parameter and buffer, layer by layer in the order the
+        layers were added (depth first), each layer's parameters before its buffers."""
+        self.require_built("get_weights()")
+        seen: set[int] = set()
+        arrays: list[tuple[str, np.ndarray]] = []
 
-    def fit(
-        self,
-        x: Any,
-        y: Any,
-        epochs: int = 1,
-        batch_size: int | None = 32,
-        validation_split: float = 0.0,
-        validation_data: Any = None,
-        shuffle: bool = True,
-        callbacks: Any = None,
-        verbose: int = 1,
-        initial_epoch: int = 0,
-    ) -> Any:
-        """Train on ``(x, y)``; returns a History. See :func:`lucidnet.training.trainer.fit`."""
-        from ..training.trainer import fit
+        def visit(prefix: str, module: Module) -> None:
+            owned = [(n, p.data) for n, p in module._parameters.items()]
+            owned += list(module._buffers.items())
+            for name, array in owned:
+                if id(array) not in seen:
+                    seen.add(id(array))
+                    arrays.append((f"{prefix}{name}", array))
+            for child_name, child in module._modules.items():
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    visit(f"{prefix}{child_name}.", child)
 
-        return fit(
-            self,
-            x,
-            y,
-            epochs=epochs,
-            batch_size=batch_size,
-            validation_split=validation_split,
-            validation_data=validation_data,
-            shuffle=shuffle,
-            callbacks=callbacks,
-            verbose=verbose,
-            initial_epoch=initial_epoch,
-        )
+        visit("", self)
+        return arrays
 
-    def evaluate(
-        self, x: Any, y: Any, batch_size: int | None = None, verbose: int = 0
-    ) -> dict[str, float]:
-        """Loss and metrics on ``(x, y)`` as a dict."""
-        from ..training.trainer import evaluate
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the weights as a list of arrays in layer order (Keras's ``get_weights``):
+        for ``Dense`` the kernel ``(in, units)`` then the bias; BatchNorm's running
+        statistics follow its weight and bias."""
+        return [np.array(array, copy=True) for _, array in self.weight_arrays()]
 
-        return evaluate(self, x, y, batch_size=batch_size, verbose=verbose)
+    def set_weights(self, weights: Any) -> None:
+        """Copy a list of arrays (as :meth:`get_weights` returns) into the weights, in place.
 
-    def predict(self, x: Any, batch_size: int | None = None) -> np.ndarray:
-        """Outputs for ``x`` as an ndarray (eval mode, no graph)."""
-        from ..training.trainer import predict
-
-        return predict(self, x, batch_size=batch_size)
-
-    def save(self, path: Any, include_optimizer: bool = False) -> None:
-        """One safetensors file with weights and the architecture (Sequential/functional)."""
-        from ..io import save_model
-
-        save_model(self, path, include_optimizer=include_optimizer)
-
-    def save_weights(self, path: Any) -> None:
-        """The state_dict as a safetensors file (any Module)."""
-        from ..io import save_weights
-
-        save_weights(self, path)
-
-    def load_weights(self, path: Any, strict: bool = True) -> None:
-        """Load weights written by ``save_weights`` (shapes and names must match)."""
-        from ..io import load_weights
-
-        load_weights(self, path, strict=strict)
-
-    def summary(
-        self, input_shape: tuple[int, ...] | int | None = None, batch_size: int | None = None
-    ) -> str:
-        """Print and return a table of layers, output shapes and parameter counts (with bytes)."""
-        from ..models.summary import summary
-
-        return summary(self, input_shape=input_shape, batch_size=batch_size)
+        Checks the count and every shape before copying anything.
+        """
+        targets = self.weight_arrays()
+        values = list(weights)
+        if len(values) != len(targets):
+            raise ValueError(
+                f"set_weights: model {self.name!r} has {len(targets)} weight arrays "
+                f"({', '.join(name for name, _ in targets)}), got a list of {len(values)}"
+            )
+        arrays = []
+        for index, ((name, target), value) in enumerate(zip(targets, values, strict=True)):
+            array = np.asarray(value)
+            if array.shape != np.shape(target):
+                raise ValueError(
+                    f"set_weights: entry {index} ({name!r}) must have shape "
+                    f"{np.shape(target)}, got shape {array.shape}"
+                )
+            arrays.append(array)
+        for (_, target), array in zip(targets, arrays, strict=True):
+            target[...] = array
 
     @property
     def dtype(self) -> np.dtype:

@@ -182,13 +182,11 @@ class HealthMonitor(Callback):
         self._order = {}
         self._warned = set()
         self._sampling = False
-        for watch in self._watches:
-            watch.layer._call_hooks.append(self._record)
+        self._hooks = [watch.layer.register_forward_hook(self._record) for watch in self._watches]
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        for watch in self._watches:
-            if self._record in watch.layer._call_hooks:
-                watch.layer._call_hooks.remove(self._record)
+        for hook in getattr(self, "_hooks", ()):
+            hook.remove()
         self._sampling = False
 
     def _record(self, module: Module, args: Any, out: Any) -> None:

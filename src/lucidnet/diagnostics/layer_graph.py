@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from ..blocks import activations as activation_registry
 from ..blocks.layers.base import Layer
 from ..blocks.layers.core import Activation as ActivationLayer
@@ -26,8 +24,8 @@ from ..blocks.layers.normalization import BatchNorm
 from ..blocks.layers.parametric import PReLU
 from ..blocks.module import Module
 from ..engine.tensor import Tensor
-from ..models.functional import Model
-from ..models.sequential import Sequential
+from ..models.walk import input_features, trace_calls
+from ..training.trainable import Model, Sequential
 
 # Tensor ops that keep a map affine when they sit between two layers.
 _LINEAR_OPS = frozenset(
@@ -162,7 +160,7 @@ def layer_graph(model: Module) -> LayerGraph:
         ]
         outputs = [Link(len(steps) - 1)] if steps else []
         return LayerGraph(steps, outputs)
-    if isinstance(model, Model):
+    if isinstance(model, Model) and model.nodes is not None:  # not a subclassed Model
         position = {id(node): index for index, node in enumerate(model.nodes)}
         steps = [
             Step(
@@ -172,14 +170,7 @@ def layer_graph(model: Module) -> LayerGraph:
         ]
         return LayerGraph(steps, [Link(position.get(id(t))) for t in model.outputs])
     layers = list(_leaf_layers(model))
-    features = next(
-        (
-            layer.input_shape
-            for layer in model.modules()
-            if isinstance(layer, Layer) and layer.input_shape is not None
-        ),
-        None,
-    )
+    features = input_features(model)
     unordered = LayerGraph([Step(layer, names[id(layer)]) for layer in layers], [], ordered=False)
     if features is None:
         return unordered
@@ -202,28 +193,18 @@ def _traced_graph(
     model: Module, layers: list[Module], names: dict[int, str], features: tuple[int, ...]
 ) -> LayerGraph:
     """Run ``model`` once on zeros with hooks on its layers, linking each call to its producers."""
-    inputs = Tensor(np.zeros((2, *features), dtype=model.dtype))
+    # gradient recording on, so functional activations between layers are linked
+    trace = trace_calls(model, features, layers, record_graph=True)
+    inputs, calls, result = trace.input, trace.calls, trace.output
     steps: list[Step] = []
     producers: dict[int, int] = {}
-    outputs_seen: list[Any] = []  # keeps outputs alive so that their ids stay unique
-
-    def record(module: Module, args: Any, out: Any) -> None:
-        links = [link for tensor in _tensors(args) for link in _links(tensor, producers, inputs)]
-        steps.append(Step(module, names[id(module)], links))
-        outputs_seen.append(out)
-        for tensor in _tensors(out):
+    for call in calls:  # the calls keep every output alive, so their ids stay unique
+        links = [
+            link for tensor in _tensors(call.inputs) for link in _links(tensor, producers, inputs)
+        ]
+        steps.append(Step(call.module, names[id(call.module)], links))
+        for tensor in _tensors(call.output):
             producers[id(tensor)] = len(steps) - 1
-
-    for layer in layers:
-        layer._call_hooks.append(record)
-    was_training = model.training
-    model.eval()
-    try:
-        result = model(inputs)  # gradient recording on, so functional activations are linked
-    finally:
-        model.train(was_training)
-        for layer in layers:
-            layer._call_hooks.remove(record)
     outputs = [link for tensor in _tensors(result) for link in _links(tensor, producers, inputs)]
     return LayerGraph(steps, outputs)
 

@@ -55,8 +55,7 @@ from ..blocks.layers import (
 from ..blocks.module import Module, output_shape
 from ..engine.tensor import Tensor
 from ..io.files import write_bytes_atomic
-from ..models.functional import Model
-from ..models.sequential import Sequential
+from ..training.trainable import Model, Sequential
 
 #: The ONNX opset of exported graphs (ReduceMax takes its axes as an input; Mish exists).
 OPSET = 18

@@ -45,7 +45,7 @@ import numpy as np
 from ..blocks import activations as act
 from ..blocks.layers import Activation, BatchNorm, Dense, Dropout, Flatten, Linear, PReLU
 from ..blocks.module import Module
-from ..models.sequential import Sequential
+from ..training.trainable import Sequential
 
 #: lucidnet activation name -> (torch.nn class name, {lucidnet option: torch argument}).
 ACTIVATION_MODULES: dict[str, tuple[str, dict[str, str]]] = {
@@ -229,11 +229,11 @@ def from_torch(
             ``nn.Module`` without ``assume_sequential=True``, or a state_dict
             without matching ``activations``.
 
-    >>> import torch  # doctest: +SKIP
+    >>> import torch
     >>> net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
-    >>> from_torch(net).layers  # doctest: +SKIP
-    [Dense(...relu...), Dense(...)]
-    >>> from_torch(net.state_dict(), activations=["relu", None])  # doctest: +SKIP
+    >>> [layer.activation.name for layer in from_torch(net).layers]
+    ['relu', 'identity']
+    >>> model = from_torch(net.state_dict(), activations=["relu", None])
     """
     torch = _import_torch()
     if isinstance(source, Mapping):

@@ -48,8 +48,8 @@ from ..blocks.layers import (
 )
 from ..blocks.module import Module
 from ..blocks.symbolic import SymbolicTensor
-from ..models.functional import Input, Model
-from ..models.sequential import Sequential
+from ..models.functional import Input
+from ..training.trainable import Model, Sequential
 
 #: The only classes a saved architecture may name (a whitelist: loading never imports by name).
 LAYER_CLASSES: dict[str, type[Module]] = {

@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ..blocks.module import Module, dummy_forward, output_shape
+from .._checks import check_int
+from ..blocks.module import Module, output_shape
+from .walk import input_features, trace_calls
 
 Row = tuple[str, str, str, int]
 
@@ -28,14 +30,12 @@ def summary(
     from .functional import Model
     from .sequential import Sequential
 
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0
-    ):
-        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    if batch_size is not None:
+        batch_size = check_int(batch_size, "batch_size", low=1)
     features = normalize_feature_shape(input_shape, "input_shape")
     if isinstance(model, Sequential):
         rows = sequential_rows(model, features, batch_size)
-    elif isinstance(model, Model):
+    elif isinstance(model, Model) and model.nodes is not None:  # not a subclassed Model
         rows = functional_rows(model, batch_size)
     else:
         rows = traced_rows(model, features, batch_size)
@@ -116,33 +116,17 @@ def traced_rows(
 ) -> list[Row]:
     """Rows of a subclassed model's direct children in call order, traced on a dummy input."""
     if features is None:
-        features = next(
-            (
-                c.input_shape
-                for c in model.children()
-                if getattr(c, "input_shape", None) is not None
-            ),
-            None,
-        )
+        features = input_features(model)
     if features is None:
         raise ValueError(
             f"summary() of the subclassed model {model.name!r} traces it with a dummy "
             "input: give summary(input_shape=...), e.g. input_shape=(3,)"
         )
-    calls: list[tuple[Module, tuple[int, ...]]] = []
-
-    def record(module: Module, args: Any, out: Any) -> None:
-        if all(module is not m for m, _ in calls) and hasattr(out, "shape"):
-            calls.append((module, out.shape))
-
     children = list(model.children())
-    for child in children:
-        child._call_hooks.append(record)
-    try:
-        dummy_forward(model, [((None, *features), model.dtype)], batch_size=batch_size or 1)
-    finally:
-        for child in children:
-            child._call_hooks.remove(record)
+    calls: list[tuple[Module, tuple[int, ...]]] = []
+    for call in trace_calls(model, features, batch_size=batch_size or 1).calls:
+        if all(call.module is not m for m, _ in calls) and hasattr(call.output, "shape"):
+            calls.append((call.module, call.output.shape))
     attribute = {id(module): name for name, module in reversed(model._modules.items())}
     counted: set[int] = set()
     rows = [

@@ -23,11 +23,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..blocks import activations as activation_registry
 from ..blocks import init as initializers
 from ..blocks.layers.dense import Dense
+from ..blocks.regularizers import L2
 from ..engine.dtype import get_default_dtype
 from ..engine.tensor import Tensor, no_grad
-from ..models.sequential import Sequential
 from ..training import optim
-from ..training.regularizers import L2
+from ..training.trainable import Sequential
 from ..training.trainer import NonFiniteLossWarning
 
 SOLVERS = ("adam", "sgd", "adamw", "rmsprop", "adagrad")

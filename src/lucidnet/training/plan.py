@@ -37,11 +37,11 @@ from typing import Any
 import numpy as np
 
 from ..blocks import activations as activation_functions
+from ..blocks import regularizers as regularizer_registry
 from ..blocks.activations import _sigmoid
 from ..blocks.layers.dense import Dense, Linear
 from ..blocks.module import Module
 from ..engine.tensor import Parameter
-from . import regularizers as regularizer_registry
 from .flat import FlatGroup
 from .losses import binary_crossentropy_with_logits
 
@@ -206,7 +206,7 @@ class TrainingPlan:
 
         ``penalties`` are the model's regularization terms if the caller has them.
         """
-        from ..models.sequential import Sequential
+        from .trainable import Sequential  # the public class; a subclass may compute otherwise
 
         if type(model) is not Sequential or not model.layers or not model.built:
             return None
@@ -425,7 +425,7 @@ class TrainingPlan:
 
 
 def _has_hooks(model: Module) -> bool:
-    return any(module._call_hooks for module in model.modules())
+    return any(module.has_forward_hooks for module in model.modules())
 
 
 def _groups_serve(groups: list[FlatGroup], optimizer: Any) -> bool:

@@ -20,13 +20,13 @@ from typing import Any
 
 import numpy as np
 
+from ..blocks import regularizers as regularizer_registry
 from ..blocks.layers import Dense, Linear, Maxout
 from ..blocks.module import Module
 from ..engine.random import get_rng
 from ..engine.tensor import Parameter, Tensor, no_grad
 from . import losses as loss_registry
 from . import metrics as metric_registry
-from . import regularizers as regularizer_registry
 from .callbacks import CallbackList, History
 from .data import (
     check_class_labels,

@@ -13,9 +13,8 @@ from .._checks import check_positive_int
 from ..blocks.layers.base import normalize_feature_shape
 from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
-from ..models.functional import Model
-from ..models.sequential import Sequential
 from ..models.summary import functional_rows, sequential_rows, shape_text, traced_rows
+from ..training.trainable import Model, Sequential
 from ._style import finish, inch_canvas, new_figure, rounded_box, styled
 
 if TYPE_CHECKING:
@@ -96,7 +95,7 @@ def _architecture(
     model: Module, features: tuple[int, ...] | None
 ) -> tuple[list[_Block], list[tuple[int, int]]]:
     """Blocks and edges (index pairs) for the three ways of building a model."""
-    if isinstance(model, Model):
+    if isinstance(model, Model) and model.nodes is not None:  # not a subclassed Model
         symbols = [*model.inputs, *model.nodes]
         position = {id(s): i for i, s in enumerate(symbols)}
         blocks = []

@@ -36,9 +36,9 @@ def plot_graph(tensor: Tensor, path: str | Path | None = None) -> Figure:
     >>> import lucidnet as ln
     >>> x, y, z = (ln.tensor(v, requires_grad=True) for v in (-2.0, 5.0, -4.0))
     >>> x.name, y.name, z.name = "x", "y", "z"
-    >>> q = x + y; q.name = "q"; q.retain_grad()
+    >>> q = x + y; q.name = "q"; _ = q.retain_grad()
     >>> f = q * z; f.name = "f"; f.backward()
-    >>> figure = plot_graph(f)  # doctest: +SKIP
+    >>> figure = plot_graph(f)
 
     shows values -2, 5, -4, 3, -12 and gradients -4, -4, 3, -4, 1.
     """

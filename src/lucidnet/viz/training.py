@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._checks import check_positive_int
+from .._checks import check_positive_int, check_real
 from ..blocks.module import Module
 from ..engine.tensor import Tensor, no_grad
 from ._style import CLASS_COLORS, as_array, finish, new_figure, number_text, panel_grid, styled
@@ -345,8 +345,7 @@ def animate_training(
             f"frames={frames} must not exceed epochs={epochs} (one chunk of at "
             "least one epoch per frame)"
         )
-    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps <= 100:
-        raise ValueError(f"fps must be a number in (0, 100], got {fps!r}")
+    check_real(fps, "fps", low=0, high=100, closed="right")
     options = dict(fit_kwargs or {})
     if "epochs" in options:
         raise ValueError("fit_kwargs must not contain 'epochs': give animate_training(epochs=...)")

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._checks import check_real
 from ...engine.random import get_rng
 from ...engine.tensor import Tensor
 from ..activations import Activation as ActivationFunction
@@ -39,9 +40,7 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, name: str | None = None, rng: Any = None) -> None:
         super().__init__(name=name)
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-            raise ValueError(f"Dropout rate must be a number in [0, 1), got {rate!r}")
-        self.rate = float(rate)
+        self.rate = check_real(rate, "Dropout rate", low=0, high=1, closed="left")
         self._rng = rng
         object.__setattr__(self, "built", True)
 

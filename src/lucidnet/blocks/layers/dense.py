@@ -15,6 +15,7 @@ from ..._registry import Configurable
 from ...engine.tensor import Parameter, Tensor
 from .. import functional as F
 from .. import init as initializers
+from .. import regularizers
 from ..activations import Activation
 from ..activations import get as get_activation
 from .base import Layer, check_features
@@ -26,7 +27,7 @@ class Dense(Layer):
     ``kernel_initializer="auto"`` picks by activation (SPEC §3): ``he_uniform`` for
     the ReLU family, ``lecun_normal`` for selu, ``glorot_uniform`` otherwise.
     ``kernel_regularizer``/``bias_regularizer`` (None, a name such as ``"l2"``, a config
-    dict or a :mod:`~lucidnet.training.regularizers` object) are resolved at once and
+    dict or a :mod:`~lucidnet.blocks.regularizers` object) are resolved at once and
     added to the training loss by ``fit``.
 
     >>> import lucidnet as ln
@@ -47,7 +48,15 @@ class Dense(Layer):
         input_shape: tuple[int, ...] | None = None,
         name: str | None = None,
         dtype: object | None = None,
+        input_dim: int | None = None,
     ) -> None:
+        if input_dim is not None:  # Keras's shorthand for input_shape=(input_dim,)
+            if input_shape is not None:
+                raise TypeError(
+                    f"Dense: give input_shape= or input_dim=, not both; got "
+                    f"input_shape={input_shape!r}, input_dim={input_dim!r}"
+                )
+            input_shape = (check_positive_int(input_dim, "Dense input_dim"),)
         super().__init__(input_shape=input_shape, name=name, dtype=dtype)
         self.units = check_positive_int(units, "Dense units")
         self.activation = get_activation("identity" if activation is None else activation)
@@ -109,9 +118,13 @@ class Dense(Layer):
         return None if self.weight is None else self.weight.shape[0]
 
     def forward(self, x: Any) -> Tensor:
-        x = self.as_input(x, self.weight.dtype)
-        check_features(self, x, self.weight.shape[0])
-        return F.dense(x, self.weight, self.bias, self.activation)
+        weight, activation = self.weight, self.activation
+        if not (isinstance(x, Tensor) and x.data.dtype == weight.data.dtype):
+            x = self.as_input(x, weight.data.dtype)
+        check_features(self, x, weight.data.shape[0])
+        if not isinstance(activation, Activation):  # a plain callable, applied after the node
+            return activation(F.dense_node(x, weight, self.bias, None))
+        return F.dense_node(x, weight, self.bias, activation)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -151,12 +164,7 @@ class Dense(Layer):
 
 
 def _get_regularizer(identifier: Any) -> Any:
-    """``regularizers.get``, imported when called: training sits above nn (see STYLE layout)."""
-    if identifier is None:
-        return None
-    from ...training import regularizers
-
-    return regularizers.get(identifier)
+    return None if identifier is None else regularizers.get(identifier)
 
 
 class Linear(Dense):

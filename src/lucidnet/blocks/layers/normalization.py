@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._checks import check_int, check_real
 from ...engine.tensor import Parameter, Tensor
 from .base import Layer, check_features
 
@@ -28,12 +29,10 @@ class BatchNorm(Layer):
         dtype: object | None = None,
     ) -> None:
         super().__init__(name=name, dtype=dtype)
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"BatchNorm momentum must be in [0, 1], got {momentum!r}")
-        if eps <= 0:
-            raise ValueError(f"BatchNorm eps must be positive, got {eps!r}")
-        self.eps = float(eps)
-        self.momentum = float(momentum)
+        self.eps = check_real(eps, "BatchNorm eps", low=0, closed="neither")
+        self.momentum = check_real(momentum, "BatchNorm momentum", low=0, high=1)
+        if num_features is not None:
+            num_features = check_int(num_features, "BatchNorm num_features", low=1)
         self.num_features = num_features
         self.weight: Parameter | None = None
         self.bias: Parameter | None = None

@@ -26,6 +26,7 @@ array([ 0.5, -2.5])
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Callable, Iterable
@@ -46,6 +47,25 @@ class Optimizer:
     (update one parameter in place from ``param.grad``)."""
 
     name = "optimizer"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every optimizer also takes Keras's ``learning_rate=`` for ``lr=``."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def __init__(
+            self: Optimizer, *args: Any, learning_rate: Any = None, **options: Any
+        ) -> None:
+            if learning_rate is not None:
+                if "lr" in options or len(args) > 1:
+                    raise TypeError(f"{cls.__name__}: give lr= or learning_rate=, not both")
+                options["lr"] = learning_rate
+            init(self, *args, **options)
+
+        cls.__init__ = __init__
 
     def __init__(self, params: Params | None, defaults: dict[str, Any]) -> None:
         self._check_options(defaults)

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 import lucidnet as ln
-from lucidnet.training import regularizers
-from lucidnet.training.regularizers import L1, L1L2, L2
+from lucidnet.blocks import regularizers
+from lucidnet.blocks.regularizers import L1, L1L2, L2
 
 WEIGHT = np.random.default_rng(0).normal(size=(4, 3))
 
