@@ -22,9 +22,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ..blocks import activations, init
-from ..training import losses
-from ..training.optim import optimizer as optimizers
+from .. import activations, init, losses, optim
 from .data import CLASSIFICATION_SETS, FEATURES, MULTICLASS_SETS, REGRESSION_SETS
 
 MAX_MESSAGE_BYTES = 4096
@@ -45,7 +43,7 @@ CLASSIFICATION_LOSSES = (
 )
 BINARY_ONLY_LOSSES = ("binary_crossentropy", "hinge")
 REGRESSION_LOSSES = ("mse", "mae", "huber")
-OPTIMIZERS = tuple(optimizers.available())
+OPTIMIZERS = tuple(optim.available())
 REGULARIZATIONS = ("none", "l1", "l2")
 SPEEDS = ("slow", "normal", "fast")
 EPOCHS_PER_SECOND = {"slow": 5.0, "normal": 30.0, "fast": math.inf}

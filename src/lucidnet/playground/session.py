@@ -23,15 +23,12 @@ from typing import Any
 
 import numpy as np
 
+# lucidnet's public names only (the playground is a user of the library, like a notebook)
+from .. import Sequential, Tensor, activations, callbacks, no_grad, optim, regularizers
+from .. import init as initializers
+from .. import layers as layer_types
 from .. import lint as run_lint
-from ..blocks import activations
-from ..blocks import init as initializers
-from ..blocks import layers as layer_types
-from ..diagnostics.health import DYING_ACTIVATIONS, SATURATION_LIMITS, HealthMonitor
-from ..engine.tensor import Tensor, no_grad
-from ..models import Sequential
-from ..training import regularizers
-from ..training.optim import optimizer as optimizers
+from ..diagnostics.health import DYING_ACTIVATIONS, SATURATION_LIMITS
 from . import data
 from .protocol import DEFAULT_SETTINGS, DISPLAY_SETTINGS, LIVE_SETTINGS, check_settings, combine
 
@@ -42,13 +39,13 @@ sessions (two tabs) must not run forward/backward passes at the same time."""
 NEURON_CELLS = 65536
 """Budget of grid cells for all neuron canvases together (sets their resolution)."""
 
-HEALTH_LIMITS = HealthMonitor()
+HEALTH_LIMITS = callbacks.HealthMonitor()
 """HealthMonitor's default thresholds: what the health panel calls a problem."""
 
 
-def _quiet_monitor() -> HealthMonitor:
+def _quiet_monitor() -> callbacks.HealthMonitor:
     """A HealthMonitor that records but never prints or warns (the page shows the figures)."""
-    return HealthMonitor(
+    return callbacks.HealthMonitor(
         dead_threshold=1.0,
         saturation_threshold=1.0,
         vanishing_ratio=0.0,
@@ -202,7 +199,7 @@ class Session:
 
     def _compile(self) -> None:
         s = self.settings
-        optimizer = optimizers.get(s["optimizer"], lr=s["learning_rate"])
+        optimizer = optim.get(s["optimizer"], lr=s["learning_rate"])
         self.model.compile(optimizer=optimizer, loss=s["loss"], lint=False)
 
     def _lint(self) -> list[dict[str, Any]]:
