@@ -15,6 +15,8 @@ are the library's.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import threading
 import time
@@ -22,6 +24,8 @@ import warnings
 from typing import Any
 
 import numpy as np
+
+import lucidnet
 
 # lucidnet's public names only (the playground is a user of the library, like a notebook)
 from .. import Sequential, Tensor, activations, callbacks, no_grad, optim, regularizers
@@ -189,7 +193,7 @@ class Session:
         ]
         self.nan: dict[str, Any] | None = None
         self.loss_train, self.loss_test, self.metric_test = self._evaluate()
-        self.lint = self._lint()
+        self.lint = self._lint(preflight=True)
         self.version = getattr(self, "version", 0) + 1
 
     def _load(self, weights: list[np.ndarray]) -> None:
@@ -202,10 +206,29 @@ class Session:
         optimizer = optim.get(s["optimizer"], lr=s["learning_rate"])
         self.model.compile(optimizer=optimizer, loss=s["loss"], lint=False)
 
-    def _lint(self) -> list[dict[str, Any]]:
-        with COMPUTE_LOCK, warnings.catch_warnings():
+    def _lint(self, preflight: bool = False) -> list[dict[str, Any]]:
+        """``ln.lint`` of the model and loss; with ``preflight``, ``ln.preflight`` on the
+        training data instead when this lucidnet has it (it runs lint too)."""
+        check = getattr(lucidnet, "preflight", None) if preflight else None
+        with COMPUTE_LOCK, warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            advice = run_lint(self.model, loss=self.settings["loss"], warn=True)
+            advice = None
+            if check is not None:
+                weights = [w.copy() for w in self.weights()]
+                try:
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        advice = check(
+                            self.model,
+                            self.x_train,
+                            self.data["y_train"],
+                            loss=self.settings["loss"],
+                            time_budget=0.5,
+                        )
+                except Exception:  # preflight is advice, never a reason for the page to fail
+                    advice = None
+                self._load(weights)
+            if advice is None:
+                advice = run_lint(self.model, loss=self.settings["loss"], warn=True)
         return [advice_dict(item) for item in advice]
 
     # ------------------------------------------------------------------ changes
@@ -310,6 +333,7 @@ class Session:
             stopped = record.stop_reason not in (None, "completed", "early_stopping")
             if stopped or not losses or not all(np.isfinite(w).all() for w in self.weights()):
                 self.nan = self._explain_non_finite(record)
+                self.loss_train, self.loss_test, self.metric_test = self._evaluate()  # kept weights
                 return {"epoch": self.epoch, "nan": self.nan}
             self.epoch += 1
             self.ms_per_epoch = (
@@ -318,7 +342,12 @@ class Session:
             self.loss_train, self.loss_test, self.metric_test = self._evaluate()
             self.history.append((self.epoch, self.loss_train, self.loss_test, self.metric_test))
             if health_now and record.health:
-                self.health = {"epoch": self.epoch, "layers": self._layer_health(record.health[-1])}
+                self.health = {
+                    "epoch": self.epoch,
+                    "layers": self._layer_health(record.health[-1]),
+                    # SPEC §12: a network that learns well gets notes, not alarms
+                    "learning_well": bool(self.metric_test >= 0.9),
+                }
                 self.neuron_health = self._neuron_health()
             return {"epoch": self.epoch, "loss_train": self.loss_train, "loss_test": self.loss_test}
 

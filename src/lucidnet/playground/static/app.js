@@ -213,6 +213,7 @@ function showSettings() {
   $("dataset").value = s.dataset;
   $("classes").value = String(s.classes);
   $("classes").disabled = !o.multiclass_sets.includes(s.dataset);
+  $("classes").closest("label").hidden = regression;
   const binaryOnly = o.multiclass_sets.includes(s.dataset) && s.classes > 2;
   options($("loss"), regression ? o.regression_losses
     : o.classification_losses.filter((name) => !(binaryOnly && o.binary_only_losses.includes(name))));
@@ -340,8 +341,8 @@ function showHealth(health) {
     cells.forEach((text, i) => {
       const td = tr.insertCell();
       td.textContent = text;
-      if (i === 2 && row.dead_fraction > 0.5) td.className = "problem";
-      if (i === 3 && row.saturation_fraction > 0.5) td.className = "problem";
+      const flagged = (i === 2 && row.dead_fraction > 0.5) || (i === 3 && row.saturation_fraction > 0.5);
+      if (flagged) td.className = health.learning_well ? "note" : "problem";
     });
     for (const note of row.notes) {
       const li = document.createElement("li");
@@ -351,9 +352,12 @@ function showHealth(health) {
   }
   const caption = document.createElement("p");
   caption.className = notes.children.length ? "" : "ok";
-  caption.textContent = notes.children.length
-    ? `At epoch ${health.epoch}:`
-    : `At epoch ${health.epoch}: every layer looks healthy.`;
+  if (notes.children.length && health.learning_well) notes.classList.add("info");
+  caption.textContent = !notes.children.length
+    ? `At epoch ${health.epoch}: every layer looks healthy.`
+    : health.learning_well
+      ? `At epoch ${health.epoch} (the network learns well, so these are notes, not alarms):`
+      : `At epoch ${health.epoch}:`;
   body.replaceChildren(table, caption, notes);
 }
 

@@ -119,7 +119,10 @@ export function paintChart(canvas, history) {
   context.fillStyle = "#5b6573";
   context.font = "12px DejaVu Sans, sans-serif";
   context.fillText(`max ${top.toPrecision(3)}`, 6, 14);
-  context.fillText("— train   — test", width - 120, 14);
+  context.fillStyle = "#1d2430";
+  context.fillText("— train", width - 110, 14);
+  context.fillStyle = "#9aa3ad";
+  context.fillText("— test", width - 52, 14);
 }
 
 // Histogram of the initial weights (bars), with its range on the axis.
