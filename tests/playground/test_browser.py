@@ -26,6 +26,7 @@ INSTALL = (
 )
 
 MID, ORANGE, BLUE = (232, 234, 235), (245, 147, 34), (8, 119, 189)
+HEAT = 0.7  # the heatmap's strength: points are drawn in full colour on a lighter plane
 PALETTE = [ORANGE, BLUE, (44, 160, 44), (148, 103, 189), (214, 39, 40)]
 
 TEST_IDS = [
@@ -157,12 +158,15 @@ def colours(values: np.ndarray, discretize: bool = False) -> np.ndarray:
     if values.shape[1] == 1:
         t = np.clip(values[:, 0], -1, 1)
         if discretize:
-            return np.where((t >= 0)[:, None], np.array(BLUE), np.array(ORANGE)).astype(np.float64)
-        return np.where((t < 0)[:, None], mix(np.array(ORANGE), -t), mix(np.array(BLUE), t))
+            t = np.where(t >= 0, 1.0, -1.0)
+        orange, blue = mix(np.array(ORANGE), -t * HEAT), mix(np.array(BLUE), t * HEAT)
+        return np.where((t < 0)[:, None], orange, blue)
     best = values.argmax(axis=1)
     count = values.shape[1]
     s = np.clip((values.max(axis=1) - 1 / count) / (1 - 1 / count), 0, 1)
-    return mix(np.array(PALETTE, dtype=np.float64)[best], s)
+    if discretize:
+        s = np.ones_like(s)
+    return mix(np.array(PALETTE, dtype=np.float64)[best], s * HEAT)
 
 
 def served_model(snapshot: dict) -> ln.Sequential:

@@ -398,10 +398,16 @@ class Session:
             entry = dict(figures.get(layer.name, {}))
             notes = []
             if entry.get("dead_fraction", 0.0) > HEALTH_LIMITS.dead_threshold:
+                he_init = self.settings["initializer"] in (
+                    "auto",
+                    "kaiming_uniform",
+                    "kaiming_normal",
+                )
                 notes.append(
                     f"{entry['dead_fraction']:.0%} of the units are dead (never active on a "
-                    "training sample, so they get no gradient): lower the learning rate, use "
-                    "leaky_relu, or he init"
+                    "training sample, so they get no gradient and never come back): lower the "
+                    f"learning rate (now {self.settings['learning_rate']:g}), use leaky_relu"
+                    + ("" if he_init else ", or he (kaiming) init")
                 )
             if entry.get("saturation_fraction", 0.0) > HEALTH_LIMITS.saturation_threshold:
                 notes.append(

@@ -1,5 +1,5 @@
 // Canvas drawings: the output heatmap, the data points, neuron and feature grids, loss chart, histogram.
-import { BLUE, ORANGE, PALETTE, classColour, css, diverging } from "./colors.js";
+import { BLUE, MID, ORANGE, PALETTE, classColour, css, diverging, mix } from "./colors.js";
 
 // A grid of values (rows from the top, x2 high) into an RGBA canvas of the grid's own size.
 // `channels` = 1: diverging map of each value; > 1: class colours of each probability vector.
@@ -35,7 +35,7 @@ export function paintPoints(canvas, points, domain, options) {
     for (let i = 0; i < set.x.length; i++) {
       const [x1, x2] = set.x[i];
       const label = set.y[i];
-      const colour = options.regression ? diverging(label) : PALETTE[label];
+      const colour = options.regression ? fullDiverging(label) : PALETTE[label];
       context.beginPath();
       context.arc(toPixel(x1), size - toPixel(x2), options.radius, 0, 2 * Math.PI);
       if (hollow) {
@@ -47,8 +47,8 @@ export function paintPoints(canvas, points, domain, options) {
       } else {
         context.fillStyle = css(colour);
         context.fill();
-        context.lineWidth = 1.3;
-        context.strokeStyle = "rgba(29, 36, 48, 0.75)";
+        context.lineWidth = 1.5;
+        context.strokeStyle = "white";
         context.stroke();
       }
     }
@@ -63,6 +63,12 @@ export function paintPoints(canvas, points, domain, options) {
     context.fillText(String(tick), Math.min(Math.max(at - 6, 2), size - 22), size - 6);
     context.fillText(String(tick), 4, Math.min(Math.max(size - at + 6, 16), size - 20));
   }
+}
+
+// Point colours in full strength (the heatmap uses HEAT of it).
+function fullDiverging(t) {
+  t = Math.max(-1, Math.min(1, t));
+  return t < 0 ? mix(MID, ORANGE, -t) : mix(MID, BLUE, t);
 }
 
 // Feature thumbnails: the feature over the plane, scaled by its largest |value|.
