@@ -140,8 +140,8 @@ function onFrame(buffer) {
   page.arrays = arrays;
   page.seqs.push(header.seq);
   if (page.seqs.length > 1000) page.seqs.shift();
+  if (header.epoch === 0) page.history = []; // a frame of the untrained net may carry epoch 1
   for (const entry of header.history) page.history.push(entry);
-  if (header.epoch === 0) page.history = [];
   drawFrame();
 }
 
