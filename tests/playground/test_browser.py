@@ -406,3 +406,28 @@ def test_the_page_works_under_its_own_csp(open_page) -> None:
         page.wait_for_timeout(50)
     assert page.inner_text("[data-testid=epoch]") == "1"
     assert problems == []
+
+
+def test_clicking_a_link_edits_its_weight(open_page, server) -> None:
+    page = open_page("layers=2-tanh&seed=5")
+    wait_epoch(page, 0)
+    page.once("dialog", lambda dialog: dialog.accept("1.25"))
+    page.locator("svg[data-testid=network] line.link").first.dispatch_event("click")
+    page.wait_for_function("() => window.lucidnetPlayground.arrays.W1.data[0] === 1.25")
+    assert state(server)["layers"][0]["kernel"][0][0] == 1.25
+
+
+def test_switching_to_regression_shows_r2_and_test_points_on_demand(open_page) -> None:
+    page = open_page("seed=5")
+    wait_model(page, "true")
+    page.select_option("[data-testid=problem]", "regression")
+    wait_model(page, "m.settings.problem === 'regression' && m.settings.loss === 'mse'")
+    assert page.locator("[data-testid=dataset] option").all_inner_texts()[0].startswith("Plane")
+    steps(page, 1)
+    assert "R²" in page.inner_text(".metrics")
+    float(page.inner_text("[data-testid=accuracy-test]"))  # R² as a number, not a percentage
+    points = "() => document.querySelector('canvas.points').toDataURL()"
+    without = page.evaluate(points)
+    page.check("[data-testid=show-test-data]")
+    page.wait_for_function("() => window.lucidnetPlayground.settings.show_test_data")
+    assert page.evaluate(points) != without

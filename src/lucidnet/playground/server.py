@@ -179,17 +179,17 @@ class Playground:
         sender = asyncio.create_task(self._send_loop(websocket, runner, wake))
         try:
             await self._receive_loop(websocket, runner)
-        finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await sender
-            await run_in_threadpool(runner.stop)
+        finally:  # first what must happen even if this task is being cancelled
+            runner.stop(timeout=0)
             with self._lock:
                 self.runners.remove(runner)
                 if self.current is runner:
                     self.current = self.runners[-1] if self.runners else None
                     if self.current is None:
                         self._default = runner.session  # keep what the page showed last
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
 
     async def _send_loop(self, websocket: WebSocket, runner: Runner, wake: asyncio.Event) -> None:
         """Send the pending messages and the newest frame, at most ``fps`` frames a second.
