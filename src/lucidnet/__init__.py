@@ -13,8 +13,9 @@ The public modules are attributes under short names: ``ln.activations``,
 ``ln.init``, ``ln.functional``, ``ln.layers``, ``ln.losses``, ``ln.optim``, ...
 """
 
-from . import datasets
+from . import datasets, diagnostics
 from .blocks import activations, functional, init, layers, regularizers
+from .diagnostics.advice import Advice
 from .diagnostics.gradcheck import gradcheck
 from .diagnostics.health import HealthWarning
 from .diagnostics.lint import LintWarning, lint
@@ -52,6 +53,10 @@ def load_model(path: str) -> Module:
 _LAZY_MODULES = ("nn", "viz", "io", "export", "interop", "sklearn", "cli", "playground")
 
 
+# The doctor's tools (ln.preflight, ...) live in diagnostics and load on first use.
+_LAZY_DOCTOR = ("preflight", "lr_find", "apply_remedy", "repair")
+
+
 def __getattr__(name: str) -> object:
     """Heavy optional pieces (matplotlib, onnx, scikit-learn) load on first use."""
     if name in _LAZY_MODULES:
@@ -63,12 +68,14 @@ def __getattr__(name: str) -> object:
 
         globals()["sweep"] = sweep
         return sweep
+    if name in _LAZY_DOCTOR:
+        return getattr(diagnostics, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
     """The public API only (what ``__all__`` and the lazily loaded tools name)."""
-    return sorted({*__all__, *_LAZY_MODULES})
+    return sorted({*__all__, *_LAZY_MODULES, *_LAZY_DOCTOR})
 
 
 __all__ = [
@@ -85,6 +92,7 @@ __all__ = [
     "zeros",
     "zeros_like",
     # the rest
+    "Advice",
     "HealthWarning",
     "Input",
     "LintWarning",

@@ -374,6 +374,13 @@ def test_the_lint_panel_follows_every_change(open_page) -> None:
         "() => !document.querySelector('[data-testid=lint-panel]').innerText.includes('No problems')"
     )
     assert "linear" in page.inner_text("[data-testid=lint-panel]").lower()
+    page.click("[data-testid=lint-apply-1]")  # the lint's remedy, applied by the page
+    wait_model(page, "m.settings.layers[0].activation === 'relu'")
+    page.click("[data-testid=lint-apply-1]")  # the one left: hidden_2 into the output
+    wait_model(page, "m.settings.layers.every((layer) => layer.activation === 'relu')")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=lint-panel]').innerText.includes('No problems')"
+    )
 
 
 def test_the_exports_download_a_script_and_weights(open_page) -> None:

@@ -200,7 +200,7 @@ def test_random_search_runs_n_iter_parameter_sets():
         ({"fit_kwargs": {"epochs": 3}}, ValueError, "fit_kwargs must not set epochs"),
         ({"scoring": "r2"}, ValueError, "scoring='r2'"),
         ({"scoring": "neg_accuracy"}, ValueError, "only the error metrics"),
-        ({"epochs": 0}, ValueError, "epochs must be a positive int"),
+        ({"epochs": 0}, ValueError, "epochs must be an int >= 1"),
         ({"random_state": None}, TypeError, "random_state must be an int"),
         ({"client": object()}, ValueError, "client= is a dask.distributed Client"),
         ({"backend": "local", "address": "tcp://x:1"}, ValueError, "address= is a scheduler"),

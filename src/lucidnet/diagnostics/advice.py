@@ -1,45 +1,129 @@
-"""One piece of diagnostic advice (what is wrong, where, how to fix it) and its printed report.
+"""One piece of diagnostic advice: what is wrong, its cause, where, and the structured fix.
 
-``ln.lint`` returns a list of :class:`Advice`; :func:`format_report` turns such a
-list into the compact text it prints, one line per advice, errors first::
+Every finding of ``ln.lint``, ``ln.preflight``, ``HealthMonitor`` and the NaN guard is an
+:class:`Advice`.  Its ``cause`` names the root cause (one of :data:`CAUSES`), its
+``remedy`` is a structured fix ``{"action": ..., **params}`` with an action from
+:data:`REMEDIES` that :func:`lucidnet.apply_remedy` can apply, and ``evidence`` holds
+the numbers that led to it.  :func:`ordered` puts the most upstream cause first
+(data before the architecture, before the initialization, the loss, the optimizer),
+errors and warnings before info; :func:`format_report` prints a list one line each::
 
-    error   L004 layer dense_2: softmax output with binary_crossentropy ... -> fix: ...
+    error   L004 [output_loss_mismatch] layer out: softmax output with binary CE ... -> fix: ...
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
-"""From most to least serious: ``error`` (it will not train or is wrong), ``warning``
-(it will train badly), ``info`` (a better choice exists)."""
+"""From most to least serious: ``error`` (it cannot learn or is wrong), ``warning`` (it is
+predicted or observed to train badly), ``info`` (a better choice exists; it learns anyway)."""
+
+#: Root causes, most upstream first (the order :func:`ordered` uses), with what each means.
+CAUSES: dict[str, str] = {
+    "labels_misaligned": "the labels do not depend on the inputs (shuffled or misaligned rows)",
+    "input_scale": "input features on a large scale (not standardized)",
+    "class_imbalance": "one class dominates the labels",
+    "no_nonlinearity": "affine layers with no non-linearity between them collapse to one",
+    "double_softmax": "probabilities fed to a loss that applies softmax itself",
+    "output_loss_mismatch": "the output activation does not produce what the loss expects",
+    "depth_saturating": "a deep stack of saturating activations: gradients vanish on the way back",
+    "init_symmetric": "units start identical and receive identical gradients",
+    "init_scale": "initial weights too large (or too small) for the activation",
+    "init_bias": "a bias initialization that switches units off (dead ReLUs) or saturates them",
+    "loss_reduction": "a summed loss: its size and gradient grow with the batch",
+    "over_regularized": "the weight penalty dominates the loss and pulls the weights to 0",
+    "lr_high": "learning rate too high: the loss jumps or diverges",
+    "lr_low": "learning rate too low: the weights barely move",
+    "grad_accumulation": "gradients applied again without zero_grad() in between",
+    "non_finite": "the loss or the weights became NaN or infinite",
+}
+
+#: Structured fixes ``{"action": name, **params}``: the action names and their parameters.
+REMEDIES: dict[str, tuple[str, ...]] = {
+    "set_initializer": ("layers", "kernel", "bias"),
+    "set_activation": ("layers", "name"),
+    "set_output_activation": ("name",),
+    "set_loss": ("name", "options"),
+    "set_reduction": ("reduction",),
+    "set_lr": ("value",),
+    "set_optimizer": ("name", "lr"),
+    "set_regularizer": ("layers", "l1", "l2"),
+    "standardize_inputs": (),
+    "set_output_bias_prior": (),
+    "use_class_weights": (),
+    "reduce_depth": ("layers",),
+    "zero_grad_each_step": (),
+    "check_data_pipeline": (),
+}
 
 
 @dataclass(frozen=True)
 class Advice:
-    """A finding: ``code`` (e.g. ``"L004"``), ``severity`` (one of :data:`SEVERITIES`),
-    ``where`` (a layer name or ``"model"``), ``message`` (what is wrong and why) and
-    ``fix`` (what to change).
+    """A finding: ``code`` (stable id such as ``"L004"``), ``severity`` (one of
+    :data:`SEVERITIES`), ``cause`` (one of :data:`CAUSES`), ``where`` (a layer name, or
+    ``"data"``, ``"loss"``, ``"optimizer"``, ``"model"``), ``message`` (what is wrong and
+    why), ``fix`` (what to change, in words), ``remedy`` (the fix as
+    ``{"action": ..., **params}`` or None) and ``evidence`` (the numbers behind it).
 
-    >>> print(Advice("L003", "warning", "dense", "no non-linearity", "add activation='relu'"))
-    warning L003 layer dense: no non-linearity -> fix: add activation='relu'
+    >>> item = Advice("L003", "warning", "no_nonlinearity", "dense", "no non-linearity",
+    ...               "add activation='relu'", {"action": "set_activation", "layers": ["dense"],
+    ...               "name": "relu"})
+    >>> print(item)
+    warning L003 [no_nonlinearity] layer dense: no non-linearity -> fix: add activation='relu'
     """
 
     code: str
     severity: str
+    cause: str
     where: str
     message: str
     fix: str = ""
+    remedy: dict[str, Any] | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")
+        if self.cause not in CAUSES:
+            raise ValueError(f"cause must be one of {sorted(CAUSES)}, got {self.cause!r}")
+        if self.remedy is not None and self.remedy.get("action") not in REMEDIES:
+            raise ValueError(
+                f"remedy action must be one of {sorted(REMEDIES)}, got {self.remedy!r}"
+            )
 
     def __str__(self) -> str:
-        location = "model" if self.where == "model" else f"layer {self.where}"
-        text = f"{self.severity:<7} {self.code} {location}: {self.message}"
+        location = self.where if self.where in _PLACES else f"layer {self.where}"
+        text = f"{self.severity:<7} {self.code} [{self.cause}] {location}: {self.message}"
         return f"{text} -> fix: {self.fix}" if self.fix else text
+
+    def to_dict(self) -> dict[str, Any]:
+        """The advice as plain data (JSON-able when the evidence is)."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "cause": self.cause,
+            "where": self.where,
+            "message": self.message,
+            "fix": self.fix,
+            "remedy": self.remedy,
+            "evidence": self.evidence,
+        }
+
+
+_PLACES = frozenset({"data", "loss", "optimizer", "model"})
+_UPSTREAM = {cause: rank for rank, cause in enumerate(CAUSES)}
+
+
+def ordered(advice: Iterable[Advice]) -> list[Advice]:
+    """The most severe first (errors, warnings, info); within a severity the most upstream
+    cause first (the order of :data:`CAUSES`); the order found is kept otherwise."""
+    return sorted(advice, key=lambda a: (SEVERITIES.index(a.severity), _UPSTREAM[a.cause]))
 
 
 def by_severity(advice: Iterable[Advice]) -> list[Advice]:
@@ -47,12 +131,43 @@ def by_severity(advice: Iterable[Advice]) -> list[Advice]:
     return sorted(advice, key=lambda item: SEVERITIES.index(item.severity))
 
 
+def merge(*groups: Iterable[Advice]) -> list[Advice]:
+    """One advice per problem: the same cause at the same place keeps its most severe
+    finding, and one finding (same code and cause) in several layers becomes one advice
+    whose remedy names all of them (the other layers' evidence under ``"also"``)."""
+    kept: dict[tuple[str, str], Advice] = {}
+    for item in ordered(a for group in groups for a in group):
+        key = (item.cause, item.where)
+        if key in kept:
+            continue
+        twin = next(
+            (k for k, a in kept.items() if a.code == item.code and a.cause == item.cause), None
+        )
+        if twin is not None and _layers(kept[twin]) is not None and _layers(item) is not None:
+            first = kept[twin]
+            layers = [*_layers(first), *(n for n in _layers(item) if n not in _layers(first))]
+            also = [*first.evidence.get("also", []), {"where": item.where, **item.evidence}]
+            kept[twin] = replace(
+                first,
+                remedy={**first.remedy, "layers": layers},
+                evidence={**first.evidence, "also": also},
+            )
+            continue
+        kept[key] = item
+    return ordered(kept.values())
+
+
+def _layers(item: Advice) -> list[str] | None:
+    layers = (item.remedy or {}).get("layers")
+    return layers if isinstance(layers, list) else None
+
+
 def format_report(advice: Iterable[Advice], title: str = "lint") -> str:
-    """The printed report: a count line, then one line per advice (errors first).
+    """The printed report: a count line, then one line per advice (most important first).
 
     An empty list gives ``"lint: no problems found"``.
     """
-    items = by_severity(advice)
+    items = ordered(advice)
     if not items:
         return f"{title}: no problems found"
     counts = ", ".join(
@@ -61,3 +176,68 @@ def format_report(advice: Iterable[Advice], title: str = "lint") -> str:
         if (n := sum(item.severity == severity for item in items))
     )
     return "\n".join([f"{title}: {counts}", *(str(item) for item in items)])
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning raised here point at the first caller
+    outside lucidnet (the user's own line)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def show(
+    advice: Iterable[Advice], category: type[Warning], verbose: int = 1, title: str = ""
+) -> None:
+    """Show each finding once: errors and warnings as a Python warning of ``category``
+    pointing at the user's line, info printed (``verbose >= 1``); ``verbose=0`` is silent."""
+    if not verbose:
+        return
+    for item in advice:
+        if item.severity == "info":
+            print(f"{title}: {item}" if title else str(item))
+        else:
+            warnings.warn(category(str(item), item), stacklevel=user_stacklevel())
+
+
+class DiagnosticWarning(UserWarning):
+    """A warning that carries its :class:`Advice` as ``.advice`` (None for plain text)."""
+
+    def __init__(self, message: str, advice: Advice | None = None) -> None:
+        super().__init__(message)
+        self.advice = advice
+
+    @property
+    def cause(self) -> str | None:
+        """The advice's cause, or None."""
+        return None if self.advice is None else self.advice.cause
+
+
+class HealthWarning(DiagnosticWarning):
+    """A training-health problem found by ``preflight``, ``HealthMonitor``, the optimizer or
+    the NaN guard; ``.advice`` holds the :class:`Advice`."""
+
+
+class LintWarning(DiagnosticWarning):
+    """An error or warning found by ``lint`` when ``compile(..., lint=True)`` runs it."""
+
+
+__all__ = [
+    "CAUSES",
+    "REMEDIES",
+    "SEVERITIES",
+    "Advice",
+    "DiagnosticWarning",
+    "HealthWarning",
+    "LintWarning",
+    "by_severity",
+    "format_report",
+    "merge",
+    "ordered",
+    "show",
+    "user_stacklevel",
+]

@@ -1,43 +1,49 @@
-"""``ln.callbacks.HealthMonitor``: watch every layer while ``fit`` trains and say what goes wrong.
+"""``ln.callbacks.HealthMonitor``: watch every layer while ``fit`` trains, and name the cause.
 
 Per layer with a weight matrix (Dense, Linear, the affine map inside Maxout) and
-per epoch it records:
+per sampled epoch it records, from one batch (the last of the epoch when ``fit``
+runs its compiled plan, the first on the autograd tape):
 
-* ``dead_fraction`` (relu/relu6 layers): the fraction of units whose output was
-  never positive on any training sample of the epoch.  A dead unit has zero
-  gradient everywhere (the seeds' "dead ReLU" problem).
+* ``dead_fraction`` (relu/relu6 layers): the fraction of units that were never
+  positive on the batch.  A dead unit has zero gradient everywhere (the seeds'
+  "dead ReLU" problem).
 * ``saturation_fraction`` (sigmoid/tanh layers): the fraction of activations
   whose pre-activation lies in the flat tails, ``|z| > 6`` for sigmoid and
   ``|z| > 3`` for tanh (the seeds' ranges).  From a fused ``Dense(...,
   activation="sigmoid")`` output ``y`` this is ``y < f(-6)`` or ``y > f(6)``.
-* ``grad_norm``: the L2 norm of the weight gradient, mean over batches.
-* ``update_ratio``: ``||W_after - W_before|| / ||W_before||`` per step, mean
-  over batches (Karpathy's rule of thumb: about 1e-3 is healthy).
+* ``grad_norm``: the L2 norm of the weight gradient of that batch.
+* ``update_ratio``: ``||W_after - W_before|| / ||W_before||`` of that step
+  (Karpathy's rule of thumb: about 1e-3 is healthy).
 
 and ``first_last_grad_ratio`` = grad_norm(first layer) / grad_norm(last layer)
 in call order (1.0 for a single layer).  Each epoch appends one dict to
-``history.health``::
+``history.health`` (an empty dict for an epoch that was not sampled)::
 
     {"dense": {"grad_norm": 0.41, "update_ratio": 0.003, "dead_fraction": 0.0},
      "dense_1": {...}, "first_last_grad_ratio": 0.87}
 
-A layer's dict holds only the figures that apply to its activation.  When a
-figure crosses its threshold, the monitor prints the finding with its fix and
-issues it once (per condition and layer, per ``fit``) as a :class:`HealthWarning`.
+**Causes, and severity that follows harm.**  A crossed threshold is a symptom; the
+monitor names its root cause (:data:`~lucidnet.diagnostics.advice.CAUSES`): dead
+units under a negative bias are ``init_bias``, tiny early-layer gradients in a deep
+saturating stack ``depth_saturating`` (never "lr too small"), saturation under huge
+inputs ``input_scale``, exploding updates ``lr_high``, updates tiny in every layer
+``lr_low``.  Only when the data loss is not falling (less than 25% below the first
+epoch's, or rising again, or non-finite) is a finding a warning; while the network
+learns well it is ``info``.  Findings go to ``history.advice`` as
+:class:`~lucidnet.diagnostics.advice.Advice`; each warning is raised once per fit as a
+:class:`HealthWarning` pointing at the user's line (``verbose=0`` silences it).
 
-Cost: statistics are taken on every ``sample_every``-th batch only (dead and
-saturation fractions then cover the sampled batches), from forward hooks that
-exist only during ``fit``.  Measured overhead on ``ln.datasets.spirals`` (300
-samples, Dense 64-64-3 relu, batch 32, Adam, median of 5 runs of 30 epochs):
-12-21% with ``sample_every=1`` and 0-5% with ``sample_every=10``; the
-per-batch work is a few NumPy reductions per layer, so the relative cost
-falls as layers grow.
+**Cost.**  ``fit`` keeps its compiled plan (no hooks on its hot path, no per-batch
+callback): the statistics are read at the end of a sampled epoch from the buffers the
+step already has (activations, gradients, and the NaN guard's copy of the weights
+before the step).  Epochs are sampled while the monitor's own time stays within
+``budget`` (2%) of the training time so far; the first epoch always is.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,81 +53,63 @@ from ..blocks import activations as activation_registry
 from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
 from ..training.callbacks import Callback
+from .advice import Advice, HealthWarning, merge, show
 from .layer_graph import layer_graph
-
-
-class HealthWarning(UserWarning):
-    """A training-health problem found by :class:`HealthMonitor` (dead units, saturation,
-    vanishing or exploding gradients, an update size far from healthy)."""
-
 
 DYING_ACTIVATIONS = frozenset({"relu", "relu6"})  # zero gradient wherever the unit is off
 SATURATION_LIMITS = {"sigmoid": 6.0, "tanh": 3.0}  # |z| beyond which the curve is flat
+FAILING_DROP = 0.25  # the data loss must fall at least this fraction below epoch 1's
+_SATURATING = frozenset({"sigmoid", "tanh", "hard_sigmoid", "hard_tanh", "softsign"})
 
 
 @dataclass
 class _LayerWatch:
-    """What is collected for one layer during an epoch."""
+    """What is collected for one layer in a sampled epoch."""
 
     name: str
     layer: Dense
     activation: str | None
     post_activation: bool  # the hooked output is f(z) (fused activation), else z itself
     saturation_bounds: tuple[float, float] | None = None
-    active: np.ndarray | None = None
-    saturated: int = 0
-    seen: int = 0
-    grad_norms: list[float] = field(default_factory=list)
-    update_ratios: list[float] = field(default_factory=list)
-    weight_before: np.ndarray | None = None
-    norm_before: float = 0.0
-
-    def reset(self) -> None:
-        self.active, self.saturated, self.seen = None, 0, 0
-        self.grad_norms.clear()
-        self.update_ratios.clear()
+    figures: dict[str, float] = field(default_factory=dict)
+    weight_before: np.ndarray | None = None  # tape: the weights before the sampled step
 
     def observe(self, out: np.ndarray) -> None:
-        """Fold one batch of this layer's outputs into the dead and saturation counts."""
-        if self.activation in DYING_ACTIVATIONS:
-            fired = (out > 0).any(axis=0)  # relu(z) > 0 exactly when z > 0, so z or f(z) will do
-            self.active = fired if self.active is None else self.active | fired
+        """Dead and saturation fractions of one batch of outputs, (batch, units)."""
+        if self.activation in DYING_ACTIVATIONS:  # relu(z) > 0 exactly when z > 0
+            self.figures["dead_fraction"] = (
+                1.0 - float(np.count_nonzero((out > 0).any(axis=0))) / out.shape[1]
+            )
         if self.saturation_bounds is not None:
             low, high = self.saturation_bounds
-            self.saturated += int(np.count_nonzero((out < low) | (out > high)))
-            self.seen += out.size
+            flat = np.count_nonzero(out < low) + np.count_nonzero(out > high)
+            self.figures["saturation_fraction"] = flat / out.size
 
-    def figures(self) -> dict[str, float]:
-        figures = {}
-        if self.grad_norms:
-            figures["grad_norm"] = float(np.mean(self.grad_norms))
-        if self.update_ratios:
-            figures["update_ratio"] = float(np.mean(self.update_ratios))
-        if self.active is not None:
-            figures["dead_fraction"] = float(1.0 - self.active.mean())
-        if self.seen:
-            figures["saturation_fraction"] = self.saturated / self.seen
-        return figures
+    def step_figures(self, grad: np.ndarray | None, before: np.ndarray, grad_scale: float) -> None:
+        """Gradient norm and update ratio of the sampled step."""
+        weight = self.layer.weight.data
+        if grad is not None:
+            self.figures["grad_norm"] = _norm(grad) / grad_scale if grad_scale else math.nan
+        norm_before = _norm(before)
+        if norm_before > 0:
+            self.figures["update_ratio"] = _norm(weight - before) / norm_before
 
 
 class HealthMonitor(Callback):
-    """Record per-layer health figures each epoch into ``history.health`` and warn with a fix.
+    """Record per-layer health figures into ``history.health`` and name the cause of trouble.
 
-    See the module docstring for the figures.  Thresholds (a warning when crossed):
+    See the module docstring for the figures, the causes and the cost.  Thresholds:
 
-    * ``dead_threshold=0.5``: dead_fraction above it ("lower the learning rate,
-      use leaky_relu or he init");
+    * ``dead_threshold=0.5``: dead_fraction above it;
     * ``saturation_threshold=0.5``: saturation_fraction above it;
-    * ``vanishing_ratio=1e-3``: first_last_grad_ratio below it (the gradient
-      fades on its way to the first layer, the seeds' deep-sigmoid problem);
+    * ``vanishing_ratio=1e-3``: first_last_grad_ratio below it;
     * ``exploding_grad_norm=1e3``: a layer's grad_norm above it;
-    * ``max_update_ratio=0.1`` / ``min_update_ratio=1e-6``: update_ratio above
-      (learning rate too large) or below (too small; not for layers whose gradient is 0)
-      the band.
+    * ``max_update_ratio=0.1`` / ``min_update_ratio=1e-6``: update_ratio above or
+      below (in every layer) the band.
 
-    ``sample_every=k`` takes statistics on every k-th batch of an epoch only (the
-    first batch always), to keep the cost small; overhead measured on spirals:
-    12-21% at k=1, 0-5% at k=10 (3 measurements on a busy 2-core machine).
+    ``sample_every=k`` samples every k-th epoch; None (default) samples while the
+    monitor's time stays within ``budget`` of the training time.  ``verbose=0``
+    records the advice without raising warnings.
 
     >>> import lucidnet as ln
     >>> x, y = ln.datasets.spirals(120, random_state=0)
@@ -141,11 +129,14 @@ class HealthMonitor(Callback):
         exploding_grad_norm: float = 1e3,
         max_update_ratio: float = 1e-1,
         min_update_ratio: float = 1e-6,
-        sample_every: int = 1,
+        sample_every: int | None = None,
+        budget: float = 0.02,
+        verbose: int = 1,
     ) -> None:
         for argument, value in (
             ("dead_threshold", dead_threshold),
             ("saturation_threshold", saturation_threshold),
+            ("budget", budget),
         ):
             _check_number(value, argument, 0.0, 1.0)
         for argument, value in (
@@ -160,8 +151,12 @@ class HealthMonitor(Callback):
                 f"min_update_ratio ({min_update_ratio!r}) must be below "
                 f"max_update_ratio ({max_update_ratio!r})"
             )
-        if isinstance(sample_every, bool) or not isinstance(sample_every, int) or sample_every < 1:
-            raise ValueError(f"sample_every must be a positive int, got {sample_every!r}")
+        if sample_every is not None and (
+            isinstance(sample_every, bool) or not isinstance(sample_every, int) or sample_every < 1
+        ):
+            raise ValueError(f"sample_every must be a positive int or None, got {sample_every!r}")
+        if verbose not in (0, 1, 2):
+            raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
         self.dead_threshold = dead_threshold
         self.saturation_threshold = saturation_threshold
         self.vanishing_ratio = vanishing_ratio
@@ -169,151 +164,415 @@ class HealthMonitor(Callback):
         self.max_update_ratio = max_update_ratio
         self.min_update_ratio = min_update_ratio
         self.sample_every = sample_every
+        self.budget = budget
+        self.verbose = verbose
+        self.advice: list[Advice] = []
         self._watches: list[_LayerWatch] = []
-        self._by_layer: dict[int, _LayerWatch] = {}
-        self._order: dict[int, _LayerWatch] = {}  # watches in call order (dicts keep insertion)
-        self._sampling = False
-        self._warned: set[tuple[str, str]] = set()
 
-    # ----------------------------------------------------------------- hooks in and out
+    # ----------------------------------------------------------------- in and out
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        started = time.perf_counter()
         self._watches = _watches_for(self.model)
         self._by_layer = {id(watch.layer): watch for watch in self._watches}
-        self._order = {}
-        self._warned = set()
+        self._plan = _plan_views(self.model, self._by_layer)
+        self._order: dict[int, _LayerWatch] = {}  # call order seen on the tape
+        self._open = 0  # tape: watched layers waiting for their sampled step to finish
         self._sampling = False
+        self._input_rms = math.nan
+        self._data_losses: list[float] = []
+        self._sampled: list[dict[str, Any]] = []
+        self._warned: set[tuple[str, str]] = set()
+        self.advice = []
         self._hooks = [watch.layer.register_forward_hook(self._record) for watch in self._watches]
+        self._started = started
+        self._spent = time.perf_counter() - started
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         for hook in getattr(self, "_hooks", ()):
             hook.remove()
+        self._hooks = []
         self._sampling = False
+        self.advice = self._diagnose(final=True)
+        history = self.model.history
+        history.advice = merge(getattr(history, "advice", None) or [], self.advice)
+
+    # ----------------------------------------------------------------- sampling
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        last = epoch + 1 == self.model.history.params.get("epochs")
+        if self.sample_every is not None:
+            take = epoch % self.sample_every == 0 or last
+        else:
+            elapsed = time.perf_counter() - self._started
+            take = not self._sampled or last or self._spent <= self.budget * elapsed
+        self._take = take
+        self._sampling = take and self._plan is None  # tape: the hooks catch the first batch
+        self._open = 0
+        for watch in self._watches:
+            watch.figures = {}
+            watch.weight_before = None
 
     def _record(self, module: Module, args: Any, out: Any) -> None:
+        """Tape path: the first batch's outputs and weights; its gradient and update at the
+        layer's next call (the step is done by then)."""
         if not self._sampling:
             return
         watch = self._by_layer[id(module)]
-        self._order.setdefault(id(module), watch)
-        watch.observe(out.data)
+        if watch.weight_before is None:
+            self._order.setdefault(id(module), watch)
+            if len(self._order) == 1 or not self._open and math.isnan(self._input_rms):
+                source = getattr(args[0], "data", None)
+                if isinstance(source, np.ndarray) and source.size:
+                    self._input_rms = math.sqrt(float(np.vdot(source, source)) / source.size)
+            watch.observe(out.data.reshape(-1, out.shape[-1]))
+            watch.weight_before = watch.layer.weight.data.copy()
+            self._open += 1
+        elif "update_ratio" not in watch.figures and "grad_norm" not in watch.figures:
+            watch.step_figures(watch.layer.weight.grad, watch.weight_before, 1.0)
+            self._open -= 1
+            if self._open == 0:
+                self._sampling = False
 
-    # ----------------------------------------------------------------- per batch
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        for watch in self._watches:
-            watch.reset()
-
-    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        self._sampling = batch % self.sample_every == 0
-
-    def on_backward_end(self, batch: int) -> None:
-        if not self._sampling:
-            return
-        for watch in self._watches:
-            weight = watch.layer.weight
-            if weight.grad is not None:
-                watch.grad_norms.append(_norm(weight.grad))
-            if watch.weight_before is None or watch.weight_before.shape != weight.shape:
-                watch.weight_before = weight.data.copy()
-            else:
-                np.copyto(watch.weight_before, weight.data)
-            watch.norm_before = _norm(weight.data)
-
-    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        if not self._sampling:
-            return
-        self._sampling = False
-        for watch in self._watches:
-            if watch.norm_before > 0:
-                change = np.subtract(
-                    watch.layer.weight.data, watch.weight_before, out=watch.weight_before
-                )
-                watch.update_ratios.append(_norm(change) / watch.norm_before)
-
-    # ----------------------------------------------------------------- per epoch
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        ordered = [
-            *self._order.values(),
-            *(w for w in self._watches if id(w.layer) not in self._order),
-        ]
-        entry: dict[str, Any] = {watch.name: watch.figures() for watch in ordered}
+        logs = logs or {}
+        loss = logs.get("loss")
+        if loss is not None:
+            self._data_losses.append(loss - logs.get("regularization", 0.0))
+        if not self._take:
+            self.model.history.health.append({})
+            return
+        started = time.perf_counter()
+        self._sampling = False
+        if self._plan is not None and self._plan.plan._batch and not self._open:
+            ordered = self._plan.read(self._by_layer)
+            x = self._plan.plan._x
+            if x is not None and x.size:
+                self._input_rms = math.sqrt(float(np.vdot(x, x)) / x.size)
+        else:
+            for watch in self._watches:  # a one-batch epoch: its step is the last one
+                if watch.weight_before is not None and "update_ratio" not in watch.figures:
+                    watch.step_figures(watch.layer.weight.grad, watch.weight_before, 1.0)
+            ordered = [
+                *self._order.values(),
+                *(w for w in self._watches if id(w.layer) not in self._order),
+            ]
+        entry: dict[str, Any] = {watch.name: dict(watch.figures) for watch in ordered}
         norms = [entry[watch.name].get("grad_norm") for watch in ordered]
         if norms and norms[0] is not None and norms[-1] is not None:
             entry["first_last_grad_ratio"] = _ratio(norms[0], norms[-1])
         self.model.history.health.append(entry)
-        for watch in ordered:
-            self._check_layer(watch.name, watch.activation, entry[watch.name], epoch)
-        ratio = entry.get("first_last_grad_ratio")
-        if ratio is not None and len(ordered) > 1 and ratio < self.vanishing_ratio:
-            self._warn(
-                "vanishing",
-                "model",
-                (
-                    f"vanishing gradients at epoch {epoch + 1}: the first layer {ordered[0].name} gets "
-                    f"{ratio:.2e} times the gradient norm of the last layer {ordered[-1].name} — "
-                    "use relu/leaky_relu hidden layers with he init, fewer sigmoid/tanh layers, "
-                    "or BatchNorm"
-                ),
-            )
+        self._sampled.append({"epoch": epoch, "entry": entry, "layers": ordered})
+        if epoch >= 4 and self.verbose:  # warn early once training is seen to fail
+            self._diagnose(final=False)
+        self._spent += time.perf_counter() - started
 
-    def _check_layer(
-        self, name: str, activation: str | None, figures: dict[str, float], epoch: int
-    ) -> None:
-        dead = figures.get("dead_fraction", 0.0)
-        if dead > self.dead_threshold:
-            self._warn(
-                "dead",
-                name,
-                (
-                    f"layer {name}: {dead:.0%} of ReLU units dead since epoch {epoch + 1} (never "
-                    "active on a training sample) — lower the learning rate, use leaky_relu or "
-                    "he init"
-                ),
-            )
-        saturated = figures.get("saturation_fraction", 0.0)
-        if saturated > self.saturation_threshold:
-            limit = SATURATION_LIMITS[activation]
-            self._warn(
-                "saturated",
-                name,
-                (
-                    f"layer {name}: {saturated:.0%} of {activation} activations saturated "
-                    f"(|z| > {limit:g}) at epoch {epoch + 1}, where the derivative is almost 0 — "
-                    "scale the inputs, use glorot init, or relu/leaky_relu hidden layers"
-                ),
-            )
-        grad_norm = figures.get("grad_norm", 0.0)
-        if grad_norm > self.exploding_grad_norm:
-            self._warn(
-                "exploding",
-                name,
-                (
-                    f"layer {name}: gradient norm {grad_norm:.3g} at epoch {epoch + 1} — gradients "
-                    "explode: lower the learning rate, clip gradients or scale the inputs"
-                ),
-            )
-        update = figures.get("update_ratio")
-        if update is None:
-            return
-        if update > self.max_update_ratio:
-            size = "large"
-        elif update < self.min_update_ratio and grad_norm > 0:
-            size = "small"
-        else:
-            return
-        self._warn(
-            f"update_{size}",
-            name,
-            (
-                f"layer {name}: each step changes the weights by {update:.2e} of their norm at "
-                f"epoch {epoch + 1} (healthy is about 1e-3) — the learning rate is too {size}"
-            ),
+    # ----------------------------------------------------------------- diagnosis
+    def _diagnose(self, final: bool) -> list[Advice]:
+        """The causes behind the latest sampled figures; warnings only when the loss is
+        not falling; each warning raised once per fit."""
+        if not self._sampled:
+            return []
+        failing, progress = _failing(
+            self._data_losses, getattr(self.model.history, "stop_reason", None)
         )
+        sample = self._sampled[-1]
+        advice = merge(self._findings(sample["entry"], sample["layers"], failing, progress))
+        fresh = [
+            a for a in advice if a.severity != "info" and (a.cause, a.where) not in self._warned
+        ]
+        self._warned.update((a.cause, a.where) for a in fresh)
+        if self.verbose and fresh:
+            show(fresh, HealthWarning, self.verbose)
+        return advice
 
-    def _warn(self, condition: str, where: str, message: str) -> None:
-        if (condition, where) in self._warned:
-            return
-        self._warned.add((condition, where))
-        print(message)
-        warnings.warn(message, HealthWarning, stacklevel=2)
+    def _findings(
+        self, entry: dict[str, Any], layers: list[_LayerWatch], failing: bool, progress: dict
+    ) -> list[Advice]:
+        severity = "warning" if failing else "info"
+        lr = _learning_rate(self.model)
+        lower = {"action": "set_lr", "value": lr / 10 if lr else None}
+        evidence_base = {"loss_progress": progress, "input_rms": self._input_rms}
+        large_inputs = self._input_rms > 10
+        found: list[Advice] = []
+        updates = [entry[w.name].get("update_ratio") for w in layers]
+        largest_update = max((u for u in updates if u is not None), default=math.nan)
+        saturating = [w for w in layers[:-1] if w.activation in _SATURATING]
+        ratio = entry.get("first_last_grad_ratio")
+
+        def add(
+            code: str, cause: str, where: str, message: str, fix: str, remedy: Any, **evidence: Any
+        ) -> None:
+            found.append(
+                Advice(
+                    code,
+                    severity,
+                    cause,
+                    where,
+                    message,
+                    fix,
+                    remedy,
+                    {**evidence_base, **evidence},
+                )
+            )
+
+        for watch in layers:
+            figures = entry[watch.name]
+            dead = figures.get("dead_fraction", 0.0)
+            bias = watch.layer.bias
+            bias_mean = float(np.mean(bias.data)) if bias is not None else 0.0
+            if dead > self.dead_threshold:
+                symptom = (
+                    f"layer {watch.name}: {dead:.0%} of ReLU units dead (never active on a batch)"
+                )
+                if bias_mean < -0.5:
+                    add(
+                        "H001",
+                        "init_bias",
+                        watch.name,
+                        f"{symptom} under a negative bias (mean {bias_mean:.3g}): they get no gradient and never recover",
+                        "initialize the bias at 0 (bias_initializer='zeros')",
+                        {"action": "set_initializer", "layers": [watch.name], "bias": "zeros"},
+                        dead_fraction=dead,
+                        bias_mean=bias_mean,
+                    )
+                elif large_inputs:
+                    add(
+                        "H001",
+                        "input_scale",
+                        "data",
+                        f"{symptom}: the inputs are on a large scale (RMS {self._input_rms:.3g}), so pre-activations are huge",
+                        "standardize the inputs",
+                        {"action": "standardize_inputs"},
+                        dead_fraction=dead,
+                    )
+                elif largest_update > self.max_update_ratio:
+                    add(
+                        "H001",
+                        "lr_high",
+                        "optimizer",
+                        f"{symptom} after steps that change the weights by {largest_update:.2g} of their norm: "
+                        "a too-large learning rate pushed them off",
+                        "lower the learning rate 10x",
+                        lower,
+                        dead_fraction=dead,
+                    )
+                else:
+                    add(
+                        "H001",
+                        "init_scale",
+                        watch.name,
+                        f"{symptom}: its initial weights switch most units off",
+                        "use kernel_initializer='auto' (he) and a zero bias",
+                        {
+                            "action": "set_initializer",
+                            "layers": [watch.name],
+                            "kernel": "auto",
+                            "bias": "zeros",
+                        },
+                        dead_fraction=dead,
+                    )
+            saturated = figures.get("saturation_fraction", 0.0)
+            if saturated > self.saturation_threshold:
+                limit = SATURATION_LIMITS.get(watch.activation, 0)
+                symptom = (
+                    f"layer {watch.name}: {saturated:.0%} of {watch.activation} activations "
+                    f"saturated (|z| > {limit:g}), where the derivative is almost 0"
+                )
+                if large_inputs:
+                    add(
+                        "H002",
+                        "input_scale",
+                        "data",
+                        f"{symptom}: the inputs are on a large scale (RMS {self._input_rms:.3g})",
+                        "standardize the inputs",
+                        {"action": "standardize_inputs"},
+                        saturation_fraction=saturated,
+                    )
+                elif abs(bias_mean) > 2:
+                    add(
+                        "H002",
+                        "init_bias",
+                        watch.name,
+                        f"{symptom}: its bias (mean {bias_mean:.3g}) pushes them into the tails",
+                        "initialize the bias at 0",
+                        {"action": "set_initializer", "layers": [watch.name], "bias": "zeros"},
+                        saturation_fraction=saturated,
+                    )
+                else:
+                    add(
+                        "H002",
+                        "init_scale",
+                        watch.name,
+                        f"{symptom}: the weights are too large for {watch.activation}",
+                        "use kernel_initializer='auto' (glorot for sigmoid/tanh)",
+                        {"action": "set_initializer", "layers": [watch.name], "kernel": "auto"},
+                        saturation_fraction=saturated,
+                    )
+        if len(saturating) >= 4 and ratio is not None and ratio < max(self.vanishing_ratio, 1e-2):
+            names = [w.name for w in saturating]
+            add(
+                "H003",
+                "depth_saturating",
+                "model",
+                f"the first layer {layers[0].name} gets {ratio:.1e} times the gradient of the last layer "
+                f"{layers[-1].name}: through {len(saturating)} saturating layers the gradient vanishes, so "
+                "the first layers barely learn (a larger learning rate would only shake the last layers)",
+                "use activation='relu' with he init in the hidden layers, or BatchNorm",
+                {"action": "set_activation", "layers": names, "name": "relu"},
+                first_last_grad_ratio=ratio,
+            )
+        elif ratio is not None and len(layers) > 1 and ratio < self.vanishing_ratio and not found:
+            add(
+                "H003",
+                "init_scale",
+                "model",
+                f"vanishing gradients: the first layer {layers[0].name} gets {ratio:.1e} times the gradient "
+                f"of the last layer {layers[-1].name}",
+                "use kernel_initializer='auto' (he for relu, glorot for sigmoid/tanh)",
+                {"action": "set_initializer", "layers": None, "kernel": "auto"},
+                first_last_grad_ratio=ratio,
+            )
+        exploding = [
+            w for w in layers if entry[w.name].get("grad_norm", 0.0) > self.exploding_grad_norm
+        ]
+        if exploding or largest_update > self.max_update_ratio:
+            cause = "input_scale" if large_inputs else "lr_high"
+            worst = max(entry[w.name].get("grad_norm", 0.0) for w in layers)
+            add(
+                "H004",
+                cause,
+                "data" if large_inputs else "optimizer",
+                f"gradient norm up to {worst:.3g} and steps that change the weights by up to "
+                f"{largest_update:.2g} of their norm (healthy is about 1e-3): "
+                + (
+                    "the inputs are on a large scale"
+                    if large_inputs
+                    else "the learning rate is too large"
+                ),
+                "standardize the inputs"
+                if large_inputs
+                else "lower the learning rate 10x (or clip gradients)",
+                {"action": "standardize_inputs"} if large_inputs else lower,
+                grad_norm=worst,
+                update_ratio=largest_update,
+            )
+        known = [
+            u
+            for u, w in zip(updates, layers, strict=True)
+            if u is not None and entry[w.name].get("grad_norm", 0) > 0
+        ]
+        if not found and known and max(known) < self.min_update_ratio:
+            add(
+                "H005",
+                "lr_low",
+                "optimizer",
+                f"each step changes the weights by at most {max(known):.2e} of their norm in every layer "
+                "(healthy is about 1e-3): the learning rate is too small",
+                "raise the learning rate 10x (or use ln.lr_find)",
+                {"action": "set_lr", "value": lr * 10 if lr else None},
+                update_ratio=max(known),
+            )
+        return found
+
+
+def _learning_rate(model: Module) -> float | None:
+    optimizer = getattr(model, "optimizer", None)
+    groups = getattr(optimizer, "param_groups", None)
+    return float(groups[0]["lr"]) if groups else None
+
+
+def _failing(losses: list[float], stop_reason: Any) -> tuple[bool, dict[str, Any]]:
+    """Whether training is failing: a non-finite stop, or a data loss that fell less than
+    :data:`FAILING_DROP` below the first epoch's, or rose well above its best."""
+    finite = [v for v in losses if math.isfinite(v)]
+    progress = {
+        "epochs": len(losses),
+        "first_loss": finite[0] if finite else None,
+        "last_loss": finite[-1] if finite else None,
+    }
+    if isinstance(stop_reason, str) and "non" in stop_reason or len(finite) < len(losses):
+        return True, progress
+    if len(finite) < 3:
+        return False, progress
+    first, last, best = finite[0], finite[-1], min(finite)
+    drop = (first - last) / abs(first) if first else 0.0
+    progress["drop"] = drop
+    return drop < FAILING_DROP or last > 1.5 * best + 1e-12, progress
+
+
+class _PlanViews:
+    """Where the compiled plan keeps each watched layer's activations, gradient and the
+    weights before the last step (the NaN guard's copy)."""
+
+    def __init__(self, plan: Any, places: list[tuple[_LayerWatch, int, Any, int]]) -> None:
+        self.plan = plan
+        self.places = places  # (watch, step index, flat group, parameter index)
+
+    def read(self, by_layer: dict[int, _LayerWatch]) -> list[_LayerWatch]:
+        plan = self.plan
+        scale = 1.0
+        if plan.fused:  # plain SGD keeps -lr * gradient in the flat gradient
+            scale = abs(float(plan.optimizer.param_groups[0]["lr"]))
+        watches = []
+        for watch, index, group, position in self.places:
+            buffer, step = plan._batch[index], plan.steps[index]
+            watch.observe(buffer.a.T)
+            before = group.views[1 - group.current][position]
+            watch.step_figures(step.weight_grad, before, scale)
+            watches.append(watch)
+        return watches
+
+
+def _plan_views(model: Module, by_layer: dict[int, _LayerWatch]) -> _PlanViews | None:
+    """The compiled plan ``fit`` runs for ``model``, if any, mapped to the watches."""
+    plan = getattr(model, "_training_plan", None)
+    if plan is None or getattr(plan, "model", None) is not model:
+        return None
+    places = []
+    for index, step in enumerate(plan.steps):
+        watch = by_layer.get(id(step.layer))
+        group = next((g for g in plan.groups if any(p is step.weight for p in g.params)), None)
+        if watch is None or group is None:
+            return None
+        position = next(i for i, p in enumerate(group.params) if p is step.weight)
+        places.append((watch, index, group, position))
+    return _PlanViews(plan, places)
+
+
+def warn_grad_accumulation(optimizer_name: str) -> None:
+    """The optimizer's warning: a gradient applied again without ``zero_grad()`` between."""
+    advice = Advice(
+        "O001",
+        "warning",
+        "grad_accumulation",
+        "optimizer",
+        f"{optimizer_name}.step() applied a gradient that an earlier step already applied: "
+        "without zero_grad() the gradients of every batch add up, so each step repeats all "
+        "the earlier ones",
+        "call optimizer.zero_grad() before each loss.backward()",
+        {"action": "zero_grad_each_step"},
+        {"optimizer": optimizer_name},
+    )
+    show([advice], HealthWarning)
+
+
+def diagnose_non_finite(model: Module, value: float, epoch: int, batch: int) -> Advice:
+    """The NaN guard's finding as an Advice (cause ``non_finite``), with the likely upstream
+    cause in its evidence: the learning rate, the input scale or a summed loss."""
+    optimizer = getattr(model, "optimizer", None)
+    lr = None
+    if optimizer is not None and getattr(optimizer, "param_groups", None):
+        lr = optimizer.param_groups[0].get("lr")
+    return Advice(
+        "N001",
+        "error",
+        "non_finite",
+        "model",
+        f"loss became {value} at epoch {epoch + 1}, batch {batch + 1}; training stopped and "
+        "the weights of the last good step were restored",
+        "lower the learning rate, scale the inputs, or clip gradients",
+        {"action": "set_lr", "value": lr / 10} if isinstance(lr, (int, float)) and lr else None,
+        {"value": value, "epoch": epoch, "batch": batch, "lr": lr},
+    )
 
 
 def _watches_for(model: Module) -> list[_LayerWatch]:
@@ -357,4 +616,4 @@ def _check_number(value: Any, argument: str, low: float, high: float) -> None:
         raise ValueError(f"{argument} must be a number in [{low:g}, {high:g}], got {value!r}")
 
 
-__all__ = ["HealthMonitor", "HealthWarning"]
+__all__ = ["HealthMonitor", "HealthWarning", "diagnose_non_finite", "warn_grad_accumulation"]

@@ -4,23 +4,37 @@ The knowledge base is the seeds' activation-choice guide: hidden layers prefer
 ReLU (then Leaky ReLU), avoid sigmoid, try tanh ("a sigmoid network shows
 vanishing gradients within about 5 layers"); outputs use sigmoid for binary,
 softmax for multi-class and identity for regression; identical initial weights
-make neurons symmetric, and they never differ.
+make neurons symmetric, and they never differ.  Every finding is an
+:class:`~lucidnet.diagnostics.advice.Advice` with a root ``cause`` and a structured
+``remedy``; the severity follows the harm (a configuration that cannot learn is an
+error, one predicted to train badly a warning, a better choice info).
 
-=====  ========  ==============================================================
-code   severity  finding
-=====  ========  ==============================================================
-L001   warning   5 or more hidden sigmoid/tanh layers: gradients vanish
-L002   error     a hidden layer starts with identical units (zeros/ones/constant
-                 init, or equal weights across units): they never differ
-L003   warning   two affine layers with no non-linearity between: they collapse
-                 to one linear map, W2 (W1 x + b1) + b2 = W' x + b'
-L004   error     output activation does not fit the loss (softmax with binary
-                 CE, probabilities into a ``from_logits`` loss, relu or identity
-                 output for a probability loss, double softmax, ...); warning
-                 for a sigmoid/softmax output with a regression loss
-L005   info      initializer made for another activation (He for sigmoid/tanh,
-                 Glorot for a deep ReLU network)
-=====  ========  ==============================================================
+=====  ========  ====================  ============================================
+code   severity  cause                 finding
+=====  ========  ====================  ============================================
+L001   warning   depth_saturating      5 or more hidden sigmoid layers (the
+                                       derivative is at most 1/4: the gradient
+                                       shrinks ~4x per layer); tanh (derivative up
+                                       to 1, fine with Glorot init) only as info
+                                       from 10 layers
+L002   error     init_symmetric        a hidden layer whose units start identical
+                                       (same incoming AND same outgoing weights):
+                                       they get identical gradients forever.  A
+                                       constant layer followed by a random one is
+                                       fine (the random weights break the tie)
+L003   warning   no_nonlinearity       no non-linearity anywhere: the whole network
+                                       is one affine map; info for one missing
+                                       activation between two layers
+L004   error     output_loss_mismatch  output activation does not fit the loss
+                 / double_softmax      (softmax with binary CE, softmax on one unit,
+                                       probabilities into a ``from_logits`` loss,
+                                       relu output for classification, ...); info
+                                       for sigmoid/softmax with a regression loss
+                                       (binary CE is the better loss for 0/1 targets)
+L005   info      init_scale            initializer made for another activation
+L006   warning   loss_reduction        ``reduction="sum"``: loss and gradients grow
+                                       with the batch size
+=====  ========  ====================  ============================================
 
 The model is read as a :class:`~lucidnet.diagnostics.layer_graph.LayerGraph` of layer
 calls.  A subclassed model whose input size is unknown (no layer has ``input_shape``)
@@ -32,14 +46,13 @@ order-dependent rules (L001, L003, L004) are skipped.
 ...                        ln.layers.Dense(3, activation="softmax", name="out")])
 >>> advice = lint(model, loss="binary_crossentropy")  # doctest: +ELLIPSIS
 lint: 1 error
-error   L004 layer out: softmax output with binary_crossentropy: ... -> fix: ...
->>> advice[0].code, advice[0].severity, advice[0].where
-('L004', 'error', 'out')
+error   L004 [output_loss_mismatch] layer out: softmax output with binary_crossentropy: ...
+>>> advice[0].cause, advice[0].remedy
+('output_loss_mismatch', {'action': 'set_output_activation', 'name': 'sigmoid'})
 """
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -48,17 +61,15 @@ from ..blocks import init as initializer_registry
 from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
 from ..training import losses as loss_registry
-from .advice import Advice, by_severity, format_report
+from .advice import Advice, LintWarning, format_report, ordered, show
 from .layer_graph import LayerGraph, Link, Step, layer_graph
 
-
-class LintWarning(UserWarning):
-    """An error or warning found by :func:`lint` when ``compile(..., lint=True)`` runs it."""
-
-
-SATURATING = frozenset({"sigmoid", "tanh"})
+SATURATING = frozenset({"sigmoid", "tanh", "hard_sigmoid", "hard_tanh", "softsign"})
 PROBABILITIES = frozenset({"sigmoid", "softmax"})
+# Largest derivative of each saturating activation: the factor a gradient can keep per layer.
+_MAX_SLOPE = {"sigmoid": 0.25, "hard_sigmoid": 0.2, "tanh": 1.0, "hard_tanh": 1.0, "softsign": 1.0}
 DEEP_SATURATING_LAYERS = 5  # the seeds: sigmoid networks vanish within about 5 layers
+DEEP_TANH_LAYERS = 10  # slope 1 at 0: with Glorot init a tanh stack keeps its gradient longer
 DEEP_RELU_LAYERS = 4
 
 _CONSTANT_INITIALIZERS = frozenset({"zeros", "ones", "constant"})
@@ -71,40 +82,41 @@ _HINGE_LOSSES = frozenset({"hinge", "squared_hinge", "multiclass_hinge"})
 
 
 # --------------------------------------------------------------------------- lint
-def lint(model: Module, loss: Any = None, warn: bool = False) -> list[Advice]:
-    """Check ``model`` (and its ``loss``) against the rules L001-L005 of the module docstring.
+def lint(model: Module, loss: Any = None, warn: bool = False, verbose: int = 1) -> list[Advice]:
+    """Check ``model`` (and its ``loss``) against the rules L001-L006 of the module docstring.
 
     ``loss`` is a name, a loss from ``ln.losses.get`` or None (then the loss given to
-    ``compile``, if any; without a loss L004 is skipped).  With ``warn=False`` the
-    report is printed (``"lint: no problems found"`` when clean); with ``warn=True``
-    (what ``compile(..., lint=True)`` uses) each error and warning is issued as a
-    :class:`LintWarning` instead.  Returns the advice, errors first.
+    ``compile``, if any; without a loss L004 and L006 are skipped).  With ``warn=False``
+    the report is printed (``"lint: no problems found"`` when clean); with ``warn=True``
+    (what ``compile(..., lint=True)`` uses) each error and warning is issued once as a
+    :class:`LintWarning` pointing at the caller's line, and info stays quiet.
+    ``verbose=0`` shows nothing.  Returns the advice, most upstream cause first.
     """
     if not isinstance(model, Module):
         raise TypeError(f"lint needs a model (an ln.Module), got {type(model).__name__} {model!r}")
     graph = layer_graph(model)
+    resolved = _resolve_loss(model, loss)
     advice = [
         *_constant_initialization(model, graph),
         *_initializer_mismatch(graph),
+        *_loss_reduction(resolved),
     ]
     if graph.ordered:
         advice += [
             *_deep_saturating_stack(graph),
             *_linear_collapse(graph),
-            *_output_loss_mismatch(graph, _resolve_loss(model, loss)),
+            *_output_loss_mismatch(graph, resolved),
         ]
-    advice = by_severity(advice)
+    advice = ordered(advice)
     if warn:
-        for item in advice:
-            if item.severity != "info":
-                warnings.warn(str(item), LintWarning, stacklevel=2)
-    else:
+        show([a for a in advice if a.severity != "info"], LintWarning, verbose)
+    elif verbose:
         print(format_report(advice))
     return advice
 
 
-def _resolve_loss(model: Module, loss: Any) -> tuple[str, bool] | None:
-    """``(name, from_logits)`` of the loss, or None when there is none or it is a plain callable."""
+def _resolve_loss(model: Module, loss: Any) -> tuple[str, bool, str] | None:
+    """``(name, from_logits, reduction)`` of the loss, or None when unknown."""
     if loss is None:
         setup = getattr(model, "_training_setup", None)
         loss = getattr(setup, "loss", None)
@@ -114,7 +126,9 @@ def _resolve_loss(model: Module, loss: Any) -> tuple[str, bool] | None:
     name = getattr(loss, "name", None)
     if not isinstance(name, str):
         return None
-    return name, bool(getattr(loss, "options", {}).get("from_logits", False))
+    options = getattr(loss, "options", {})
+    reduction = getattr(loss, "reduction", options.get("reduction", "mean"))
+    return name, bool(options.get("from_logits", False)), reduction
 
 
 def _hidden_affine(graph: LayerGraph) -> list[int]:
@@ -123,64 +137,107 @@ def _hidden_affine(graph: LayerGraph) -> list[int]:
 
 
 def _deep_saturating_stack(graph: LayerGraph) -> list[Advice]:
-    """L001: the seeds' "sigmoid networks vanish within about 5 layers" (tanh likewise)."""
+    """L001: the seeds' "sigmoid networks vanish within about 5 layers"; activation-aware:
+    a tanh stack (slope 1 at 0) with Glorot init keeps its gradient far longer."""
     saturating = [
-        graph.steps[i].name
+        (graph.steps[i].name, graph.activation_after(i))
         for i in _hidden_affine(graph)
         if graph.activation_after(i) in SATURATING and not graph.follows_batch_norm(i)
     ]
-    if len(saturating) < DEEP_SATURATING_LAYERS:
+    squashing = [name for name, activation in saturating if _MAX_SLOPE[activation] < 1]
+    names = [name for name, _ in saturating]
+    if len(squashing) >= DEEP_SATURATING_LAYERS:
+        severity = "warning"
+        bound = float(np.prod([_MAX_SLOPE[a] for _, a in saturating]))
+    elif len(saturating) >= DEEP_TANH_LAYERS:
+        severity, bound = "info", 1.0
+    else:
         return []
     return [
         Advice(
             "L001",
-            "warning",
+            severity,
+            "depth_saturating",
             "model",
-            f"{len(saturating)} hidden sigmoid/tanh layers ({', '.join(saturating)}): their "
-            "derivatives are at most 0.25 (sigmoid) or 1 (tanh) and near 0 once saturated, so the "
-            "gradient reaching the first layers vanishes (sigmoid networks within about 5 layers)",
+            f"{len(saturating)} hidden saturating layers ({', '.join(names)}): on the way back "
+            f"their derivatives alone scale the gradient by at most {bound:.2g} (sigmoid's is at "
+            "most 1/4, and near 0 once saturated), so it vanishes before the first layers, "
+            "which barely learn; a higher learning rate does not fix this",
             "use activation='relu' (or 'leaky_relu') with he init in the hidden layers, or put "
-            "BatchNorm before each sigmoid/tanh layer",
+            "BatchNorm before each saturating layer",
+            {"action": "set_activation", "layers": names, "name": "relu"},
+            {"saturating_layers": len(saturating), "max_gradient_factor": bound},
         )
     ]
 
 
 def _constant_initialization(model: Module, graph: LayerGraph) -> list[Advice]:
-    """L002: units with identical incoming weights get identical gradients and stay copies."""
+    """L002: units with identical incoming weights AND identical outgoing weights get
+    identical gradients and stay copies; different outgoing weights break the tie."""
     names = {id(step.layer): step.name for step in graph.steps}
     outputs = {id(graph.steps[i].layer) for i in graph.output_steps()}
+    dense = [layer for _, layer in model.named_modules() if isinstance(layer, Dense)]
+    following = {
+        id(layer): dense[index + 1] if index + 1 < len(dense) else None
+        for index, layer in enumerate(dense)
+    }
+    if graph.ordered:  # the next affine layer in call order reads this one
+        steps = graph.steps
+        following = {
+            id(step.layer): next((s.layer for s in steps[index + 1 :] if s.kind == "affine"), None)
+            for index, step in enumerate(steps)
+        }
     advice = []
     for module_name, layer in model.named_modules():
         if not isinstance(layer, Dense) or layer.units < 2 or id(layer) in outputs:
             continue  # an output unit has its own error signal, so output units do differ
         where = names.get(id(layer), module_name or layer.name)
-        initializer = _initializer_name(layer.kernel_initializer)
-        if initializer in _CONSTANT_INITIALIZERS:
-            found = f"kernel_initializer={initializer!r} gives every unit the same weights"
-        elif _identical_units(layer):
-            found = "all units have identical weights and biases"
-        else:
+        incoming = _identical_incoming(layer)
+        if incoming is None:
+            continue
+        outgoing = _identical_outgoing(following.get(id(layer)), layer.units)
+        if not outgoing:
             continue
         advice.append(
             Advice(
                 "L002",
                 "error",
+                "init_symmetric",
                 where,
-                f"{found}: symmetric neurons receive identical gradients and never differ, so "
-                f"the layer acts as a single unit",
+                f"{incoming}, and the next layer reads them with equal weights: symmetric "
+                "neurons receive identical gradients and never differ, so the layer acts as a "
+                "single unit",
                 "use a random initializer: kernel_initializer='auto' (he for relu, glorot "
                 "otherwise)",
+                {"action": "set_initializer", "layers": [where], "kernel": "auto", "bias": "zeros"},
+                {"units": layer.units},
             )
         )
     return advice
 
 
-def _identical_units(layer: Dense) -> bool:
-    if layer.weight is None:
-        return False
-    weight = layer.weight.data
-    same_bias = layer.bias is None or np.ptp(layer.bias.data) == 0
-    return bool(same_bias and np.all(np.ptp(weight, axis=1) == 0))
+def _identical_incoming(layer: Dense) -> str | None:
+    """What makes ``layer``'s units identical at the start, or None if they differ."""
+    if layer.weight is not None:
+        weight = layer.weight.data
+        same_bias = layer.bias is None or np.ptp(layer.bias.data) == 0
+        if same_bias and np.all(np.ptp(weight, axis=1) == 0):
+            return "all units have identical weights and biases"
+        return None
+    initializer = _initializer_name(layer.kernel_initializer)
+    if initializer in _CONSTANT_INITIALIZERS:
+        return f"kernel_initializer={initializer!r} gives every unit the same weights"
+    return None
+
+
+def _identical_outgoing(reader: Dense | None, units: int) -> bool:
+    """Whether ``reader`` (the next affine layer) weighs the ``units`` inputs alike."""
+    if reader is None:
+        return True  # read by something unknown: assume alike
+    if reader.weight is not None:
+        weight = reader.weight.data
+        return weight.shape[0] == units and bool(np.all(np.ptp(weight, axis=0) == 0))
+    return _initializer_name(reader.kernel_initializer) in _CONSTANT_INITIALIZERS
 
 
 def _initializer_name(initializer: Any) -> str | None:
@@ -193,107 +250,188 @@ def _initializer_name(initializer: Any) -> str | None:
 
 def _linear_collapse(graph: LayerGraph) -> list[Advice]:
     """L003: W2 (W1 x + b1) + b2 = (W1 W2) x + (b1 W2 + b2), one affine map."""
-    advice = []
-    for index, step in enumerate(graph.steps):
-        if step.kind != "affine":
-            continue
-        for source in graph.affine_sources(index):
-            first = graph.steps[source].name
-            advice.append(
-                Advice(
-                    "L003",
-                    "warning",
-                    first,
-                    f"{first} feeds {step.name} with no non-linearity between: two affine maps "
-                    f"collapse to one, W2(W1x+b1)+b2 = W'x+b', so the extra layer adds nothing",
-                    f"add activation='relu' to {first}",
-                )
-            )
-    return advice
+    pairs = [
+        (source, index)
+        for index, step in enumerate(graph.steps)
+        if step.kind == "affine"
+        for source in graph.affine_sources(index)
+    ]
+    if not pairs:
+        return []
+    affine = [i for i, step in enumerate(graph.steps) if step.kind == "affine"]
+    whole = all(graph.activation_after(i) == "identity" for i in affine[:-1])
+    severity = "warning" if whole else "info"
+    scope = (
+        "no layer has a non-linearity, so the whole network is one affine map and can only "
+        "draw straight decision boundaries"
+        if whole
+        else "the extra layer adds nothing"
+    )
+    return [
+        Advice(
+            "L003",
+            severity,
+            "no_nonlinearity",
+            graph.steps[source].name,
+            f"{graph.steps[source].name} feeds {graph.steps[index].name} with no non-linearity "
+            f"between: two affine maps collapse to one, W2(W1x+b1)+b2 = W'x+b'; {scope}",
+            f"add activation='relu' to {graph.steps[source].name}",
+            {"action": "set_activation", "layers": [graph.steps[source].name], "name": "relu"},
+            {"linear_layers": len(affine)},
+        )
+        for source, index in pairs
+    ]
 
 
-def _output_loss_mismatch(graph: LayerGraph, loss: tuple[str, bool] | None) -> list[Advice]:
+def _loss_reduction(loss: tuple[str, bool, str] | None) -> list[Advice]:
+    """L006: a summed loss grows with the batch, and so does every gradient step."""
+    if loss is None or loss[2] != "sum":
+        return []
+    return [
+        Advice(
+            "L006",
+            "warning",
+            "loss_reduction",
+            "loss",
+            f"{loss[0]} with reduction='sum': the loss and its gradient are batch_size times "
+            "the mean's, so the effective learning rate grows with the batch",
+            "use reduction='mean' (the default)",
+            {"action": "set_reduction", "reduction": "mean"},
+            {"reduction": "sum"},
+        )
+    ]
+
+
+def _output_loss_mismatch(graph: LayerGraph, loss: tuple[str, bool, str] | None) -> list[Advice]:
     """L004: the output activation must produce what the loss expects (the seeds' guide:
     sigmoid for binary, softmax for multi-class, identity for regression)."""
     outputs = graph.output_steps()
-    if loss is None or len(graph.outputs) != 1 or len(outputs) != 1:
+    if len(graph.outputs) != 1 or len(outputs) != 1:
         return []
     index = outputs.pop()
     activation = graph.activation_after(index)
     if activation is None:
         return []
     where, units = graph.steps[index].name, graph.steps[index].layer.units
-    found = _mismatch(activation, units, *loss)
+    if activation == "softmax" and units == 1:
+        return [
+            Advice(
+                "L004",
+                "error",
+                "output_loss_mismatch",
+                where,
+                "softmax over one unit is always exactly 1: the output never changes and "
+                "its gradient is 0",
+                "use activation='sigmoid' for one binary output (or 2 units with softmax)",
+                {"action": "set_output_activation", "name": "sigmoid"},
+                {"units": 1, "activation": "softmax"},
+            )
+        ]
+    if loss is None:
+        return []
+    found = _mismatch(activation, units, loss[0], loss[1])
     if found is None:
         return []
-    severity, message, fix = found
-    return [Advice("L004", severity, where, message, fix)]
+    severity, cause, message, fix, remedy = found
+    return [
+        Advice(
+            "L004",
+            severity,
+            cause,
+            where,
+            message,
+            fix,
+            remedy,
+            {"activation": activation, "units": units, "loss": loss[0], "from_logits": loss[1]},
+        )
+    ]
 
 
 def _mismatch(
     activation: str, units: int, loss: str, from_logits: bool
-) -> tuple[str, str, str] | None:
-    """``(severity, message, fix)`` when an output ``activation`` of ``units`` units does not
-    fit ``loss``, else None."""
+) -> tuple[str, str, str, str, dict[str, Any]] | None:
+    """``(severity, cause, message, fix, remedy)`` when an output ``activation`` of ``units``
+    units does not fit ``loss``, else None."""
     output = f"{activation} output"
+    identity = {"action": "set_output_activation", "name": "identity"}
     logits_fix = f"use an identity output (activation=None) with {loss}" + (
         "" if loss in ("softmax_cross_entropy", *_HINGE_LOSSES) else "(from_logits=True)"
     )
+    probability = "sigmoid" if loss == "binary_crossentropy" or units == 1 else "softmax"
     if loss == "binary_crossentropy" and activation == "softmax":
         return (
             "error",
+            "output_loss_mismatch",
             f"softmax output with binary_crossentropy: softmax makes the {units} "
             f"outputs compete (one unit is always 1) while binary CE treats each as an "
             f"independent probability",
             "use activation='sigmoid' for binary (or multi-label) targets, or softmax with "
             "categorical_crossentropy for one class out of several",
+            {"action": "set_output_activation", "name": "sigmoid"},
         )
     if loss in _MULTICLASS_LOSSES and activation == "sigmoid" and units > 1 and not from_logits:
         return (
             "error",
+            "output_loss_mismatch",
             f"sigmoid output with {loss} over {units} classes: sigmoid outputs do "
             f"not sum to 1, so they are not a distribution over the classes",
             "use activation='softmax' for one class out of several",
+            {"action": "set_output_activation", "name": "softmax"},
         )
     if activation in ("relu", "relu6") and (
         loss in _PROBABILITY_LOSSES or loss in _HINGE_LOSSES or loss == "softmax_cross_entropy"
     ):
+        logits = from_logits or loss == "softmax_cross_entropy" or loss in _HINGE_LOSSES
         return (
             "error",
+            "output_loss_mismatch",
             f"{output} for classification with {loss}: negative scores are cut "
             f"to 0, so a class cannot be pushed down and the gradient there is 0",
             f"use activation='sigmoid' (binary) or 'softmax' (multi-class), or {logits_fix}",
+            identity if logits else {"action": "set_output_activation", "name": probability},
         )
     if activation in PROBABILITIES and (from_logits or loss == "softmax_cross_entropy"):
-        double = " (a double softmax)" if activation == "softmax" else ""
+        double = activation == "softmax"
         given = f"{loss}(from_logits=True)" if from_logits else loss
         return (
             "error",
-            f"{output} fed to {given}, which expects logits{double}: the "
-            f"probabilities are squashed a second time and the gradients shrink",
+            "double_softmax" if double else "output_loss_mismatch",
+            f"{output} fed to {given}, which expects logits{' (a double softmax)' if double else ''}"
+            ": the probabilities are squashed a second time and the gradients shrink",
             logits_fix,
+            identity,
         )
     if loss in _PROBABILITY_LOSSES and not from_logits and activation not in PROBABILITIES:
         return (
             "error",
+            "output_loss_mismatch",
             f"{output} with {loss}(from_logits=False): the loss expects "
             f"probabilities in [0, 1] but the outputs are unbounded scores",
-            f"use activation='{'sigmoid' if loss == 'binary_crossentropy' else 'softmax'}',"
-            f" or keep the identity output and pass from_logits=True",
+            f"use activation='{probability}', or keep the identity output and pass "
+            "from_logits=True",
+            {"action": "set_output_activation", "name": probability},
         )
     if loss in _REGRESSION_LOSSES and activation in PROBABILITIES:
         return (
-            "warning",
-            f"{output} with the regression loss {loss}: predictions are "
-            f"squashed into (0, 1) and targets outside it are never reached",
-            "use an identity output (activation=None) for regression",
+            "info",
+            "output_loss_mismatch",
+            f"{output} with the regression loss {loss}: fine for targets in [0, 1]; for 0/1 "
+            "labels binary cross-entropy gives larger gradients where the output is wrong "
+            "and saturated, and targets outside (0, 1) can never be reached",
+            "for 0/1 labels use loss='binary_crossentropy'; for real-valued targets outside "
+            "(0, 1) use an identity output",
+            {"action": "set_loss", "name": "binary_crossentropy", "options": {}}
+            if activation == "sigmoid"
+            else {"action": "set_loss", "name": "categorical_crossentropy", "options": {}},
         )
     if loss in _HINGE_LOSSES and activation in PROBABILITIES:
         return (
             "warning",
+            "output_loss_mismatch",
             f"{output} with {loss}: margins need raw scores; probabilities "
             f"in (0, 1) never reach the margin of 1",
             logits_fix,
+            identity,
         )
     return None
 
@@ -309,10 +447,13 @@ def _initializer_mismatch(graph: LayerGraph) -> list[Advice]:
         Advice(
             "L005",
             "info",
+            "init_scale",
             graph.steps[i].name,
             f"{initializer[i]} is scaled for ReLU (variance 2/fan_in) but the layer uses "
-            f"{activation[i]}: its pre-activations start large and saturate",
+            f"{activation[i]}: its pre-activations start larger and saturate sooner",
             "use kernel_initializer='auto' (glorot for sigmoid/tanh)",
+            {"action": "set_initializer", "layers": [graph.steps[i].name], "kernel": "auto"},
+            {"initializer": initializer[i], "activation": activation[i]},
         )
         for i in affine
         if initializer[i].startswith("kaiming") and activation[i] in SATURATING
@@ -328,10 +469,13 @@ def _initializer_mismatch(graph: LayerGraph) -> list[Advice]:
             Advice(
                 "L005",
                 "info",
+                "init_scale",
                 "model",
                 f"glorot/xavier init in a {len(relu_layers)}-layer ReLU network ({', '.join(glorot)}): "
                 "ReLU zeroes half the signal, so with variance 1/fan_avg it shrinks layer by layer",
                 "use kernel_initializer='auto' or 'he_uniform' (variance 2/fan_in) for ReLU layers",
+                {"action": "set_initializer", "layers": glorot, "kernel": "auto"},
+                {"layers": len(relu_layers)},
             )
         )
     return advice

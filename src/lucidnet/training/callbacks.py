@@ -51,6 +51,7 @@ class History(Callback):
         self.params: dict[str, Any] = {}
         self.health: list[dict[str, Any]] = []
         self.stop_reason: str | None = None
+        self.advice: list[Any] = []  # ln.Advice from preflight, HealthMonitor and the NaN guard
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.epoch.append(epoch)

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from .._kernels import kernel_is_trusted
 from .._registry import Registry
 from ..blocks.activations import _sigmoid
 from ..engine.dtype import get_default_dtype
@@ -551,6 +552,122 @@ def zero_one(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
     return result
 
 
+# --------------------------------------------------------------------------- closed forms
+# value_and_grad kernels: kernel(reduction, class_axis, y_pred, y_true, scale, grad) gives
+# the reduced loss and writes scale * dL/dy_pred into grad, straight from arrays (the
+# training plan's fast path; no graph, no input checks: the caller checks the targets
+# once).  ``class_axis`` is where the classes run, so the plan
+# can hand over its (classes, batch) buffers.  Each must equal its loss function above.
+ClosedForm = Callable[[str, int, np.ndarray, np.ndarray, float, np.ndarray], float]
+
+
+def _check_same_shape(y_pred: np.ndarray, y_true: np.ndarray, name: str) -> None:
+    if y_true.shape != y_pred.shape:  # an element-wise loss never broadcasts
+        raise ValueError(
+            f"{name}: y_pred has shape {y_pred.shape} but y_true has shape {y_true.shape}; "
+            "they must be equal"
+        )
+
+
+@functools.lru_cache(maxsize=16)
+def _sample_numbers(batch: int) -> np.ndarray:
+    """0, 1, ..., batch - 1 (read-only: shared between calls)."""
+    numbers = np.arange(batch)
+    numbers.flags.writeable = False
+    return numbers
+
+
+def _weight(count: int, reduction: str, scale: float) -> float:
+    """dL/d(value_i) times ``scale``: 1/count for "mean", 1 for "sum"."""
+    return scale / count if reduction == "mean" else scale
+
+
+def _mse_closed_form(
+    reduction: str,
+    class_axis: int,
+    y_pred: np.ndarray,
+    y_true: np.ndarray,
+    scale: float,
+    grad: np.ndarray,
+) -> float:
+    """sum or mean of (p - y)^2; gradient 2 (p - y) per element."""
+    _check_same_shape(y_pred, y_true, "mse")
+    np.subtract(y_pred, y_true, out=grad)
+    total = float(np.vdot(grad, grad))
+    grad *= 2 * _weight(grad.size, reduction, scale)
+    return total / grad.size if reduction == "mean" else total
+
+
+def _binary_crossentropy_logits_closed_form(
+    reduction: str,
+    class_axis: int,
+    y_pred: np.ndarray,
+    y_true: np.ndarray,
+    scale: float,
+    grad: np.ndarray,
+) -> float:
+    """max(x, 0) - x y + log(1 + e^{-|x|}) per element; gradient sigmoid(x) - y."""
+    _check_same_shape(y_pred, y_true, "binary_crossentropy")
+    total = float(np.add.reduce(binary_crossentropy_with_logits(y_pred, y_true), axis=None))
+    np.subtract(_sigmoid(y_pred), y_true, out=grad)
+    grad *= _weight(grad.size, reduction, scale)
+    return total / grad.size if reduction == "mean" else total
+
+
+def _softmax_cross_entropy_closed_form(
+    reduction: str,
+    class_axis: int,
+    y_pred: np.ndarray,
+    y_true: np.ndarray,
+    scale: float,
+    grad: np.ndarray,
+) -> float:
+    """Cross-entropy on logits per sample, via log-sum-exp: integer labels when ``y_true``
+    does not have the logits' shape, else one-hot/probability rows (mass m = sum_c y_c).
+
+    L = m lse(x) - sum_c y_c x_c,  dL/dx = m softmax(x) - y  (labels: m = 1, y = onehot).
+    ``grad`` (C-contiguous) holds x - max(x), then exp of it, then the gradient; labels
+    pick their entries by flat position, which is cheaper than a pair of index arrays.
+    """
+    rows_first = class_axis % 2  # 2-D: 1 when samples run down axis 0
+    batch, classes = y_pred.shape[1 - rows_first], y_pred.shape[rows_first]
+    weight = scale / batch if reduction == "mean" else scale
+    largest = np.maximum.reduce(y_pred, axis=class_axis)  # per sample, (batch,)
+    if rows_first:  # per-sample values as a column against (batch, classes)
+        largest = largest[:, None]
+    shifted = np.subtract(y_pred, largest, out=grad)
+    soft = y_true.shape == y_pred.shape
+    if soft:
+        mass = np.add.reduce(y_true, axis=class_axis)
+        picked_total = float(np.vdot(y_true, shifted))
+    else:
+        labels = y_true.reshape(-1)
+        if labels.dtype.kind != "i":  # integral float labels, as the loss accepts
+            labels = labels.astype(np.intp)
+        if rows_first:  # flat position of (sample, label) or (label, sample)
+            picked = np.add(_sample_numbers(batch) * classes, labels)
+        else:
+            picked = np.multiply(labels, batch)
+            picked += _sample_numbers(batch)
+        picked_shifted = shifted.take(picked)
+    np.exp(shifted, out=grad)
+    total = np.add.reduce(grad, axis=class_axis)
+    log_total = np.log(total)
+    factor = total[:, None] if rows_first else total  # a view: written below
+    if soft:
+        value = float(np.vdot(log_total, mass)) - picked_total
+        np.divide(mass, total, out=total)
+        grad *= factor
+        grad -= y_true
+        grad *= weight
+    else:
+        value = float(np.add.reduce(log_total - picked_shifted))
+        np.divide(weight, total, out=total)
+        grad *= factor
+        grad.reshape(-1)[picked] -= weight  # a view: grad is contiguous
+    return value / batch if reduction == "mean" else value
+
+
 # --------------------------------------------------------------------------- registry
 class Loss:
     """A loss function with its options bound: ``loss(y_pred, y_true, reduction=None)``.
@@ -584,6 +701,72 @@ class Loss:
     def __call__(self, y_pred: Any, y_true: Any, reduction: str | None = None) -> Tensor:
         return self.function(y_pred, y_true, reduction=reduction or self.reduction, **self.options)
 
+    @property
+    def has_closed_form(self) -> bool:
+        """Whether :meth:`value_and_grad` is offered: a closed form for these options, a
+        "mean" or "sum" reduction, and no subclass redefining ``__call__`` below it."""
+        return (
+            self.reduction in ("mean", "sum")
+            and self._closed_form() is not None
+            and kernel_is_trusted(type(self), "value_and_grad", ("__call__",))
+        )
+
+    def _closed_form(self) -> ClosedForm | None:
+        entry = getattr(self.function, "closed_form", None)
+        if entry is None:
+            return None
+        kernel, required = entry
+        return kernel if all(self.options[k] == v for k, v in required.items()) else None
+
+    def value_and_grad(
+        self,
+        y_pred: np.ndarray,
+        y_true: np.ndarray,
+        reduction: str | None = None,
+        *,
+        scale: float = 1.0,
+        out: np.ndarray | None = None,
+        class_axis: int = -1,
+    ) -> tuple[float, np.ndarray]:
+        """The loss and ``scale * dL/dy_pred`` in closed form on arrays, without a graph.
+
+        The same numbers as ``loss(y_pred, y_true)`` and its backward pass, for
+        ``reduction`` "mean" or "sum" (default: the bound one); offered where
+        :attr:`has_closed_form` (mse, binary and categorical cross-entropies on logits,
+        softmax cross-entropy).  The gradient is written into ``out`` when given;
+        ``class_axis`` says where the classes run (0 for (classes, batch) arrays, whose
+        soft targets then are (classes, batch) too).  Inputs are not checked.
+
+        >>> import numpy as np
+        >>> value, grad = get("mse", reduction="sum").value_and_grad(
+        ...     np.array([[1.0], [3.0]]), np.array([[0.0], [1.0]]))
+        >>> value, grad.ravel()
+        (5.0, array([2., 4.]))
+        """
+        reduction = reduction or self.reduction
+        kernel = self._closed_form()
+        if kernel is None or reduction not in ("mean", "sum"):
+            raise NotImplementedError(
+                f"{self!r} has no closed-form value_and_grad for reduction={reduction!r}; "
+                "compute the loss on Tensors and call backward()"
+            )
+        if out is None:
+            out = np.empty(y_pred.shape, y_pred.dtype)
+        elif not out.flags.c_contiguous or out.shape != y_pred.shape:
+            raise ValueError(
+                f"out must be a C-contiguous array of y_pred's shape {y_pred.shape}, got "
+                f"shape {out.shape}"
+            )
+        return kernel(reduction, class_axis, y_pred, y_true, scale, out), out
+
+    def closed_form(self, class_axis: int = -1) -> Callable[..., float] | None:
+        """The closed form with this loss's options and reduction bound, looked up once:
+        ``kernel(y_pred, y_true, scale, out) -> value`` writes ``scale * dL/dy_pred`` into
+        the C-contiguous ``out`` (see :meth:`value_and_grad`); None when not offered."""
+        if not self.has_closed_form:
+            return None
+        return functools.partial(self._closed_form(), self.reduction, class_axis)
+
     def get_config(self) -> dict[str, Any]:
         """The options (and ``reduction`` when not "mean") that rebuild this loss."""
         extra = {} if self.reduction == "mean" else {"reduction": self.reduction}
@@ -607,19 +790,47 @@ registry = Registry("loss", Loss)
 _FUNCTIONS: dict[Callable[..., Tensor], str] = {}
 
 
-def _register(function: Callable[..., Tensor], *aliases: str, differentiable: bool = True) -> None:
+def _register(
+    function: Callable[..., Tensor],
+    *aliases: str,
+    differentiable: bool = True,
+    closed_form: tuple[ClosedForm, dict[str, Any]] | None = None,
+) -> None:
+    """Register ``function``; ``closed_form`` is its value_and_grad kernel and the options
+    it holds for (e.g. ``{"from_logits": True}``)."""
     function.differentiable = differentiable  # type: ignore[attr-defined]
+    function.closed_form = closed_form  # type: ignore[attr-defined]
     registry.add(function.__name__, functools.partial(Loss, function), *aliases)
     _FUNCTIONS[function] = function.__name__
 
 
-_register(mse, "mean_squared_error", "l2_loss")
+_register(mse, "mean_squared_error", "l2_loss", closed_form=(_mse_closed_form, {}))
 _register(mae, "mean_absolute_error", "l1_loss")
 _register(huber, "huber_loss")
-_register(binary_crossentropy, "bce", "binary_cross_entropy")
-_register(categorical_crossentropy, "cce", "categorical_cross_entropy")
-_register(sparse_categorical_crossentropy, "scce", "sparse_categorical_cross_entropy")
-_register(softmax_cross_entropy, "cross_entropy", "softmax_crossentropy")
+_register(
+    binary_crossentropy,
+    "bce",
+    "binary_cross_entropy",
+    closed_form=(_binary_crossentropy_logits_closed_form, {"from_logits": True}),
+)
+_register(
+    categorical_crossentropy,
+    "cce",
+    "categorical_cross_entropy",
+    closed_form=(_softmax_cross_entropy_closed_form, {"from_logits": True}),
+)
+_register(
+    sparse_categorical_crossentropy,
+    "scce",
+    "sparse_categorical_cross_entropy",
+    closed_form=(_softmax_cross_entropy_closed_form, {"from_logits": True}),
+)
+_register(
+    softmax_cross_entropy,
+    "cross_entropy",
+    "softmax_crossentropy",
+    closed_form=(_softmax_cross_entropy_closed_form, {}),
+)
 _register(hinge)
 _register(squared_hinge)
 _register(multiclass_hinge, "multiclass_svm", "svm")

@@ -51,6 +51,7 @@ class Trainable:
         callbacks: Any = None,
         verbose: int = 1,
         initial_epoch: int = 0,
+        preflight: bool = False,
     ) -> Any:
         """Train on ``(x, y)``; returns a History. See :func:`lucidnet.training.trainer.fit`."""
         return trainer.fit(
@@ -65,6 +66,7 @@ class Trainable:
             callbacks=callbacks,
             verbose=verbose,
             initial_epoch=initial_epoch,
+            preflight=preflight,
         )
 
     def evaluate(

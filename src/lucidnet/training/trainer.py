@@ -200,8 +200,13 @@ def fit(
     callbacks: Iterable[Any] | None = None,
     verbose: int = 1,
     initial_epoch: int = 0,
+    preflight: bool = False,
 ) -> History:
-    """Train ``model`` on ``(x, y)``; returns a History whose ``.history`` maps names to lists."""
+    """Train ``model`` on ``(x, y)``; returns a History whose ``.history`` maps names to lists.
+
+    ``preflight=True`` first runs :func:`lucidnet.preflight` on the data and keeps its
+    advice in ``history.advice`` (shown unless ``verbose=0``).
+    """
     setup = _setup(model)
     for argument, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -235,6 +240,10 @@ def fit(
         "verbose": verbose,
     }
     model.history = history
+    if preflight:  # tools above training: loaded only when asked for
+        from ..diagnostics.preflight import preflight as run_preflight
+
+        history.advice = run_preflight(model, features, targets, verbose=min(verbose, 1))
     callback_list = CallbackList(callbacks, model, history)
     model.stop_training = False
     rng = get_rng()
@@ -385,10 +394,18 @@ def _stop_on_non_finite(
         "the inputs, or clip gradients."
     )
     history.stop_reason = message
+    history.advice = [*history.advice, _non_finite_advice(model, value, epoch, batch)]
     model.stop_training = True
     warnings.warn(message, NonFiniteLossWarning, stacklevel=4)
     if verbose:
         print(message, file=sys.stderr)
+
+
+def _non_finite_advice(model: Module, value: float, epoch: int, batch: int) -> Any:
+    """The NaN guard's finding as an ``ln.Advice`` (cause ``non_finite``)."""
+    from ..diagnostics.health import diagnose_non_finite  # tools above training
+
+    return diagnose_non_finite(model, value, epoch, batch)
 
 
 def _progress_bar(verbose: int, epoch: int, epochs: int, n: int) -> Any:

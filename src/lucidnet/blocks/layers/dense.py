@@ -24,8 +24,9 @@ from .base import Layer, check_features
 class Dense(Layer):
     """Fully-connected layer: ``y = activation(x @ W + b)``, ``W`` of shape ``(in_features, units)``.
 
-    ``kernel_initializer="auto"`` picks by activation (SPEC §3): ``he_uniform`` for
-    the ReLU family, ``lecun_normal`` for selu, ``glorot_uniform`` otherwise.
+    ``kernel_initializer="auto"`` takes the activation's ``recommended_initializer``:
+    ``he_uniform`` for the ReLU family, ``lecun_normal`` for selu, ``glorot_uniform``
+    otherwise.
     ``kernel_regularizer``/``bias_regularizer`` (None, a name such as ``"l2"``, a config
     dict or a :mod:`~lucidnet.blocks.regularizers` object) are resolved at once and
     added to the training loss by ``fit``.
@@ -94,7 +95,7 @@ class Dense(Layer):
 
     def resolved_kernel_initializer(self) -> Any:
         if self.kernel_initializer == "auto":
-            return initializers.get(initializers.auto_initializer(self.activation_name))
+            return initializers.get(initializers.auto_initializer(self.activation))
         return initializers.get(self.kernel_initializer)
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:

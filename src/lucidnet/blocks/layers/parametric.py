@@ -19,6 +19,9 @@ class PReLU(Layer):
     feature when ``num_parameters`` equals the number of features.  f'(0) = a, as torch.
     """
 
+    family = "relu"  # what it is, as on an Activation class
+    recommended_initializer = "he_uniform"
+
     def __init__(
         self,
         num_parameters: int = 1,

@@ -384,9 +384,56 @@ function showLint(advice) {
       const fix = document.createElement("div");
       fix.className = "fix";
       fix.textContent = `Fix: ${item.fix}`;
+      const change = remedySettings(item.remedy);
+      if (change) {
+        const apply = document.createElement("button");
+        apply.className = "apply";
+        apply.dataset.testid = `lint-apply-${body.children.length + 1}`;
+        apply.textContent = "apply";
+        apply.addEventListener("click", () => send({ type: "settings", settings: change }));
+        fix.append(" ", apply);
+      }
       box.append(fix);
     }
     body.append(box);
+  }
+}
+
+// An ln.Advice remedy as a settings change the page can make (null when it cannot).
+function remedySettings(remedy) {
+  if (!remedy || !page.settings) return null;
+  const o = page.options;
+  const s = page.settings;
+  const rate = (value, low, high) => typeof value === "number" && value > low && value <= high;
+  const hidden = (name) => (/^hidden_\d+$/.test(name) ? Number(name.slice(7)) - 1 : -1);
+  switch (remedy.action) {
+    case "set_lr":
+      return rate(remedy.value, 0, 10) ? { learning_rate: remedy.value } : null;
+    case "set_optimizer":
+      if (!o.optimizers.includes(remedy.name)) return null;
+      return rate(remedy.lr, 0, 10) ? { optimizer: remedy.name, learning_rate: remedy.lr } : { optimizer: remedy.name };
+    case "set_initializer":
+      return o.initializers.includes(remedy.kernel) ? { initializer: remedy.kernel } : null;
+    case "set_loss": {
+      const allowed = s.problem === "regression" ? o.regression_losses : o.classification_losses;
+      return allowed.includes(remedy.name) ? { loss: remedy.name } : null;
+    }
+    case "set_regularizer":
+      if (rate(remedy.l2, -1e-12, 10)) return { regularization: remedy.l2 > 0 ? "l2" : "none", regularization_rate: remedy.l2 };
+      if (rate(remedy.l1, -1e-12, 10)) return { regularization: remedy.l1 > 0 ? "l1" : "none", regularization_rate: remedy.l1 };
+      return null;
+    case "set_activation": {
+      if (!o.activations.includes(remedy.name)) return null;
+      const layers = s.layers.map((layer) => ({ ...layer }));
+      let changed = false;
+      for (const name of remedy.layers || []) {
+        const index = hidden(name);
+        if (index >= 0 && index < layers.length) { layers[index].activation = remedy.name; changed = true; }
+      }
+      return changed ? { layers } : null;
+    }
+    default:
+      return null;
   }
 }
 
@@ -403,10 +450,10 @@ function showNan(nan) {
   banner.querySelector(".nan-message").textContent = nan.message;
   banner.querySelector(".nan-fix-text").textContent = nan.fix ?? "";
   const apply = $("nan-apply");
-  const remedy = nan.remedy;
-  apply.hidden = !(remedy && remedy.action === "set_lr");
+  const change = remedySettings(nan.remedy);
+  apply.hidden = !change;
   apply.onclick = () => {
-    send({ type: "settings", settings: { learning_rate: remedy.value } });
+    send({ type: "settings", settings: change });
     banner.hidden = true;
   };
   banner.hidden = false;

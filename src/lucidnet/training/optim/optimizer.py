@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._kernels import kernel_is_trusted
 from ..._registry import Registry
 from ...engine.tensor import Tensor
 
@@ -43,10 +44,18 @@ Params = Iterable[Tensor] | Iterable[ParamGroup]
 
 class Optimizer:
     """Base class: a subclass sets ``name``, passes its ``defaults``, and defines
-    ``_check_options(options)`` (raise for bad values) and ``_update(param, group, state)``
-    (update one parameter in place from ``param.grad``)."""
+    ``_check_options(options)`` (raise for bad values) and ``update(param, group, state)``
+    (update one parameter in place from ``param.grad``).
+
+    ``element_wise = True`` declares that ``update`` treats every entry on its own (as
+    SGD, Adam, AdamW, RMSprop and Adagrad do), so that updating a whole group
+    flattened into one array equals updating its parameters one by one: the training
+    plan relies on it.  The claim holds only for the ``update`` it was made beside: a
+    subclass that redefines ``update`` is not element-wise unless it says so again.
+    """
 
     name = "optimizer"
+    element_wise = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Every optimizer also takes Keras's ``learning_rate=`` for ``lr=``."""
@@ -75,6 +84,7 @@ class Optimizer:
         # An unbound optimizer keeps one empty group, so its lr can be read and scheduled.
         self.param_groups: list[ParamGroup] = [{**self.defaults, "params": []}]
         self._bound = False
+        self._applied: dict[int, np.ndarray] = {}  # id(param) -> the gradient the last step used
         if params is not None:
             self.bind(params)
 
@@ -84,10 +94,12 @@ class Optimizer:
         state = self.__dict__.copy()
         state["state"] = [self.state.get(id(p)) for p in self.parameters()]
         state["_workspace"] = {}  # scratch arrays, made again on the next step
+        state["_applied"] = {}  # keyed by id() too
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         per_parameter = state.pop("state")
+        state.setdefault("_applied", {})
         self.__dict__.update(state)
         self.state = {
             id(p): entry
@@ -156,22 +168,45 @@ class Optimizer:
                 "it to model.compile(optimizer=...)"
             )
         loss = closure() if closure is not None else None
+        applied, reapplied = self._applied, False
         for group in self.param_groups:
             for param in group["params"]:
-                if param.grad is not None:
-                    self._update(param, group, self.state.setdefault(id(param), {}))
+                grad = param.grad
+                if grad is not None:
+                    # the very array a step already used, with no zero_grad() since
+                    reapplied = reapplied or applied.get(id(param)) is grad
+                    applied[id(param)] = grad
+                    self.update(param, group, self.state.setdefault(id(param), {}))
+        if reapplied:
+            _warn_reapplied(self)
         return loss
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients: set them to None (default) or fill them with zeros in place."""
+        self._applied.clear()
         for param in self.parameters():
             if set_to_none:
                 param.grad = None
             elif param.grad is not None:
                 param.grad.fill(0)
 
-    def _update(self, param: Tensor, group: ParamGroup, state: dict[str, Any]) -> None:
+    def update(self, param: Tensor, group: ParamGroup, state: dict[str, Any]) -> None:
+        """One step for ``param`` in place, from ``param.grad``, with ``group``'s options.
+
+        ``state`` is the parameter's entry in ``self.state`` (filled on the first call).
+        ``step()`` calls it for every parameter that has a gradient; for an
+        element-wise optimizer ``param`` may also be a whole group's parameters as one
+        flat array, its gradient and state flattened alike (see :attr:`updates_flat_groups`).
+        """
         raise NotImplementedError
+
+    @property
+    def updates_flat_groups(self) -> bool:
+        """Whether ``update`` may be given a whole group flattened into one array: the
+        class says ``element_wise`` beside the ``update`` it uses."""
+        return bool(self.element_wise) and kernel_is_trusted(
+            type(self), "element_wise", ("update",)
+        )
 
     def _check_options(self, options: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -259,6 +294,16 @@ class Optimizer:
     def __repr__(self) -> str:
         options = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
         return f"{type(self).__name__}({options})"
+
+
+def _warn_reapplied(optimizer: Optimizer) -> None:
+    """Warn once per optimizer: gradients accumulate across steps (zero_grad() forgotten)."""
+    if getattr(optimizer, "_warned_reapplied", False):
+        return
+    optimizer._warned_reapplied = True
+    from ...diagnostics.health import warn_grad_accumulation  # tools above; loaded when needed
+
+    warn_grad_accumulation(type(optimizer).__name__)
 
 
 def _as_groups(params: Params) -> list[ParamGroup]:
