@@ -101,3 +101,18 @@ def test_a_port_in_use_exits_2_with_one_line_naming_it() -> None:
         out, err = process.communicate(timeout=60)
     assert process.returncode == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and str(port) in err and "--port 0" in err
+
+
+def test_import_lucidnet_and_its_playground_module_load_no_web_stack() -> None:
+    code = (
+        "import sys, lucidnet as ln; ln.playground; import lucidnet.playground.session; "
+        "print(sorted(m for m in ('starlette', 'uvicorn', 'websockets') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": SOURCE},
+    )
+    assert result.stdout.strip() == "[]", result.stderr

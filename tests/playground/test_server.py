@@ -271,3 +271,22 @@ def test_regenerate_draws_new_data_from_the_next_seed(client) -> None:
         kind, again = until(ws, lambda kind, payload: kind == "json" and payload["type"] == "model")
     assert again["settings"]["seed"] == model["settings"]["seed"] + 1
     assert again["points"]["train"]["x"] != model["points"]["train"]["x"]
+
+
+def test_training_pauses_by_itself_at_the_stop_epoch(client) -> None:
+    with client.websocket_connect(WS, headers={"origin": ORIGIN}) as ws:
+        ws.send_text(
+            json.dumps({"type": "settings", "settings": {"stop_epoch": 4, "speed": "fast"}})
+        )
+        ws.send_text(json.dumps({"type": "play"}))
+        until(
+            ws,
+            lambda kind, payload: kind == "json" and payload == {"type": "status", "playing": True},
+        )
+        until(
+            ws,
+            lambda kind, payload: (
+                kind == "json" and payload == {"type": "status", "playing": False}
+            ),
+        )
+        assert client.get(f"/api/state?token={TOKEN}").json()["epoch"] == 4

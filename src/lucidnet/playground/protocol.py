@@ -71,6 +71,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "discretize": False,
     "health_every": 5,
     "speed": "normal",
+    "stop_epoch": 0,
 }
 """The page's defaults (TensorFlow Playground's: circle, 4-2 tanh, SGD at 0.03, batch 10)."""
 
@@ -79,7 +80,9 @@ LIVE_SETTINGS = frozenset(
 )
 """Settings applied to the running session without a reset."""
 
-DISPLAY_SETTINGS = frozenset({"show_test_data", "discretize", "health_every", "speed"})
+DISPLAY_SETTINGS = frozenset(
+    {"show_test_data", "discretize", "health_every", "speed", "stop_epoch"}
+)
 """Settings that change what is shown or how often, never the data or the network."""
 
 
@@ -190,6 +193,7 @@ SETTINGS_SCHEMA: dict[str, Callable[[str, Any], Any]] = {
     "discretize": _boolean,
     "health_every": _integer(1, 100),
     "speed": _choice(SPEEDS),
+    "stop_epoch": _integer(0, 1_000_000),  # pause when the epoch reaches it; 0: never
 }
 assert set(SETTINGS_SCHEMA) == set(DEFAULT_SETTINGS)
 

@@ -150,8 +150,9 @@ class Runner:
 
     def _train(self, force: bool = False) -> None:
         result = self.session.train_epoch()
-        if "nan" in result:
-            self._set_playing(False)
+        stop_epoch = self.session.settings["stop_epoch"]
+        if "nan" in result or (self.playing and result["epoch"] == stop_epoch):
+            self._set_playing(False)  # diverged, or the stop condition is met
             force = True
         else:
             with self._outbox:

@@ -11,6 +11,7 @@ const REGULARIZATION_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const SAMPLE_COUNTS = [50, 100, 200, 300, 500, 1000, 2000, 5000];
 const BATCH_SIZES = [1, 2, 5, 10, 16, 25, 32, 50, 64, 100, 128, 256, 500];
 const HEALTH_EVERY = [1, 2, 5, 10, 20, 50];
+const STOP_EPOCHS = [0, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
 const DATASET_NAMES = {
   circle: "Circle", xor: "Exclusive or", gauss: "Gaussian", spiral: "Spiral", moons: "Moons",
   blobs: "Blobs", plane: "Plane (regression)", multi_gauss: "Multi-Gaussian (regression)",
@@ -177,6 +178,7 @@ function fillSelects() {
   options($("n-samples"), SAMPLE_COUNTS);
   options($("batch-size"), BATCH_SIZES);
   options($("health-every"), HEALTH_EVERY);
+  options($("stop-epoch"), STOP_EPOCHS, { 0: "never" });
   options($("optimizer"), o.optimizers);
   options($("initializer"), o.initializers);
 }
@@ -228,6 +230,7 @@ function showSettings() {
   setSelect($("learning-rate"), s.learning_rate);
   setSelect($("regularization-rate"), s.regularization_rate);
   setSelect($("health-every"), s.health_every);
+  setSelect($("stop-epoch"), s.stop_epoch);
   $("optimizer").value = s.optimizer;
   $("regularization").value = s.regularization;
   $("initializer").value = s.initializer;
@@ -276,6 +279,7 @@ bind("batch-size", "batch_size", Number);
 bind("loss", "loss");
 bind("initializer", "initializer");
 bind("health-every", "health_every", Number);
+bind("stop-epoch", "stop_epoch", Number);
 bind("show-test-data", "show_test_data");
 bind("discretize", "discretize");
 for (const key of ["noise", "train-ratio"]) {
@@ -466,7 +470,7 @@ const HASH_KEYS = {
   n_samples: "int", batch_size: "int", features: "features", layers: "layers", initializer: "enum",
   loss: "enum", optimizer: "enum", learning_rate: "number", regularization: "enum",
   regularization_rate: "number", seed: "int", show_test_data: "bool", discretize: "bool",
-  health_every: "int", speed: "enum",
+  health_every: "int", speed: "enum", stop_epoch: "int",
 };
 
 function writeHash() {
@@ -492,7 +496,7 @@ function readHash() {
   };
   const ranges = {
     classes: [2, 5], train_ratio: [10, 90], n_samples: [o.min_samples, o.max_samples],
-    batch_size: [1, o.max_samples], seed: [0, 2 ** 31 - 1], health_every: [1, 100],
+    batch_size: [1, o.max_samples], seed: [0, 2 ** 31 - 1], health_every: [1, 100], stop_epoch: [0, 1000000],
     noise: [0, 50], learning_rate: [1e-12, 10], regularization_rate: [0, 10],
   };
   const settings = {};
