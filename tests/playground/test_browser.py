@@ -74,6 +74,12 @@ TEST_IDS = [
     "lint-panel",
     "export-python",
     "export-model",
+    # beyond the SPEC's list
+    "stop-epoch",
+    "speed",
+    "health-every",
+    "init-histogram",
+    "ms-per-epoch",
 ]  # SPEC §13; `pause` and `nan-banner` are shown only when they apply (tested below)
 
 
