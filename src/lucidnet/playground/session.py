@@ -19,6 +19,7 @@ import math
 import threading
 import time
 import warnings
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,9 @@ from .protocol import DEFAULT_SETTINGS, DISPLAY_SETTINGS, LIVE_SETTINGS, check_s
 COMPUTE_LOCK = threading.Lock()
 """Held around every lucidnet computation: ``no_grad`` is process-wide, so two
 sessions (two tabs) must not run forward/backward passes at the same time."""
+
+HISTORY_EPOCHS = 20000
+"""Epochs of losses kept for the loss chart (a long run keeps its latest)."""
 
 NEURON_CELLS = 65536
 """Budget of grid cells for all neuron canvases together (sets their resolution)."""
@@ -164,7 +168,8 @@ class Session:
         self._compile()
         self.epoch = 0
         self.shuffle_rng = np.random.default_rng([self.settings["seed"], 3, self.init_draw])
-        self.history: list[tuple[int, float, float, float]] = []
+        # (epoch, train loss, test loss, metric); the oldest go first in very long runs
+        self.history: deque[tuple[int, float, float, float]] = deque(maxlen=HISTORY_EPOCHS)
         self.ms_per_epoch = 0.0
         self.health: dict[str, Any] | None = None
         self.neuron_health: list[list[str]] = [

@@ -143,6 +143,7 @@ function onFrame(buffer) {
   if (page.seqs.length > 1000) page.seqs.shift();
   if (header.epoch === 0) page.history = []; // a frame of the untrained net may carry epoch 1
   for (const entry of header.history) page.history.push(entry);
+  if (page.history.length > 20000) page.history.splice(0, page.history.length - 20000);
   drawFrame();
 }
 

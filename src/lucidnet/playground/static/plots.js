@@ -97,14 +97,15 @@ export function featureGrid(name, size, domain) {
   return values.map((v) => v / (largest || 1));
 }
 
-// Loss curves: training (dark) and test (grey); the last 2000 epochs at most.
+// Loss curves: training (dark) and test (grey) over the whole run (every k-th epoch of a long one).
 export function paintChart(canvas, history) {
   const context = canvas.getContext("2d");
   const { width, height } = canvas;
   context.clearRect(0, 0, width, height);
   context.strokeStyle = "#d5dae1";
   context.strokeRect(0.5, 0.5, width - 1, height - 1);
-  const shown = history.length > 2000 ? history.slice(history.length - 2000) : history;
+  const stride = Math.ceil(history.length / (2 * width));
+  const shown = stride > 1 ? history.filter((_, i) => i % stride === 0 || i === history.length - 1) : history;
   if (shown.length < 2) return;
   let top = 0;
   for (const entry of shown) top = Math.max(top, entry[1] ?? 0, entry[2] ?? 0);
