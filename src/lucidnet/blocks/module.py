@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 
 from ..engine.dtype import get_default_dtype
-from ..engine.tensor import Parameter, Tensor, no_grad
+from ..engine.tensor import Parameter, Tensor
+from .modes import evaluating
 from .symbolic import SymbolicTensor, contains_symbolic
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
@@ -385,13 +386,8 @@ def dummy_forward(
     """Run ``module`` on zeros of the given (shape, dtype) pairs: eval mode, no graph, no updates."""
     batch = 2 if batch_size is None else batch_size
     dummy = [Tensor(np.zeros((batch, *shape[1:]), dtype=dtype)) for shape, dtype in inputs]
-    was_training = module.training
-    module.eval()
-    try:
-        with no_grad():
-            return module(dummy, **kwargs) if list_call else module(*dummy, **kwargs)
-    finally:
-        module.train(was_training)
+    with evaluating(module):
+        return module(dummy, **kwargs) if list_call else module(*dummy, **kwargs)
 
 
 def output_shape(

@@ -36,7 +36,17 @@ def user_input(where: str) -> Iterator[None]:
     except click.ClickException:
         raise
     except (ValueError, TypeError, OSError) as error:  # UnicodeDecodeError is a ValueError
-        raise UserMistake(f"{where}: {error}") from None
+        raise UserMistake(f"{where}: {_describe(error)}") from None
+
+
+def _describe(error: Exception) -> str:
+    """The error's message without Python's ``[Errno N]`` prefix."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    return str(error)
+
+
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
 
 
 class OneLineErrors(click.Group):
@@ -47,6 +57,9 @@ class OneLineErrors(click.Group):
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
+        except _NO_ARGS_IS_HELP as error:  # plain `lucidnet`: the help, as click shows it
+            error.show()
+            sys.exit(error.exit_code)
         except click.UsageError as error:
             command = error.ctx.command_path if error.ctx else "lucidnet"
             click.echo(
@@ -132,6 +145,7 @@ def demo(out: Path, epochs: int, seed: int, animation: bool) -> None:
         validation_data=(x_test, y_test),
         callbacks=[health],
         verbose=1,
+        preflight=True,  # data, init and learning rate checked first (history.advice)
     )
     scores = model.evaluate(x_test, y_test)
     click.secho(
@@ -317,6 +331,7 @@ def _compile(model: Any, training: dict[str, Any], config_path: Path) -> dict[st
         "batch_size": training.get("batch_size", 32),
         "validation_split": training.get("validation_split", 0.0),
         "verbose": training.get("verbose", 1),
+        "preflight": training.get("preflight", True),
     }
 
 
@@ -485,8 +500,10 @@ def predict(model_path: Path, data_path: Path, out: Path | None, classes: bool |
 
 
 from .playground import playground  # noqa: E402
+from .sweep import sweep  # noqa: E402
 
 main.add_command(playground)
+main.add_command(sweep)
 
 if __name__ == "__main__":
     main()

@@ -171,7 +171,7 @@ def _torch_modules(torch: Any, layer: Module, position: int) -> list[Any]:
 
 
 def _activation_module(torch: Any, activation: Any, layer: Module, position: int) -> Any:
-    name = activation.name if isinstance(activation, act.Activation) else None
+    name = act.builtin_name(activation)  # a subclass may compute something else
     if name not in ACTIVATION_MODULES:
         raise ValueError(
             f"cannot convert the activation {activation!r} of layer {position} {layer.name!r} to "
