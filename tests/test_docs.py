@@ -26,7 +26,9 @@ def _python_blocks(page: str) -> list[str]:
     text = (DOCS / page).read_text(encoding="utf-8")
     sections = re.split(r'(?m)^=== "([^"]+)"\n', text)  # [untabbed, title, body, title, body...]
     runnable = [sections[0]] + [
-        body for title, body in zip(sections[1::2], sections[2::2], strict=True) if title == "lucidnet"
+        body
+        for title, body in zip(sections[1::2], sections[2::2], strict=True)
+        if title == "lucidnet"
     ]
     return [
         "\n".join(line[len(indent) :] for line in body.splitlines())
