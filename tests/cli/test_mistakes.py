@@ -246,3 +246,10 @@ def test_lucidnet_without_a_command_still_shows_the_whole_help(tmp_path):
     assert result.exit_code in (0, 2)  # click < 8.2 exits 0, later 2
     assert "Usage:" in result.output and "Commands:" in result.output
     assert len(result.output.splitlines()) > 5
+
+
+@pytest.mark.parametrize("command", [["activations", "relu"], ["demo", "--epochs", "1"]])
+def test_an_out_folder_that_is_a_file_is_one_line_exit_2(tmp_path, command):
+    (tmp_path / "taken").write_text("a file, not a folder")
+    result = invoke([command[0], "--out", "taken", *command[1:]], tmp_path)
+    assert_one_line_exit_2(result, "--out", "'taken' is a file")

@@ -117,7 +117,8 @@ def demo(out: Path, epochs: int, seed: int, animation: bool) -> None:
     from lucidnet import viz
 
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
+    with user_input(f"--out {out}"):
+        out.mkdir(parents=True, exist_ok=True)
     ln.manual_seed(seed)
     x, y = ln.datasets.spirals(n_samples=300, n_classes=3, noise=0.2, random_state=seed)
     x_train, x_test, y_train, y_test = ln.datasets.train_test_split(
@@ -214,7 +215,8 @@ def activations(out: Path, names: tuple[str, ...]) -> None:
             ln.activations.get(name)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="NAMES") from None
-    out.mkdir(parents=True, exist_ok=True)
+    with user_input(f"--out {out}"):
+        out.mkdir(parents=True, exist_ok=True)
     for name in chosen:
         path = out / f"{name}.png"
         viz.plot_activation(name, path=path)
