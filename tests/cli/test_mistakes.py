@@ -143,7 +143,17 @@ CSV_MISTAKES = {
     "text_in_a_numeric_column": (
         ("", ""),
         TABLE.replace("0.3,0.1,1", "0.3,high,1"),
-        ["table.csv", "line 3, column 'b'", "'high' is not a number"],
+        ["table.csv", "line 3, column 'b'", "'high' is not a finite number"],
+    ),
+    "nan_in_a_column": (
+        ("", ""),
+        TABLE.replace("0.5,0.9,0", "0.5,nan,0"),
+        ["table.csv", "line 4, column 'b'", "'nan' is not a finite number"],
+    ),
+    "inf_without_header": (
+        ('target = "label"', "target = 2"),
+        TABLE.split("\n", 1)[1].replace("0.7,0.2,1", "inf,0.2,1"),
+        ["table.csv", "line 4, column 0", "'inf' is not a finite number"],
     ),
     "ragged_row": (("", ""), TABLE.replace("0.3,0.1,1", "0.3,1"), ["table.csv", "line 3"]),
     "not_utf8": (("", ""), TABLE.replace("a,b", "\xe4,b"), ["table.csv", "not UTF-8"]),
@@ -246,3 +256,10 @@ def test_lucidnet_without_a_command_still_shows_the_whole_help(tmp_path):
     assert result.exit_code in (0, 2)  # click < 8.2 exits 0, later 2
     assert "Usage:" in result.output and "Commands:" in result.output
     assert len(result.output.splitlines()) > 5
+
+
+@pytest.mark.parametrize("command", [["activations", "relu"], ["demo", "--epochs", "1"]])
+def test_an_out_folder_that_is_a_file_is_one_line_exit_2(tmp_path, command):
+    (tmp_path / "taken").write_text("a file, not a folder")
+    result = invoke([command[0], "--out", "taken", *command[1:]], tmp_path)
+    assert_one_line_exit_2(result, "--out", "'taken' is a file")

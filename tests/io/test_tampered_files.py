@@ -30,8 +30,10 @@ from lucidnet.io.architecture import model_to_config
 from lucidnet.io.saving import MAX_JSON_DEPTH
 from lucidnet.io.shapes import _RULES, state_shapes
 
-#: A tampered 1 KB file may make the loader allocate at most this much (bytes, Python-traced).
+#: A tampered 1 KB file may make the loader allocate at most this much (bytes, Python-traced),
+#: plus PER_FILE_BYTE for each byte of the file (its JSON parsed into Python objects).
 ALLOCATION_LIMIT = 2 * 2**20
+PER_FILE_BYTE = 64
 
 
 def read_header(path: Path) -> tuple[dict, bytes]:
@@ -120,6 +122,14 @@ TAMPERED_ARCHITECTURES = {
     "unknown_class": (lambda t: t.replace('"Dense"', '"eval"', 1), "unknown layer class 'eval'"),
     "layer_without_name": (lambda t: t.replace('"name": "d", ', "", 1), "has no name"),
     "not_an_object": (lambda t: "42", "layer entry"),
+    "ten_thousand_layers": (
+        lambda t: t.replace(
+            '"layers": [',
+            '"layers": [' + '{"class_name": "Flatten", "config": {"name": "f"}}, ' * 10**4,
+            1,
+        ),
+        "more than 10000 layers",
+    ),
 }
 
 
@@ -134,7 +144,7 @@ def test_tampered_architecture_raises_a_value_error_naming_the_file_before_alloc
     assert isinstance(error, ValueError), repr(error)
     assert "small.safetensors" in str(error)
     assert re.search(message, str(error)), str(error)
-    assert peak < ALLOCATION_LIMIT
+    assert peak < ALLOCATION_LIMIT + PER_FILE_BYTE * small_file.stat().st_size
 
 
 @pytest.mark.parametrize("key", ["lucidnet_state_order", "lucidnet_format_version"])

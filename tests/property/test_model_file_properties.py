@@ -145,6 +145,31 @@ def test_any_json_value_anywhere_in_the_architecture_loads_or_raises_a_value_err
     load_mutated(path, _with_header(header, body))
 
 
+@pytest.fixture(scope="module")
+def with_optimizer(tmp_path_factory) -> tuple[bytes, Path]:
+    model = ln.Sequential([ln.layers.Dense(2, input_shape=(3,), name="d")])
+    model.compile(optimizer=ln.optim.Adam(lr=0.01), loss="mse", lint=False)
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=1, verbose=0)
+    path = tmp_path_factory.mktemp("optimizer") / "model.safetensors"
+    model.save(path, include_optimizer=True)
+    assert ln.load_model(path).optimizer is not None
+    return path.read_bytes(), path
+
+
+@given(data=st.data())
+def test_any_json_value_anywhere_in_the_saved_optimizer_loads_or_raises_a_value_error(
+    with_optimizer, data
+):
+    raw, path = with_optimizer
+    header, body = _header(raw)
+    spec = json.loads(header["__metadata__"]["lucidnet_optimizer"])
+    slot = data.draw(st.sampled_from(list(_slots(spec))))
+    header["__metadata__"]["lucidnet_optimizer"] = json.dumps(
+        _replace(spec, slot, data.draw(json_values))
+    )
+    load_mutated(path, _with_header(header, body))
+
+
 @given(data=st.data())
 def test_edited_tensor_shapes_in_the_header_raise_a_value_error(original, data):
     raw, path = original

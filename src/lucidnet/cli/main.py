@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import sys
 import time
 from collections.abc import Iterator
@@ -117,7 +118,8 @@ def demo(out: Path, epochs: int, seed: int, animation: bool) -> None:
     from lucidnet import viz
 
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
+    with user_input(f"--out {out}"):
+        out.mkdir(parents=True, exist_ok=True)
     ln.manual_seed(seed)
     x, y = ln.datasets.spirals(n_samples=300, n_classes=3, noise=0.2, random_state=seed)
     x_train, x_test, y_train, y_test = ln.datasets.train_test_split(
@@ -215,7 +217,8 @@ def activations(out: Path, names: tuple[str, ...]) -> None:
             ln.activations.get(name)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="NAMES") from None
-    out.mkdir(parents=True, exist_ok=True)
+    with user_input(f"--out {out}"):
+        out.mkdir(parents=True, exist_ok=True)
     for name in chosen:
         path = out / f"{name}.png"
         viz.plot_activation(name, path=path)
@@ -396,25 +399,21 @@ def _read_csv(path: Path) -> tuple[list[str] | None, np.ndarray]:
     for line, row in enumerate(rows, start=2 if header else 1):
         if len(row) != width:
             raise ValueError(f"line {line} has {len(row)} columns, expected {width}")
-        try:
-            values.append([float(v) for v in row])
-        except ValueError:
-            column = next(j for j, v in enumerate(row) if not _is_number(v))
-            name = repr(header[column]) if header else str(column)
-            raise ValueError(
-                f"line {line}, column {name}: {row[column]!r} is not a number"
-            ) from None
+        bad = next((j for j, v in enumerate(row) if not _is_finite_number(v)), None)
+        if bad is not None:
+            name = repr(header[bad]) if header else str(bad)
+            raise ValueError(f"line {line}, column {name}: {row[bad]!r} is not a finite number")
+        values.append([float(v) for v in row])
     if not values:
         raise ValueError("no data rows")
     return header, np.array(values)
 
 
-def _is_number(text: str) -> bool:
+def _is_finite_number(text: str) -> bool:
     try:
-        float(text)
+        return math.isfinite(float(text))
     except ValueError:
         return False
-    return True
 
 
 def _write_history(history: dict[str, list[float]], path: Path) -> None:

@@ -431,6 +431,6 @@ def _optimizer_from_entries(
                 ],
             }
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as error:
         raise ValueError(f"cannot restore the optimizer saved in {path}: {error!r}") from error
     return optimizer

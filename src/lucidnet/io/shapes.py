@@ -10,6 +10,8 @@ against the file's length) and builds only an architecture that agrees.
 
 Feature shapes (without the batch axis) flowing between layers are bounded by
 ``max_elements`` too: the dummy forward pass that builds a model allocates them.
+So is the number of layers and layer calls (:data:`MAX_LAYERS`): each is a Python
+object and a dummy forward pass, however few bytes its JSON entry takes.
 
 >>> spec = {"class_name": "Sequential", "config": {"name": "m", "input_shape": [3],
 ...     "layers": [{"class_name": "Dense", "config": {"units": 2, "name": "d"}}]}}
@@ -26,6 +28,9 @@ from typing import Any
 from .architecture import LAYER_CLASSES, _lookup
 
 Shape = tuple[int, ...]
+
+#: Most layers plus layer calls an architecture may hold (a deep MLP has a few dozen).
+MAX_LAYERS = 10_000
 
 
 def state_shapes(spec: Any, max_elements: int) -> dict[str, Shape]:
@@ -45,8 +50,14 @@ class _Walk:
     def __init__(self, max_elements: int) -> None:
         self.max_elements = max_elements
         self.shapes: dict[str, Shape] = {}
+        self.layers = 0
 
     # --------------------------------------------------------------------------- values
+    def count(self) -> None:
+        self.layers += 1
+        if self.layers > MAX_LAYERS:
+            raise ValueError(f"the architecture has more than {MAX_LAYERS} layers and layer calls")
+
     def size(self, config: dict[str, Any], key: str, where: str, default: Any = None) -> int:
         value = config.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -82,6 +93,7 @@ class _Walk:
             )
         class_name, config = spec.get("class_name"), spec["config"]
         name = config.get("name")
+        self.count()
         if prefix or called:  # a layer inside a model: its tensors live under its name
             if not isinstance(name, str):
                 raise ValueError(f"layer entry {class_name!r} has no name (a saved layer has one)")
@@ -134,6 +146,7 @@ class _Walk:
                 raise ValueError(f"{where}: a node calls unknown layer {layer_name!r}")
             arguments = [_lookup(tensors, ref, where) for ref in node.get("inputs") or []]
             if layer_name in called:  # a shared layer: built at its first call only
+                self.count()
                 output = _rule_output(self, entries[layer_name], arguments)
             else:
                 output = self.module(entries[layer_name], prefix, arguments, called=True)
