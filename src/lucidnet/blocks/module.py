@@ -359,11 +359,21 @@ class Module:
             return parameter.dtype
         return get_default_dtype()
 
+    def extra_repr(self) -> str:
+        """What this module's repr shows inside its parentheses (PyTorch's hook; layers show
+        their sizes and activation, models their name)."""
+        return f"name={self.name!r}"
+
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__}(name={self.name!r}"]
-        for name, child in self._modules.items():
-            lines.append(f"  ({name}): {child!r}".replace("\n", "\n  "))
-        return "\n".join(lines) + ")" if len(lines) > 1 else lines[0] + ")"
+        """``Dense(units=2, activation='relu', input=3)``; a model lists its layers below its
+        own line, one ``(name): layer`` per line, as PyTorch does."""
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not self._modules:
+            return head + ")"
+        children = [
+            f"  ({name}): {child!r}".replace("\n", "\n  ") for name, child in self._modules.items()
+        ]
+        return "\n".join([head, *children, ")"])
 
 
 def dummy_forward(

@@ -176,6 +176,7 @@ class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved for ``patience`` epochs.
 
     ``restore_best_weights=True`` puts back the weights of the best epoch at the end.
+    ``verbose=1`` says when and why it stopped (and which weights it restored).
     """
 
     def __init__(
@@ -186,7 +187,9 @@ class EarlyStopping(Callback):
         mode: str = "auto",
         restore_best_weights: bool = False,
         baseline: float | None = None,
+        verbose: int = 0,
     ) -> None:
+        self.verbose = verbose
         self.tracker = _Monitor(monitor, mode, min_delta)
         self.patience = _check_epochs(patience, "patience")
         self.restore_best_weights = restore_best_weights
@@ -222,10 +225,18 @@ class EarlyStopping(Callback):
         if self.wait >= self.patience:
             self.stopped_epoch = epoch
             self.model.stop_training = True
+            if self.verbose:
+                since = "" if self.best_epoch is None else f" since epoch {self.best_epoch + 1}"
+                print(
+                    f"Epoch {epoch + 1}: early stopping: {self.tracker.monitor} has not improved "
+                    f"on {self.tracker.best:.6g}{since} (patience {self.patience})."
+                )
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.restore_best_weights and self.best_weights is not None:
             self.model.load_state_dict(self.best_weights)
+            if self.verbose:
+                print(f"Restoring the weights of the best epoch, {self.best_epoch + 1}.")
 
 
 class ModelCheckpoint(Callback):

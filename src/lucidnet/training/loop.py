@@ -241,7 +241,7 @@ def run_training(
             for epoch in range(initial_epoch, epochs):
                 callback_list.on_epoch_begin(epoch, {})
                 guard.mark_epoch_start()
-                progress = _progress_bar(verbose, epoch, epochs, n)
+                progress = _progress_bar(verbose, epoch, epochs, n, batch_size)
                 started = time.perf_counter()
                 logs, tripped = _run_epoch(
                     state,
@@ -312,11 +312,47 @@ def _end_epoch(
     callbacks.on_epoch_end(epoch, logs)
 
 
-def _progress_bar(verbose: int, epoch: int, epochs: int, n: int) -> Any:
+_MANY_EPOCHS, _FEW_BATCHES = 10, 2
+
+
+class _EpochTick:
+    """An epoch's view of the bar over all epochs: samples are not counted, close() ticks."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def update(self, samples: int) -> None:
+        pass
+
+    def set_postfix(self, values: dict[str, str], refresh: bool = True) -> None:
+        self.bar.set_postfix(values, refresh=refresh)
+
+    def close(self) -> None:
+        self.bar.update(1)
+        self.bar.close()
+
+
+def _progress_bar(
+    verbose: int, epoch: int, epochs: int, n: int, batch_size: int | None = None
+) -> Any:
+    """Keras's bar per epoch; for many tiny epochs (150 epochs of 1-2 batches) one bar over
+    the epochs instead, drawn again in place each epoch and kept after the last."""
     if verbose != 1:
         return None
     from tqdm.auto import tqdm
 
+    if batch_size and epochs >= _MANY_EPOCHS and -(-n // batch_size) <= _FEW_BATCHES:
+        bar = tqdm(
+            total=epochs,
+            initial=epoch,
+            desc="Epochs",
+            unit="epoch",
+            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt}{postfix}",  # no per-bar timing
+            leave=epoch == epochs - 1,
+            dynamic_ncols=True,
+            file=sys.stdout,
+        )
+        return _EpochTick(bar)
     return tqdm(
         total=n,
         desc=f"Epoch {epoch + 1}/{epochs}",
