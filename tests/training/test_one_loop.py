@@ -243,7 +243,7 @@ def test_model_checkpoint_accepts_logged_fields(template):
 def test_a_sum_reduction_is_honoured_by_fit(path):
     sums = mlp(loss=ln.losses.get("softmax_cross_entropy", reduction="sum"))
     fit(sums, X, LABELS, path, shuffle=False)
-    assert (sums._training.plan is not None) == (path == "plan")  # the sum's closed form
+    assert (sums._training_setup.plan is not None) == (path == "plan")  # the sum's closed form
     manual = mlp()
     optimizer = ln.optim.SGD(manual.parameters(), lr=0.1)
     for start in range(0, 24, 8):
