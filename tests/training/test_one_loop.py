@@ -384,3 +384,17 @@ def test_check_target_raises_exactly_when_the_loss_itself_raises(name):
         except (ValueError, TypeError) as error:
             refused_by_check = type(error)
         assert refused_by_check == refused_by_loss, (y_true, y_pred.shape)
+
+
+def test_evaluating_restores_the_mode_after_an_error_and_can_keep_the_graph():
+    from lucidnet.blocks.modes import evaluating
+
+    model = mlp()
+    with pytest.raises(RuntimeError), evaluating(model):
+        assert model.training is False and model.layers[0].training is False
+        raise RuntimeError
+    assert model.training is True and model.layers[0].training is True
+    with evaluating(model):
+        assert not model(ln.tensor(X[:2])).requires_grad
+    with evaluating(model, record_graph=True):
+        assert model(ln.tensor(X[:2])).requires_grad and model.training is False
