@@ -407,7 +407,7 @@ def test_kernel_initializer_is_used_for_the_weights():
 def test_classifier_trains_on_the_fast_step_of_the_one_loop():
     x, y = _blobs()
     clf = MLPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(x, y)
-    assert clf.model_._training.plan is not None  # the static plan computed the steps
+    assert clf.model_._training_setup.plan is not None  # the static plan computed the steps
     assert clf.model_.history.stop_reason == "completed"
     assert clf.loss_curve_ == pytest.approx(clf.model_.history.history["loss"], rel=1e-12)
     assert all(layer.kernel_regularizer is None for layer in clf.model_.layers)
@@ -446,7 +446,7 @@ def test_regressor_trains_on_the_fast_step_with_the_same_numbers_as_the_tape():
     options = dict(hidden_layer_sizes=(6,), solver="sgd", learning_rate_init=0.05, alpha=0.1,
                    batch_size=16, max_iter=4, random_state=0)  # fmt: skip
     fast = MLPRegressor(**options).fit(x, y)
-    assert fast.model_._training.plan is not None
+    assert fast.model_._training_setup.plan is not None
 
     from lucidnet.training.plan import TrainingPlan
 
@@ -455,7 +455,7 @@ def test_regressor_trains_on_the_fast_step_with_the_same_numbers_as_the_tape():
         slow = MLPRegressor(**options).fit(x, y)
     finally:
         TrainingPlan.build = original
-    assert slow.model_._training.plan is None
+    assert slow.model_._training_setup.plan is None
     for mine, tape in zip(
         fast.coefs_ + fast.intercepts_, slow.coefs_ + slow.intercepts_, strict=True
     ):

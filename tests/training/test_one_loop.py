@@ -243,7 +243,7 @@ def test_model_checkpoint_accepts_logged_fields(template):
 def test_a_sum_reduction_is_honoured_by_fit(path):
     sums = mlp(loss=ln.losses.get("softmax_cross_entropy", reduction="sum"))
     fit(sums, X, LABELS, path, shuffle=False)
-    assert (sums._training.plan is not None) == (path == "plan")  # the sum's closed form
+    assert (sums._training_setup.plan is not None) == (path == "plan")  # the sum's closed form
     manual = mlp()
     optimizer = ln.optim.SGD(manual.parameters(), lr=0.1)
     for start in range(0, 24, 8):
@@ -337,3 +337,64 @@ def test_weights_that_go_non_finite_under_a_finite_loss_fall_back_to_the_epoch_s
     assert history.stop_reason == "non_finite" and np.isfinite(history.history["loss"][0])
     for value, initial in zip(model.parameters(), start, strict=True):
         np.testing.assert_array_equal(value.data, initial)
+
+
+# ---------------------------------------------------------------- the check is the loss's check
+def _random_targets(rng: np.random.Generator, n: int, classes: int) -> np.ndarray:
+    """Targets of a random form: labels (some out of range or fractional), one-hot rows of the
+    right or a wrong width, values in or out of [0, 1], signs, or an extra axis."""
+    form = rng.integers(7)
+    if form == 0:
+        return rng.integers(-1, classes + 1, n)
+    if form == 1:
+        return rng.integers(0, classes, n) + rng.choice([0.0, 0.5], n, p=[0.8, 0.2])
+    if form == 2:
+        return np.eye(classes + rng.integers(2))[rng.integers(0, classes, n)]
+    if form == 3:
+        return rng.uniform(-0.3, 1.3, (n, classes))
+    if form == 4:
+        return rng.choice([-1.0, 1.0], (n, classes))
+    if form == 5:
+        return rng.uniform(0, 1, (n, classes, 1))
+    return rng.integers(0, 2, (n, 1)).astype(float)
+
+
+LOSS_NAMES = [name for name in ln.losses.available() if name != "zero_one"]
+
+
+@pytest.mark.parametrize("name", LOSS_NAMES)
+def test_check_target_raises_exactly_when_the_loss_itself_raises(name):
+    # fit and evaluate run check_target once on the whole array and the static plan never
+    # calls the loss: the two must accept the same targets, or the plan could train on one
+    # the loss refuses.
+    rng = np.random.default_rng(sum(map(ord, name)))
+    loss = ln.losses.get(name)
+    for _ in range(60):
+        classes = int(rng.choice([1, 3])) if loss.target_kind in ("real", "binary", "signs") else 3
+        y_true = _random_targets(rng, 5, classes)
+        y_pred = ln.tensor(rng.uniform(0.05, 0.95, (5, classes)))
+        try:
+            loss(y_pred, y_true)
+            refused_by_loss = None
+        except (ValueError, TypeError) as error:
+            refused_by_loss = type(error)
+        try:
+            loss.check_target((5, classes), y_true)
+            refused_by_check = None
+        except (ValueError, TypeError) as error:
+            refused_by_check = type(error)
+        assert refused_by_check == refused_by_loss, (y_true, y_pred.shape)
+
+
+def test_evaluating_restores_the_mode_after_an_error_and_can_keep_the_graph():
+    from lucidnet.blocks.modes import evaluating
+
+    model = mlp()
+    with pytest.raises(RuntimeError), evaluating(model):
+        assert model.training is False and model.layers[0].training is False
+        raise RuntimeError
+    assert model.training is True and model.layers[0].training is True
+    with evaluating(model):
+        assert not model(ln.tensor(X[:2])).requires_grad
+    with evaluating(model, record_graph=True):
+        assert model(ln.tensor(X[:2])).requires_grad and model.training is False

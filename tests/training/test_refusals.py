@@ -118,7 +118,7 @@ def test_a_float64_value_too_large_for_float32_is_reported_as_an_overflow(argume
     (x if argument == "x" else y)[3, ...] = 1e39
     where = "row 3, column 0"  # y of shape (n,) is the column (n, 1) of a one-output model
     with pytest.raises(
-        ValueError, match=rf"{argument} has 1e\+39 at {where}, which overflows float32"
+        ValueError, match=rf"{argument} overflows float32: 1e\+39 at {where} is larger"
     ):
         model().fit(x, y, verbose=0)
     model(dtype="float64").fit(x, y, verbose=0, epochs=0)  # float64 holds it

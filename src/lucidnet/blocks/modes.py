@@ -16,8 +16,11 @@ from ..engine.tensor import no_grad
 
 
 @contextmanager
-def evaluating(module: Any) -> Iterator[Any]:
+def evaluating(module: Any, record_graph: bool = False) -> Iterator[Any]:
     """Eval mode and ``no_grad`` inside the block; the previous mode after it, even on error.
+
+    ``record_graph=True`` keeps autograd on (eval mode only), for callers that follow
+    tensors through the graph.
 
     >>> import lucidnet as ln
     >>> model = ln.Sequential([ln.layers.Dense(2, input_shape=(3,))])
@@ -30,8 +33,11 @@ def evaluating(module: Any) -> Iterator[Any]:
     was_training = module.training
     module.eval()
     try:
-        with no_grad():
+        if record_graph:
             yield module
+        else:
+            with no_grad():
+                yield module
     finally:
         module.train(was_training)
 

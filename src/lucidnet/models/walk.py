@@ -35,8 +35,9 @@ from typing import Any
 
 import numpy as np
 
+from ..blocks.modes import evaluating
 from ..blocks.module import Module
-from ..engine.tensor import Tensor, no_grad
+from ..engine.tensor import Tensor
 
 
 @dataclass
@@ -93,15 +94,8 @@ def trace_calls(
         calls.append(Call(module, inputs, output))
 
     dummy = Tensor(np.zeros((batch_size, *features), dtype=model.dtype))
-    was_training = model.training
-    model.eval()
-    try:
-        with ExitStack() as stack:
-            for module in model.children() if watch is None else watch:
-                stack.enter_context(module.register_forward_hook(record))
-            if not record_graph:
-                stack.enter_context(no_grad())
-            output = model(dummy)
-    finally:
-        model.train(was_training)
+    with evaluating(model, record_graph=record_graph), ExitStack() as stack:
+        for module in model.children() if watch is None else watch:
+            stack.enter_context(module.register_forward_hook(record))
+        output = model(dummy)
     return Trace(calls, dummy, output)

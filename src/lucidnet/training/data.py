@@ -97,9 +97,9 @@ def as_dtype(array: np.ndarray, dtype: np.dtype, argument: str) -> np.ndarray:
             bad = np.argwhere(~finite)[0]
             limit = np.finfo(converted.dtype).max
             raise ValueError(
-                f"{argument} has {array[tuple(bad)].item()!r} at {_position(bad)}, which "
-                f"overflows {converted.dtype} (largest {limit:.3g}); scale the data or use a "
-                "float64 model"
+                f"{argument} overflows {converted.dtype}: {array[tuple(bad)].item()!r} at "
+                f"{_position(bad)} is larger than its largest value {limit:.3g}; scale the "
+                "data or use a float64 model"
             )
     return converted
 

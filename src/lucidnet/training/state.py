@@ -14,7 +14,7 @@ from typing import Any
 
 from ..engine.tensor import Parameter
 
-_ATTRIBUTE = "_training"
+_ATTRIBUTE = "_training_setup"  # the name diagnostics and tests know
 
 
 @dataclass

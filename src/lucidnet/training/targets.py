@@ -121,7 +121,8 @@ def check_loss_targets(loss: Any, targets: np.ndarray, width: int, argument: str
     if checker is not None:
         checker(shape, targets, argument)
     else:
-        check_target(None, shape, targets, getattr(loss, "__name__", "loss"), argument)
+        name = getattr(loss, "name", None) or getattr(loss, "__name__", "loss")
+        check_target(None, shape, targets, name, argument)
 
 
 def prepare(model: Any, loss: Any, x: Any, y: Any, argument: str = "") -> tuple[Inputs, np.ndarray]:
