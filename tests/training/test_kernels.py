@@ -122,7 +122,7 @@ def fit(model, loss, targets, optimizer, *, plan=True, epochs=3, x=X, batch_size
         )
     finally:
         TrainingPlan.build = original
-    return history.history["loss"], getattr(model, "_training_plan", None) is not None
+    return history.history["loss"], model._training.plan is not None
 
 
 def manual_loop(model, loss, targets, optimizer, *, epochs=3, x=X, batch_size=BATCH):
@@ -269,7 +269,7 @@ def test_custom_activation_trains_through_fit_as_the_manual_loop(activation, mak
     losses, planned = fit(fast, "softmax_cross_entropy", LABELS, make_optimizer())
     expected = manual_loop(slow, ln.losses.get("softmax_cross_entropy"), LABELS, make_optimizer())
     assert planned
-    step = fast._training_plan.steps[0]
+    step = fast._training.plan.steps[0]
     assert step.in_place == isinstance(activation, HalfReLU)
     np.testing.assert_allclose(losses, expected, rtol=1e-12)
     assert_same_weights(fast, slow)
@@ -452,13 +452,13 @@ def test_update_on_a_flat_group_equals_update_per_parameter():
 
 # ------------------------------------------------------------------ the step interface
 def test_plan_and_tape_are_training_steps():
-    from lucidnet.training.trainer import _TapeStep
+    from lucidnet.training.step import TapeStep
 
     model = dense_stack()
     fit(model, "softmax_cross_entropy", LABELS, ln.optim.SGD(lr=0.1), epochs=1)
-    assert isinstance(model._training_plan, TrainingStep)
+    assert isinstance(model._training.plan, TrainingStep)
     for method in ("forward", "backward", "backup", "restore", "finish"):
-        assert callable(getattr(_TapeStep, method))
+        assert callable(getattr(TapeStep, method))
 
 
 # ------------------------------------------------------------------ every config x optimizer
