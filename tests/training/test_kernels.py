@@ -561,3 +561,20 @@ def test_an_identity_subclass_with_its_own_formula_is_applied_on_the_tape():
     y.sum().backward()
     np.testing.assert_array_equal(y.data, [[2.0, -4.0]])
     np.testing.assert_array_equal(x.grad, [[2.0, 2.0]])
+
+
+def test_a_plain_callable_activation_falls_back_to_the_tape():
+    def scaled_tanh(t):
+        return ln.functional.tanh(t) * 1.5
+
+    fast, slow = (
+        dense_stack(hidden=(scaled_tanh, "relu")),
+        dense_stack(hidden=(scaled_tanh, "relu")),
+    )
+    losses, planned = fit(fast, "softmax_cross_entropy", LABELS, ln.optim.SGD(lr=0.1))
+    expected = manual_loop(
+        slow, ln.losses.get("softmax_cross_entropy"), LABELS, ln.optim.SGD(lr=0.1)
+    )
+    assert not planned
+    np.testing.assert_allclose(losses, expected, rtol=1e-12)
+    assert_same_weights(fast, slow)
