@@ -578,3 +578,18 @@ def test_a_plain_callable_activation_falls_back_to_the_tape():
     assert not planned
     np.testing.assert_allclose(losses, expected, rtol=1e-12)
     assert_same_weights(fast, slow)
+
+
+def test_a_reduction_changed_in_place_rebuilds_the_plan():
+    model = dense_stack()
+    loss = ln.losses.get("softmax_cross_entropy")
+    fit(model, loss, LABELS, ln.optim.SGD(lr=0.1), epochs=1)
+    first = model._training.plan
+    loss.reduction = "sum"
+    model.fit(X, LABELS, epochs=1, batch_size=BATCH, shuffle=False, verbose=0)
+    assert model._training.plan is not first
+    tape = dense_stack()
+    fit(tape, ln.losses.get("softmax_cross_entropy"), LABELS, ln.optim.SGD(lr=0.1), epochs=1)
+    tape_loss = ln.losses.get("softmax_cross_entropy", reduction="sum")
+    fit(tape, tape_loss, LABELS, ln.optim.SGD(lr=0.1), epochs=1, plan=False)
+    assert_same_weights(model, tape)
