@@ -406,8 +406,13 @@ def test_value_and_grad_is_offered_only_where_there_is_a_closed_form():
         ln.losses.get("mse").value_and_grad(np.zeros((2, 1)), np.ones((2, 1)), "none")
     with pytest.raises(ValueError, match="C-contiguous"):
         ln.losses.get("mse").value_and_grad(
-            np.zeros((2, 3)), np.ones((2, 3)), out=np.zeros((3, 2)).T
+            np.zeros((2, 3)), np.ones((2, 3)), out=np.zeros((3, 2)).T, class_axis=0
         )
+    with pytest.raises(ValueError, match="class_axis"):
+        ln.losses.get("mse").value_and_grad(np.zeros((2, 3, 4)), np.ones((2, 3, 4)), class_axis=1)
+    out = np.zeros((3, 2)).T  # batch-major: any writable out of the right shape
+    value, grad = ln.losses.get("mse").value_and_grad(np.ones((2, 3)), np.zeros((2, 3)), out=out)
+    assert grad is out and value == 1.0 and np.all(out == 2 / 6)
     with pytest.raises(ValueError, match="shape"):  # element-wise: never a silent broadcast
         ln.losses.get("mse").value_and_grad(np.zeros((2, 3)), np.ones(3))
 

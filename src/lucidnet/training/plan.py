@@ -415,7 +415,7 @@ def loss_kernel(loss: Any) -> Callable[[np.ndarray, np.ndarray, float, np.ndarra
         return None
     closed_form = getattr(loss, "closed_form", None)
     if callable(closed_form):
-        return closed_form(class_axis=0)
+        return closed_form()
     return functools.partial(_through_value_and_grad, loss.value_and_grad)
 
 
