@@ -406,8 +406,13 @@ def test_value_and_grad_is_offered_only_where_there_is_a_closed_form():
         ln.losses.get("mse").value_and_grad(np.zeros((2, 1)), np.ones((2, 1)), "none")
     with pytest.raises(ValueError, match="C-contiguous"):
         ln.losses.get("mse").value_and_grad(
-            np.zeros((2, 3)), np.ones((2, 3)), out=np.zeros((3, 2)).T
+            np.zeros((2, 3)), np.ones((2, 3)), out=np.zeros((3, 2)).T, class_axis=0
         )
+    with pytest.raises(ValueError, match="class_axis"):
+        ln.losses.get("mse").value_and_grad(np.zeros((2, 3, 4)), np.ones((2, 3, 4)), class_axis=1)
+    out = np.zeros((3, 2)).T  # batch-major: any writable out of the right shape
+    value, grad = ln.losses.get("mse").value_and_grad(np.ones((2, 3)), np.zeros((2, 3)), out=out)
+    assert grad is out and value == 1.0 and np.all(out == 2 / 6)
     with pytest.raises(ValueError, match="shape"):  # element-wise: never a silent broadcast
         ln.losses.get("mse").value_and_grad(np.zeros((2, 3)), np.ones(3))
 
@@ -561,3 +566,35 @@ def test_an_identity_subclass_with_its_own_formula_is_applied_on_the_tape():
     y.sum().backward()
     np.testing.assert_array_equal(y.data, [[2.0, -4.0]])
     np.testing.assert_array_equal(x.grad, [[2.0, 2.0]])
+
+
+def test_a_plain_callable_activation_falls_back_to_the_tape():
+    def scaled_tanh(t):
+        return ln.functional.tanh(t) * 1.5
+
+    fast, slow = (
+        dense_stack(hidden=(scaled_tanh, "relu")),
+        dense_stack(hidden=(scaled_tanh, "relu")),
+    )
+    losses, planned = fit(fast, "softmax_cross_entropy", LABELS, ln.optim.SGD(lr=0.1))
+    expected = manual_loop(
+        slow, ln.losses.get("softmax_cross_entropy"), LABELS, ln.optim.SGD(lr=0.1)
+    )
+    assert not planned
+    np.testing.assert_allclose(losses, expected, rtol=1e-12)
+    assert_same_weights(fast, slow)
+
+
+def test_a_reduction_changed_in_place_rebuilds_the_plan():
+    model = dense_stack()
+    loss = ln.losses.get("softmax_cross_entropy")
+    fit(model, loss, LABELS, ln.optim.SGD(lr=0.1), epochs=1)
+    first = model._training.plan
+    loss.reduction = "sum"
+    model.fit(X, LABELS, epochs=1, batch_size=BATCH, shuffle=False, verbose=0)
+    assert model._training.plan is not first
+    tape = dense_stack()
+    fit(tape, ln.losses.get("softmax_cross_entropy"), LABELS, ln.optim.SGD(lr=0.1), epochs=1)
+    tape_loss = ln.losses.get("softmax_cross_entropy", reduction="sum")
+    fit(tape, tape_loss, LABELS, ln.optim.SGD(lr=0.1), epochs=1, plan=False)
+    assert_same_weights(model, tape)

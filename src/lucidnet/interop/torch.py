@@ -535,7 +535,7 @@ def _lucidnet_layer(torch: Any, module: Any, position: str) -> Module | None:
     for activation_name, (class_name, arguments) in ACTIVATION_MODULES.items():
         if kind is getattr(nn, class_name):
             options = {opt: getattr(module, arg) for opt, arg in arguments.items()}
-            if activation_name in ("softmax", "log_softmax") and options["axis"] is None:
+            if "axis" in options and options["axis"] is None:
                 options["axis"] = -1  # torch's implicit dim for 1-D and 2-D inputs
             return Activation(activation_name, **options)
     raise ValueError(

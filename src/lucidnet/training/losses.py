@@ -560,12 +560,12 @@ def zero_one(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
 
 
 # --------------------------------------------------------------------------- closed forms
-# value_and_grad kernels: kernel(reduction, class_axis, y_pred, y_true, scale, grad) gives
-# the reduced loss and writes scale * dL/dy_pred into grad, straight from arrays (the
-# training plan's fast path; no graph, no input checks: the caller checks the targets
-# once).  ``class_axis`` is where the classes run, so the plan
-# can hand over its (classes, batch) buffers.  Each must equal its loss function above.
-ClosedForm = Callable[[str, int, np.ndarray, np.ndarray, float, np.ndarray], float]
+# value_and_grad kernels: kernel(reduction, y_pred, y_true, scale, grad) gives the reduced
+# loss and writes scale * dL/dy_pred into grad, straight from arrays (the training plan's
+# fast path; no graph, no input checks: the caller checks the targets once).  Arrays are
+# class-major, (classes, batch), as the plan keeps them (soft targets likewise; integer
+# labels stay (batch,)), and ``grad`` is C-contiguous.  Each must equal its loss above.
+ClosedForm = Callable[[str, np.ndarray, np.ndarray, float, np.ndarray], float]
 
 
 def _check_same_shape(y_pred: np.ndarray, y_true: np.ndarray, name: str) -> None:
@@ -590,12 +590,7 @@ def _weight(count: int, reduction: str, scale: float) -> float:
 
 
 def _mse_closed_form(
-    reduction: str,
-    class_axis: int,
-    y_pred: np.ndarray,
-    y_true: np.ndarray,
-    scale: float,
-    grad: np.ndarray,
+    reduction: str, y_pred: np.ndarray, y_true: np.ndarray, scale: float, grad: np.ndarray
 ) -> float:
     """sum or mean of (p - y)^2; gradient 2 (p - y) per element."""
     _check_same_shape(y_pred, y_true, "mse")
@@ -606,12 +601,7 @@ def _mse_closed_form(
 
 
 def _binary_crossentropy_logits_closed_form(
-    reduction: str,
-    class_axis: int,
-    y_pred: np.ndarray,
-    y_true: np.ndarray,
-    scale: float,
-    grad: np.ndarray,
+    reduction: str, y_pred: np.ndarray, y_true: np.ndarray, scale: float, grad: np.ndarray
 ) -> float:
     """max(x, 0) - x y + log(1 + e^{-|x|}) per element; gradient sigmoid(x) - y."""
     _check_same_shape(y_pred, y_true, "binary_crossentropy")
@@ -622,30 +612,21 @@ def _binary_crossentropy_logits_closed_form(
 
 
 def _softmax_cross_entropy_closed_form(
-    reduction: str,
-    class_axis: int,
-    y_pred: np.ndarray,
-    y_true: np.ndarray,
-    scale: float,
-    grad: np.ndarray,
+    reduction: str, y_pred: np.ndarray, y_true: np.ndarray, scale: float, grad: np.ndarray
 ) -> float:
     """Cross-entropy on logits per sample, via log-sum-exp: integer labels when ``y_true``
-    does not have the logits' shape, else one-hot/probability rows (mass m = sum_c y_c).
+    does not have the logits' shape, else one-hot/probability columns (mass m = sum_c y_c).
 
     L = m lse(x) - sum_c y_c x_c,  dL/dx = m softmax(x) - y  (labels: m = 1, y = onehot).
-    ``grad`` (C-contiguous) holds x - max(x), then exp of it, then the gradient; labels
-    pick their entries by flat position, which is cheaper than a pair of index arrays.
+    ``grad`` holds x - max(x), then exp of it, then the gradient; labels pick their
+    entries by flat position (label * batch + sample), cheaper than a pair of index arrays.
     """
-    rows_first = class_axis % 2  # 2-D: 1 when samples run down axis 0
-    batch, classes = y_pred.shape[1 - rows_first], y_pred.shape[rows_first]
+    batch = y_pred.shape[1]
     weight = scale / batch if reduction == "mean" else scale
-    largest = np.maximum.reduce(y_pred, axis=class_axis)  # per sample, (batch,)
-    if rows_first:  # per-sample values as a column against (batch, classes)
-        largest = largest[:, None]
-    shifted = np.subtract(y_pred, largest, out=grad)
+    shifted = np.subtract(y_pred, np.maximum.reduce(y_pred, axis=0), out=grad)
     soft = y_true.shape == y_pred.shape
     if soft:
-        mass = np.add.reduce(y_true, axis=class_axis)
+        mass = np.add.reduce(y_true, axis=0)
         picked_total = float(np.vdot(y_true, shifted))
         if not np.isfinite(picked_total):  # 0 * -inf for a class far below the max
             with np.errstate(invalid="ignore"):
@@ -654,26 +635,20 @@ def _softmax_cross_entropy_closed_form(
         labels = y_true.reshape(-1)
         if labels.dtype.kind != "i":  # integral float labels, as the loss accepts
             labels = labels.astype(np.intp)
-        if rows_first:  # flat position of (sample, label) or (label, sample)
-            picked = np.add(_sample_numbers(batch) * classes, labels)
-        else:
-            picked = np.multiply(labels, batch)
-            picked += _sample_numbers(batch)
+        picked = np.multiply(labels, batch)
+        picked += _sample_numbers(batch)
         picked_shifted = shifted.take(picked)
     np.exp(shifted, out=grad)
-    total = np.add.reduce(grad, axis=class_axis)
+    total = np.add.reduce(grad, axis=0)
     log_total = np.log(total)
-    factor = total[:, None] if rows_first else total  # a view: written below
     if soft:
         value = float(np.vdot(log_total, mass)) - picked_total
-        np.divide(mass, total, out=total)
-        grad *= factor
+        grad *= np.divide(mass, total, out=total)
         grad -= y_true
         grad *= weight
     else:
         value = float(np.add.reduce(log_total - picked_shifted))
-        np.divide(weight, total, out=total)
-        grad *= factor
+        grad *= np.divide(weight, total, out=total)
         grad.reshape(-1)[picked] -= weight  # a view: grad is contiguous
     return value / batch if reduction == "mean" else value
 
@@ -772,8 +747,9 @@ class Loss:
         ``reduction`` "mean" or "sum" (default: the bound one); offered where
         :attr:`has_closed_form` (mse, binary and categorical cross-entropies on logits,
         softmax cross-entropy).  The gradient is written into ``out`` when given;
-        ``class_axis`` says where the classes run (0 for (classes, batch) arrays, whose
-        soft targets then are (classes, batch) too).  Inputs are not checked.
+        ``class_axis`` says where the classes run: -1 for (batch, classes) arrays, 0 for
+        class-major (classes, batch) ones (soft targets alike, ``out`` C-contiguous), the
+        training plan's layout.  Inputs are not checked.
 
         >>> import numpy as np
         >>> value, grad = get("mse", reduction="sum").value_and_grad(
@@ -788,22 +764,32 @@ class Loss:
                 f"{self!r} has no closed-form value_and_grad for reduction={reduction!r}; "
                 "compute the loss on Tensors and call backward()"
             )
+        if class_axis == 0:
+            if out is None:
+                out = np.empty(y_pred.shape, y_pred.dtype)
+            elif not out.flags.c_contiguous or out.shape != y_pred.shape:
+                raise ValueError(
+                    f"out must be a C-contiguous array of y_pred's shape {y_pred.shape}, "
+                    f"got shape {out.shape}"
+                )
+            return kernel(reduction, y_pred, y_true, scale, out), out
+        if class_axis not in (-1, y_pred.ndim - 1):
+            raise ValueError(f"class_axis must be -1 or 0, got {class_axis!r}")
+        class_major = np.empty(y_pred.shape[::-1], y_pred.dtype)  # the kernels' layout
+        value = kernel(reduction, y_pred.T, y_true.T, scale, class_major)
         if out is None:
-            out = np.empty(y_pred.shape, y_pred.dtype)
-        elif not out.flags.c_contiguous or out.shape != y_pred.shape:
-            raise ValueError(
-                f"out must be a C-contiguous array of y_pred's shape {y_pred.shape}, got "
-                f"shape {out.shape}"
-            )
-        return kernel(reduction, class_axis, y_pred, y_true, scale, out), out
+            return value, class_major.T
+        np.copyto(out, class_major.T)
+        return value, out
 
-    def closed_form(self, class_axis: int = -1) -> Callable[..., float] | None:
+    def closed_form(self) -> Callable[[np.ndarray, np.ndarray, float, np.ndarray], float] | None:
         """The closed form with this loss's options and reduction bound, looked up once:
-        ``kernel(y_pred, y_true, scale, out) -> value`` writes ``scale * dL/dy_pred`` into
-        the C-contiguous ``out`` (see :meth:`value_and_grad`); None when not offered."""
+        ``kernel(y_pred, y_true, scale, out) -> value`` on class-major (classes, batch)
+        arrays writes ``scale * dL/dy_pred`` into the C-contiguous ``out`` (see
+        :meth:`value_and_grad`); None when not offered."""
         if not self.has_closed_form:
             return None
-        return functools.partial(self._closed_form(), self.reduction, class_axis)
+        return functools.partial(self._closed_form(), self.reduction)
 
     def get_config(self) -> dict[str, Any]:
         """The options (and ``reduction`` when not "mean") that rebuild this loss."""

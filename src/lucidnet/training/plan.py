@@ -171,6 +171,7 @@ class TrainingPlan:
         self.steps = steps
         self.loss = loss
         self.loss_kernel = loss_kernel(loss)  # the kernels, looked up once
+        self.loss_settings = _settings(loss)  # what the kernel was bound with
         self.optimizer = optimizer
         self.update = optimizer.update
         self.groups = groups
@@ -263,6 +264,7 @@ class TrainingPlan:
         model = self.model
         return (
             loss is self.loss
+            and _settings(loss) == self.loss_settings  # e.g. a reduction changed in place
             and optimizer is self.optimizer
             and [step.layer for step in self.steps] == list(model.layers)
             and all(
@@ -413,7 +415,7 @@ def loss_kernel(loss: Any) -> Callable[[np.ndarray, np.ndarray, float, np.ndarra
         return None
     closed_form = getattr(loss, "closed_form", None)
     if callable(closed_form):
-        return closed_form(class_axis=0)
+        return closed_form()
     return functools.partial(_through_value_and_grad, loss.value_and_grad)
 
 
@@ -425,6 +427,11 @@ def _through_value_and_grad(
     out: np.ndarray,
 ) -> float:
     return value_and_grad(y_pred, y_true, scale=scale, out=out, class_axis=0)[0]
+
+
+def _settings(loss: Any) -> tuple[Any, dict[str, Any]]:
+    """The loss's reduction and options (None and {} for a loss without them)."""
+    return getattr(loss, "reduction", None), dict(getattr(loss, "options", None) or {})
 
 
 def _has_hooks(model: Module) -> bool:
