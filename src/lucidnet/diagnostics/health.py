@@ -399,7 +399,8 @@ class HealthMonitor(Callback):
                         },
                         dead_fraction=dead,
                     )
-            saturated = figures.get("saturation_fraction", 0.0)
+            # a saturated sigmoid output is a confident prediction, not a fault
+            saturated = figures.get("saturation_fraction", 0.0) if watch is not layers[-1] else 0.0
             if saturated > self.saturation_threshold:
                 limit = SATURATION_LIMITS.get(watch.activation, 0)
                 symptom = (
@@ -540,7 +541,8 @@ def _failing(losses: list[float], stop_reason: Any) -> tuple[bool, dict[str, Any
     first, last, best = finite[0], finite[-1], min(finite)
     drop = (first - last) / abs(first) if first else 0.0
     progress["drop"] = drop
-    return drop < FAILING_DROP or last > 1.5 * best + 1e-12, progress
+    # rising again: above its best by half and back above half of where it started
+    return drop < FAILING_DROP or (last > 1.5 * best and last > 0.5 * first), progress
 
 
 class _PlanViews:

@@ -69,6 +69,7 @@ _SAMPLE_ROWS = 2000  # rows for the forward checks
 _NEIGHBOUR_ROWS = 800  # rows for the nearest-neighbour label check
 _PROBE_ROWS = 128
 _PROBE_STEPS = 20
+_BACK_OFF = math.sqrt(10)  # below the lr whose loss fell fastest in the probe
 INPUT_SCALE_WARNING = 10.0  # RMS of a feature column beyond which the inputs need scaling
 IMBALANCE_WARNING = 5.0  # majority / minority class count
 PENALTY_SHARE_WARNING = 0.7
@@ -605,7 +606,8 @@ def _learning_rate_probe(
         probe(factor)
 
     def best(direction: float) -> float:
-        """The best of lr x 10^k (k = 1..4 in ``direction``) while time allows."""
+        """lr x 10^k (k = 1..6 in ``direction``, while time allows and it improves): a
+        half a decade below the one whose loss fell fastest."""
         for k in (2, 3, 4, 5, 6):
             if (
                 time.perf_counter() - started > time_budget * 0.8
@@ -613,8 +615,11 @@ def _learning_rate_probe(
             ):
                 break  # out of time, or past the best
             probe(direction**k)
-        tried = [f for f in drops if f == 1.0 or (f > 1) == (direction > 1)]
-        return lr * max(tried, key=lambda f: (drops[f], -abs(math.log10(f))))
+        tried = [f for f in drops if f != 1.0 and (f > 1) == (direction > 1)]
+        fastest = max(tried, key=lambda f: drops[f])
+        # a short probe favours the edge of stability: half a decade below it trains longer runs
+        # well (the lr range test's rule), and never back past the configured lr
+        return lr * (max(fastest / _BACK_OFF, 10.0) if direction > 1 else fastest / _BACK_OFF)
 
     if 1.0 not in drops:
         return []
