@@ -277,7 +277,7 @@ class HealthMonitor(Callback):
         self._sampled.append({"epoch": epoch, "entry": entry, "layers": ordered})
         if _checkpoint(epoch) and self.verbose:  # warn early once training is seen to fail
             stop = getattr(self.model.history, "stop_reason", None)
-            if _failing(self._data_losses, stop)[0]:
+            if _failing(self._data_losses, stop, _expected_loss(self.model))[0]:
                 self._diagnose(final=False)
         self._spent += time.perf_counter() - started
 
@@ -297,7 +297,9 @@ class HealthMonitor(Callback):
         if not self._sampled:
             return []
         failing, progress = _failing(
-            self._data_losses, getattr(self.model.history, "stop_reason", None)
+            self._data_losses,
+            getattr(self.model.history, "stop_reason", None),
+            _expected_loss(self.model),
         )
         sample = self._sampled[-1]
         advice = merge(self._findings(sample["entry"], sample["layers"], failing, progress))
@@ -490,7 +492,9 @@ class HealthMonitor(Callback):
             for u, w in zip(updates, layers, strict=True)
             if u is not None and entry[w.name].get("grad_norm", 0) > 0
         ]
-        if not found and known and max(known) < self.min_update_ratio:
+        # tiny steps in every layer: below the threshold, or below 1e-4 while nothing is learnt
+        tiny = max(self.min_update_ratio, 1e-4 if failing else 0.0)
+        if not found and known and max(known) < tiny:
             add(
                 "H005",
                 "lr_low",
@@ -525,9 +529,12 @@ def _learning_rate(model: Module) -> float | None:
     return float(groups[0]["lr"]) if groups else None
 
 
-def _failing(losses: list[float], stop_reason: Any) -> tuple[bool, dict[str, Any]]:
-    """Whether training is failing: a non-finite stop, or a data loss that fell less than
-    :data:`FAILING_DROP` below the first epoch's, or rose well above its best."""
+def _failing(
+    losses: list[float], stop_reason: Any, chance: float | None = None
+) -> tuple[bool, dict[str, Any]]:
+    """Whether training is failing: a non-finite stop, a data loss that fell less than
+    :data:`FAILING_DROP` below the first epoch's, rose well above its best, or ends where
+    an untrained network starts (``chance``, ln C for C classes)."""
     finite = [v for v in losses if math.isfinite(v)]
     progress = {
         "epochs": len(losses),
@@ -541,8 +548,9 @@ def _failing(losses: list[float], stop_reason: Any) -> tuple[bool, dict[str, Any
     first, last, best = finite[0], finite[-1], min(finite)
     drop = (first - last) / abs(first) if first else 0.0
     progress["drop"] = drop
+    at_chance = chance is not None and last > 0.9 * chance
     # rising again: above its best by half and back above half of where it started
-    return drop < FAILING_DROP or (last > 1.5 * best and last > 0.5 * first), progress
+    return drop < FAILING_DROP or at_chance or (last > 1.5 * best and last > 0.5 * first), progress
 
 
 class _PlanViews:
