@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 from peers import (
     CONFIGS,
+    LEARNING_RATE,
     PEERS,
     Config,
     LucidnetFit,
@@ -50,6 +51,19 @@ from peers import (
 
 # The issue's targets: torch-eager time / lucidnet time must reach these.
 TARGETS = {"tiny": 6.0, "small": 4.0, "mnist": 1.1, "wide": 1.0}
+# Issue 16: torch eager / manual loop at least these; loop / fit and the monitor's cost at most.
+LOOP_TARGETS = {"tiny": 4.0, "small": 4.0, "mnist": 1.0, "wide": 1.0}
+LOOP_OVER_FIT_TARGET = 1.5
+MONITOR_OVERHEAD_TARGET = 0.05
+# HealthMonitor workloads: (network, samples, epochs) trained by fit with and without it;
+# small, spirals and mnist are the ones issue 16 measured.
+MONITOR_WORKLOADS = {
+    "tiny": (CONFIGS["tiny"], 1000, 10),
+    "small": (CONFIGS["small"], 1000, 10),
+    "spirals": (Config("spirals", (2, 64, 64, 3), ("relu", "relu"), 32), 300, 30),
+    "mnist": (CONFIGS["mnist"], 6000, 2),
+    "wide": (CONFIGS["wide"], 2048, 1),
+}
 LOSS_TOLERANCE = 1e-4  # relative; float32 sums in different orders differ by ~1e-7
 MARKERS = ("<!-- benchmark-results:begin -->", "<!-- benchmark-results:end -->")
 EPOCH_SAMPLES, EPOCH_FEATURES, EPOCH_CLASSES, EPOCH_BATCH = 60000, 784, 10, 128
@@ -315,6 +329,122 @@ def epoch_benchmark(epochs: int, peers: list[str]) -> list[dict]:
     return results
 
 
+# ------------------------------------------------------------------ HealthMonitor overhead
+def monitor_benchmark(names: list[str], rounds: int, budget: float) -> list[dict]:
+    """``fit`` with ``callbacks=[HealthMonitor()]`` (its defaults) against plain ``fit``.
+
+    Both train copies of one network from the same weights on the same random data
+    (``fit``'s shuffling, the config's batch size); one sample is one ``fit`` call,
+    taken in alternating order for ``rounds`` rounds or ``budget`` seconds.
+    """
+    import lucidnet as ln
+
+    rows = []
+    for name in names:
+        config, samples, epochs = MONITOR_WORKLOADS[name]
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((samples, config.sizes[0]), dtype=np.float32)
+        y = rng.integers(0, config.classes, size=samples)
+        weights = lucidnet_weights(build_lucidnet(config))
+        models = {}
+        for variant in ("fit", "fit + HealthMonitor()"):
+            model = build_lucidnet(config)
+            for parameter, array in zip(
+                model.parameters(), [a for pair in weights for a in pair], strict=True
+            ):
+                parameter.data[...] = array
+            model.compile(
+                optimizer=ln.optim.SGD(lr=LEARNING_RATE),
+                loss="softmax_cross_entropy",
+                lint=False,
+            )
+            models[variant] = model
+
+        times: dict[str, list[float]] = {variant: [] for variant in models}
+        deadline = time.perf_counter() + budget
+        for number in range(-1, rounds):  # round -1 warms up
+            order = list(models) if number % 2 == 0 else list(models)[::-1]
+            for variant in order:
+                seconds = _timed_fit(
+                    models[variant], x, y, epochs, config.batch_size, "Monitor" in variant
+                )
+                if number >= 0:
+                    times[variant].append(seconds)
+            if number >= 2 and time.perf_counter() > deadline:
+                break
+        plain, monitored = (float(np.median(times[v])) for v in models)
+        rows.append(
+            {
+                "workload": name,
+                "network": "-".join(map(str, config.sizes)),
+                "samples": samples,
+                "epochs": epochs,
+                "batch_size": config.batch_size,
+                "fit_s": plain,
+                "monitored_s": monitored,
+                "overhead": monitored / plain - 1,
+                "rounds": len(times["fit"]),
+            }
+        )
+    return rows
+
+
+def _timed_fit(
+    model, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int, monitor: bool
+) -> float:
+    """Seconds of one ``fit`` call, with a fresh ``HealthMonitor()`` when ``monitor``."""
+    import warnings
+
+    import lucidnet as ln
+
+    callbacks = [ln.callbacks.HealthMonitor()] if monitor else []
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its health warnings are not the point here
+        model.fit(x, y, epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=0)
+    return time.perf_counter() - started
+
+
+# ------------------------------------------------------------------ where a step's time goes
+PHASES = ("zero_grad", "forward", "loss", "backward", "optimizer step")
+
+
+def phase_times(config: Config, steps: int) -> dict[str, float]:
+    """Median µs of each phase of the manual loop, timed directly (no profiler overhead).
+
+    The loop is ``opt.zero_grad(); loss = loss_fn(model(x), y); loss.backward();
+    opt.step()``; each phase is timed on its own with ``perf_counter`` every step.
+    """
+    import lucidnet as ln
+
+    x, y = make_batch(config)
+    peer = LucidnetManual(config, lucidnet_weights(build_lucidnet(config)), x, y)
+    model, inputs, optimizer = peer.model, peer.x, peer.optimizer
+    loss_fn = ln.losses.softmax_cross_entropy
+    clock = time.perf_counter
+    times: dict[str, list[float]] = {phase: [] for phase in PHASES}
+    for step in range(steps + 20):
+        t0 = clock()
+        optimizer.zero_grad()
+        t1 = clock()
+        logits = model(inputs)
+        t2 = clock()
+        loss = loss_fn(logits, y)
+        t3 = clock()
+        loss.backward()
+        t4 = clock()
+        optimizer.step()
+        t5 = clock()
+        if step >= 20:  # warmed up
+            for phase, seconds in zip(
+                PHASES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True
+            ):
+                times[phase].append(seconds)
+    medians = {phase: 1e6 * float(np.median(values)) for phase, values in times.items()}
+    medians["sum of medians"] = sum(medians.values())
+    return medians
+
+
 # ------------------------------------------------------------------ profile
 def profile(config: Config, peer_class: type[Peer], steps: int, top: int) -> str:
     """cProfile of about ``steps`` lucidnet steps, the ``top`` functions by own time.
@@ -423,6 +553,65 @@ EPOCH_HEADER = [
 ]
 
 
+MONITOR_HEADER = [
+    "workload",
+    "network",
+    "samples x epochs (batch)",
+    "fit s",
+    "fit + HealthMonitor() s",
+    "overhead",
+    "rounds",
+    f"target (<= {MONITOR_OVERHEAD_TARGET:.0%})",
+]
+SUMMARY_HEADER = [
+    "config",
+    "torch eager / loop",
+    "target",
+    "loop / fit",
+    f"target (<= {LOOP_OVER_FIT_TARGET:g})",
+    "HealthMonitor() overhead",
+]
+
+
+def monitor_rows(rows: list[dict]) -> list[list[str]]:
+    return [
+        [
+            r["workload"],
+            r["network"],
+            f"{r['samples']} x {r['epochs']} ({r['batch_size']})",
+            f"{r['fit_s']:.4f}",
+            f"{r['monitored_s']:.4f}",
+            f"{100 * r['overhead']:+.0f}%",
+            str(r["rounds"]),
+            "met" if r["overhead"] <= MONITOR_OVERHEAD_TARGET else "missed",
+        ]
+        for r in rows
+    ]
+
+
+def summary_rows(steps: list[dict], monitor: list[dict]) -> list[list[str]]:
+    """Issue 16's table: the loop against torch eager and against fit, the monitor's cost."""
+    median = {(r["config"], r["peer"]): r["median_us"] for r in steps}
+    overhead = {r["workload"]: r["overhead"] for r in monitor}
+    rows = []
+    for config in dict.fromkeys(r["config"] for r in steps):
+        loop = median.get((config, LucidnetManual.name), math.nan)
+        torch_ratio = median.get((config, "torch eager"), math.nan) / loop
+        fit_ratio = loop / median.get((config, LucidnetFit.name), math.nan)
+        target = LOOP_TARGETS.get(config, math.nan)
+        rows.append(
+            [
+                config,
+                f"{torch_ratio:.2f}x",
+                f"{'met' if torch_ratio >= target else 'missed'} (>= {target:g}x)",
+                f"{fit_ratio:.2f}",
+                "met" if fit_ratio <= LOOP_OVER_FIT_TARGET else "missed",
+                f"{100 * overhead[config]:+.0f}%" if config in overhead else "",
+            ]
+        )
+    return rows
+
+
 def check_rows(checks: list[dict]) -> list[list[str]]:
     return [
         [c["config"], c["peer"], f"{c['loss']:.7f}", f"{c['relative_difference']:.1e}", c["status"]]
@@ -504,6 +693,38 @@ def markdown_report(report: dict) -> str:
         "",
         format_table(STEP_HEADER, step_table(report["steps"]), markdown=True),
     ]
+    if report.get("monitor"):
+        parts += [
+            "",
+            "### HealthMonitor() overhead on fit",
+            "",
+            "Median wall time of one `fit` call without and with `callbacks=[HealthMonitor()]` "
+            "(defaults), alternating, same weights and random data.",
+            "",
+            format_table(MONITOR_HEADER, monitor_rows(report["monitor"]), markdown=True),
+        ]
+    parts += [
+        "",
+        "### Issue 16 targets (this run)",
+        "",
+        format_table(
+            SUMMARY_HEADER,
+            summary_rows(report["steps"], report.get("monitor", [])),
+            markdown=True,
+        ),
+    ]
+    if report.get("phases"):
+        parts += [
+            "",
+            f"### Where a manual-loop step goes (tiny, median µs per phase over "
+            f"{report['phases']['steps']} steps, timed directly)",
+            "",
+            format_table(
+                ["phase", "µs"],
+                [[k, f"{v:.1f}"] for k, v in report["phases"]["tiny"].items()],
+                markdown=True,
+            ),
+        ]
     if report.get("skipped"):
         parts += [
             "",
@@ -556,6 +777,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--epochs", type=int, default=3, help="epochs in the epoch benchmark")
     parser.add_argument("--no-epoch", action="store_true", help="skip the epoch benchmark")
+    parser.add_argument(
+        "--no-monitor", action="store_true", help="skip the HealthMonitor overhead benchmark"
+    )
+    parser.add_argument(
+        "--monitor-rounds", type=int, default=11, help="fit calls per variant and workload"
+    )
+    parser.add_argument(
+        "--phases",
+        metavar="CONFIGS",
+        help="instead of timing peers, time each phase of the manual loop on these configs",
+    )
     parser.add_argument("--compile", action="store_true", help="also time torch.compile (slow)")
     parser.add_argument(
         "--quick",
@@ -578,6 +810,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--configs: unknown {sorted(unknown)}; choose from {list(CONFIGS)}")
     if args.quick:
         args.repeats, args.budget, args.epochs = min(args.repeats, 50), min(args.budget, 3.0), 1
+        args.monitor_rounds = min(args.monitor_rounds, 3)
     return args
 
 
@@ -592,6 +825,14 @@ def main(argv: list[str] | None = None) -> int:
             steps = 2000 if config.sizes[1] < 100 else 200
             for peer_class in (LucidnetManual, LucidnetFit):
                 print(profile(config, peer_class, steps=steps, top=25))
+        return 0
+
+    if args.phases:
+        for name in args.phases.split(","):
+            steps = 3000 if CONFIGS[name].sizes[1] < 100 else 200
+            medians = phase_times(CONFIGS[name], steps)
+            print(f"== {name}: manual loop, median µs per phase over {steps} steps ==")
+            print("\n".join(f"  {phase:<16} {us:8.1f}" for phase, us in medians.items()))
         return 0
 
     for variable in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
@@ -639,6 +880,21 @@ def main(argv: list[str] | None = None) -> int:
         ]
         report["steps"] += rows
         print(format_table(STEP_HEADER, step_table(rows), markdown=False), "\n", flush=True)
+    configs = args.configs.split(",")
+    if not args.no_monitor:
+        workloads = [w for w in MONITOR_WORKLOADS if w in configs or w == "spirals"]
+        report["monitor"] = monitor_benchmark(workloads, args.monitor_rounds, args.budget)
+        print(format_table(MONITOR_HEADER, monitor_rows(report["monitor"]), markdown=False), "\n")
+    if "tiny" in configs:
+        report["phases"] = {"steps": 3000, "tiny": phase_times(CONFIGS["tiny"], 3000)}
+    print(
+        format_table(
+            SUMMARY_HEADER,
+            summary_rows(report["steps"], report.get("monitor", [])),
+            markdown=False,
+        ),
+        "\n",
+    )
     report["machine"] = machine_info()
     report["machine"]["load_average"] = {"before": load_before, "after": os.getloadavg()}
     print("\n".join(machine_lines(report["machine"])))

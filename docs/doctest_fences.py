@@ -1,5 +1,7 @@
 """Griffe extension for the docs build: docstring examples (``>>>``) render as code.
 
+Sphinx roles (``:class:`Loss```) in the docstrings read as plain code spans.
+
 Docstrings hold runnable examples in the standard library's doctest form, which
 the test suite executes; on the site they are shown as Python console blocks.
 """
@@ -12,6 +14,7 @@ from typing import Any
 import griffe
 
 _PROMPT = re.compile(r"^(\s*)>>> ")
+_SPHINX_ROLE = re.compile(r":(?:class|func|mod|meth|data|attr|obj|exc):`~?([^`]+)`")
 
 
 def fence_doctests(text: str) -> str:
@@ -35,4 +38,5 @@ def fence_doctests(text: str) -> str:
 class DoctestFences(griffe.Extension):
     def on_instance(self, *, obj: Any, **kwargs: Any) -> None:
         if obj.docstring is not None:
-            obj.docstring.value = fence_doctests(obj.docstring.value)
+            text = _SPHINX_ROLE.sub(r"`\1`", obj.docstring.value)  # roles read as code
+            obj.docstring.value = fence_doctests(text)

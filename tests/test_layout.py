@@ -19,7 +19,9 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "lucidnet"
 # Rank of each top-level part of the package; a module may import ranks <= its own.
 LAYERS = {
     "_checks": 0,
+    "_kernels": 0,
     "_registry": 0,
+    "_report": 0,
     "engine": 0,
     "blocks": 1,
     "models": 2,

@@ -20,6 +20,19 @@ from .diagnostics.gradcheck import gradcheck
 from .diagnostics.health import HealthWarning
 from .diagnostics.lint import LintWarning, lint
 from .engine.dtype import get_default_dtype, set_default_dtype
+from .engine.factories import (
+    arange,
+    eye,
+    from_numpy,
+    full,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    zeros,
+    zeros_like,
+)
 from .engine.joining import concatenate, stack
 from .engine.random import manual_seed
 from .engine.tensor import Parameter, Tensor, is_grad_enabled, no_grad, tensor
@@ -37,7 +50,7 @@ def load_model(path: str) -> Module:
     return load(path)
 
 
-_LAZY_MODULES = ("nn", "viz", "io", "export", "interop", "sklearn", "cli")
+_LAZY_MODULES = ("nn", "viz", "io", "export", "interop", "sklearn", "cli", "playground")
 
 
 # The doctor's tools (ln.preflight, ...) live in diagnostics and load on first use.
@@ -50,6 +63,11 @@ def __getattr__(name: str) -> object:
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
+    if name == "sweep":  # the function ln.sweep (the package lucidnet.sweep is callable too)
+        from .sweep import sweep
+
+        globals()["sweep"] = sweep
+        return sweep
     if name in _LAZY_DOCTOR:
         return getattr(diagnostics, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -61,6 +79,19 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    # tensor factories (PyTorch's names)
+    "arange",
+    "eye",
+    "from_numpy",
+    "full",
+    "linspace",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
+    "zeros",
+    "zeros_like",
+    # the rest
     "Advice",
     "HealthWarning",
     "Input",
@@ -90,5 +121,6 @@ __all__ = [
     "regularizers",
     "set_default_dtype",
     "stack",
+    "sweep",
     "tensor",
 ]

@@ -431,13 +431,16 @@ def test_file_holds_no_pickle_and_loads_with_pickle_disabled(saved_model, monkey
     assert_bit_identical(predict(model, x), predict(load_model(path), x))
 
 
-def test_weights_file_has_the_state_dict_and_a_format_version(tmp_path):
+def test_weights_file_has_the_state_dict_a_format_version_and_the_state_order(tmp_path):
     module = randomize(TwoLayer())
     path = tmp_path / "weights.safetensors"
     save_weights(module, path)
     assert sorted(load_file(str(path))) == sorted(module.state_dict())
     with safe_open(str(path), framework="numpy") as file:
-        assert file.metadata() == {"lucidnet_format_version": "1"}
+        assert file.metadata() == {
+            "lucidnet_format_version": "1",
+            "lucidnet_state_order": '["layer1.weight", "layer1.bias"]',
+        }
 
 
 # ----------------------------------------------------------------------------- bad files
@@ -541,7 +544,9 @@ def test_missing_tensor_in_a_model_file_raises(saved_model):
     tensors = load_file(str(path))
     del tensors["hidden.bias"]
     write_safetensors(tensors, str(path), metadata=metadata)
-    with pytest.raises(ValueError, match=r"model.safetensors.*missing keys \['hidden.bias'\]"):
+    with pytest.raises(
+        ValueError, match=r"model.safetensors.*'hidden.bias' \(6,\); the file is missing it"
+    ):
         load_model(path)
 
 

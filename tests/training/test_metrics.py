@@ -134,3 +134,20 @@ def test_registry_rejects_unknown_names_and_options():
         metrics.get("accuracy", average="macro")
     with pytest.raises(ValueError, match="average"):
         metrics.get("f1", average="median")
+
+
+EMPTY_INPUTS = {
+    "binary_1d": (np.zeros((0,)), np.zeros((0,))),
+    "binary_column": (np.zeros((0, 1)), np.zeros((0, 1))),
+    "categorical": (np.zeros((0, 3)), np.zeros((0, 3))),
+    "sparse": (np.zeros((0, 3)), np.zeros((0,), dtype=np.int64)),
+}
+
+
+@pytest.mark.parametrize(
+    "name", ["accuracy", "precision", "recall", "f1", "zero_one", "mse", "mae"]
+)
+@pytest.mark.parametrize("y_pred, y_true", EMPTY_INPUTS.values(), ids=EMPTY_INPUTS)
+def test_every_metric_on_empty_input_raises_a_clear_value_error_not_nan(name, y_pred, y_true):
+    with pytest.raises(ValueError, match=r"empty \(shape \(0,?.*\)\).* at least one"):
+        ln.metrics.get(name)(y_pred, y_true)

@@ -18,6 +18,7 @@ array([0., 2.], dtype=float32)
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -123,14 +124,20 @@ def mish(x: TensorLike) -> Tensor:
     return _MISH(x)
 
 
-def softmax(x: TensorLike, axis: int = -1) -> Tensor:
-    """e^{x_i} / sum_j e^{x_j} along ``axis`` (see :class:`~lucidnet.blocks.activations.Softmax`)."""
-    return act.Softmax(axis)(x)
+def softmax(x: TensorLike, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """e^{x_i} / sum_j e^{x_j} along ``axis`` (default the last; ``dim=`` is PyTorch's name).
+
+    See :class:`~lucidnet.blocks.activations.Softmax`.
+    """
+    return act.Softmax(axis, dim=dim)(x)
 
 
-def log_softmax(x: TensorLike, axis: int = -1) -> Tensor:
-    """x_i - log sum_j e^{x_j} along ``axis`` (see :class:`~lucidnet.blocks.activations.LogSoftmax`)."""
-    return act.LogSoftmax(axis)(x)
+def log_softmax(x: TensorLike, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """x_i - log sum_j e^{x_j} along ``axis`` (default the last; ``dim=`` is PyTorch's name).
+
+    See :class:`~lucidnet.blocks.activations.LogSoftmax`.
+    """
+    return act.LogSoftmax(axis, dim=dim)(x)
 
 
 # ---------------------------------------------------------------- affine layer
@@ -148,7 +155,7 @@ def dense(
     gradient g:
 
     .. math:: g_z = f.\\mathrm{vjp}(z, y, g), \\quad g_x = g_z W^T, \\quad
-              g_W = x^T g_z, \\quad g_b = \\textstyle\\sum_{\\text{batch}} g_z
+              g_W = x^T g_z, \\quad g_b = \\mathbf{1}^T g_z = \\textstyle\\sum_{\\text{batch}} g_z
 
     Gradients are computed only for the inputs that require them.  A plain
     callable activation (not an :class:`Activation`) is applied after the node.
@@ -178,29 +185,51 @@ def dense(
     f = act.get(activation)
     if f is not None and not isinstance(f, Activation):
         return f(dense(x, w, b))
-    if isinstance(f, act.Identity):
-        f = None
+    return dense_node(x, w, b, f)
 
+
+def dense_node(x: Tensor, w: Tensor, b: Tensor | None, f: Activation | None) -> Tensor:
+    """The graph node of :func:`dense` for operands it has already checked.
+
+    ``x`` ``[..., in]`` and ``w`` ``(in, out)`` of one floating dtype, ``b`` ``(out,)`` or
+    None, ``f`` an :class:`Activation` or None; nothing is checked again (the layer's
+    hot path).  The backward's gradients are new arrays (``fresh``): a parameter keeps
+    its gradient without a copy.
+    """
+    if type(f) is act.Identity:  # exactly: a subclass may compute something else
+        f = None
     x_data, w_data = x.data, w.data
     z = x_data @ w_data
     if b is not None:
         z += b.data
     y = z if f is None else f.forward(z)
     parents = (x, w) if b is None else (x, w, b)
+    flat = x_data.ndim == 2  # the usual [batch, in]: no reshapes in the backward pass
 
     def backward(g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         grad_z = g if f is None else f.vjp(z, y, g)
-        grad_z_2d = grad_z.reshape(-1, grad_z.shape[-1])
+        grad_z_2d = grad_z if flat else grad_z.reshape(-1, grad_z.shape[-1])
         grad_x = grad_z @ w_data.T if x.requires_grad else None
         grad_w = None
         if w.requires_grad:
-            grad_w = x_data.reshape(-1, x_data.shape[-1]).T @ grad_z_2d
+            x_2d = x_data if flat else x_data.reshape(-1, x_data.shape[-1])
+            grad_w = x_2d.T @ grad_z_2d
         if b is None:
             return grad_x, grad_w
-        grad_b = grad_z_2d.sum(axis=0).reshape(b.shape) if b.requires_grad else None
+        grad_b = None
+        if b.requires_grad:  # the batch sum as a product: BLAS is 2-8x faster than np.sum
+            grad_b = (_ones(grad_z_2d.shape[0], grad_z_2d.dtype) @ grad_z_2d).reshape(b.data.shape)
         return grad_x, grad_w, grad_b
 
-    return Tensor._node(y, parents, backward, "dense")
+    return Tensor._node(y, parents, backward, "dense", fresh=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of ``n`` ones: ``ones @ g`` sums the rows of ``g``."""
+    ones = np.ones(n, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def linear(x: TensorLike, w: TensorLike | None = None, b: TensorLike | None = None) -> Tensor:
@@ -222,6 +251,13 @@ def linear(x: TensorLike, w: TensorLike | None = None, b: TensorLike | None = No
 
 def _check_operands(x: Tensor, w: Tensor, b: Tensor | None) -> None:
     """ValueError naming shapes/dtypes unless x [..., in], w (in, out) and b (out,) fit together."""
+    x_shape, w_shape = x.data.shape, w.data.shape
+    if len(w_shape) == 2 and x_shape and x_shape[-1] == w_shape[0]:
+        if b is None:
+            return
+        b_data = b.data
+        if b_data.dtype == w.data.dtype and b_data.shape == (w_shape[1],):
+            return  # the usual case; below, the precise message for everything else
     if w.ndim != 2:
         raise ValueError(
             f"dense: w must have shape (in_features, out_features), got shape {w.shape}"

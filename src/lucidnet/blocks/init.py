@@ -40,6 +40,7 @@ from .._checks import check_bool, check_choice, check_real
 from .._registry import Configurable, Registry
 from ..engine.dtype import resolve_dtype
 from ..engine.random import get_rng
+from . import activations
 
 Shape = int | Iterable[int]
 Rng = np.random.Generator | int | None
@@ -638,13 +639,12 @@ def available() -> list[str]:
 
 # --- Dense(kernel_initializer="auto") ---------------------------------------
 
-_RELU_FAMILY = frozenset(
-    {"relu", "leaky_relu", "elu", "gelu", "silu", "swish", "mish", "relu6", "prelu"}
-)
-
 
 def auto_initializer(activation: Any) -> str:
     """The initializer name ``Dense(kernel_initializer="auto")`` uses for ``activation``.
+
+    The activation's class says it (``recommended_initializer``, see
+    :mod:`lucidnet.blocks.activations`), which gives:
 
     ======================================================  ==================
     activation                                              initializer
@@ -655,19 +655,26 @@ def auto_initializer(activation: Any) -> str:
     anything else (None, identity, sigmoid, tanh, softmax)  ``glorot_uniform``
     ======================================================  ==================
 
-    ``activation`` is a name (any case), None, or an object with a ``name``
-    (an Activation or layer instance).
+    ``activation`` is a name or alias (any case), None, an object with a
+    ``recommended_initializer`` (an Activation, a PReLU layer), or one with a ``name``.
 
     >>> auto_initializer("relu"), auto_initializer("selu"), auto_initializer(None)
     ('he_uniform', 'lecun_normal', 'glorot_uniform')
     """
+    recommended = getattr(activation, "recommended_initializer", None)
+    if isinstance(recommended, str):
+        return recommended
     name = activation if isinstance(activation, str) else getattr(activation, "name", None)
-    key = name.lower().strip() if isinstance(name, str) else ""
-    if key in _RELU_FAMILY:
-        return "he_uniform"
-    if key == "selu":
-        return "lecun_normal"
-    return "glorot_uniform"
+    if not isinstance(name, str):
+        return "glorot_uniform"
+    if name.lower().strip() == "prelu":  # a layer with a learned slope, not an activation
+        from .layers.parametric import PReLU
+
+        return PReLU.recommended_initializer
+    try:
+        return activations.get(name).recommended_initializer
+    except (TypeError, ValueError):  # an unknown name: nothing is known about it
+        return "glorot_uniform"
 
 
 # --- PyTorch-style in-place helpers -----------------------------------------

@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 
 from ..engine.dtype import get_default_dtype
-from ..engine.tensor import Parameter, Tensor, no_grad
+from ..engine.tensor import Parameter, Tensor
+from .modes import evaluating
 from .symbolic import SymbolicTensor, contains_symbolic
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
@@ -123,7 +124,13 @@ class Module:
 
     # ----------------------------------------------------------------- calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must define forward(x)")
+        """The computation; a Keras-style subclass may define ``call(x)`` instead."""
+        call = getattr(self, "call", None)
+        if call is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} must define forward(x) (or Keras's name, call(x))"
+            )
+        return call(*args, **kwargs)
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         """Create the parameters from the input shape (lazy layers override this)."""
@@ -273,10 +280,78 @@ class Module:
             parameter.grad = None
 
     def count_params(self) -> int:
-        """Number of scalars in all parameters and buffers (Keras's count: non-trainable too)."""
+        """Number of scalars in all parameters and buffers (Keras's count: non-trainable too).
+
+        Raises ``ValueError`` while a layer has not seen its input shape (a partial count
+        would mislead); call the model on a batch or give ``input_shape=`` first.
+        """
+        self.require_built("count_params()")
         return sum(p.data.size for p in self.parameters()) + sum(
             np.size(b) for _, b in self.named_buffers()
         )
+
+    def require_built(self, what: str) -> None:
+        """ValueError saying how to build, when a layer below has no weights yet."""
+        unbuilt = [name or self.name for name, module in self.named_modules() if not module.built]
+        if unbuilt:
+            raise ValueError(
+                f"{what} of {self.name!r}: {', '.join(repr(n) for n in unbuilt)} "
+                f"{'has' if len(unbuilt) == 1 else 'have'} no weights yet (their sizes come from "
+                "the input); call the model on a batch first, model(x), or give input_shape= "
+                "(e.g. input_shape=(3,)) to the first layer"
+            )
+
+    def weight_arrays(self) -> list[tuple[str, np.ndarray]]:
+        """``(name, array)`` of every parameter and buffer, layer by layer in the order the
+        layers were added (depth first), each layer's parameters before its buffers."""
+        self.require_built("get_weights()")
+        seen: set[int] = set()
+        arrays: list[tuple[str, np.ndarray]] = []
+
+        def visit(prefix: str, module: Module) -> None:
+            owned = [(n, p.data) for n, p in module._parameters.items()]
+            owned += list(module._buffers.items())
+            for name, array in owned:
+                if id(array) not in seen:
+                    seen.add(id(array))
+                    arrays.append((f"{prefix}{name}", array))
+            for child_name, child in module._modules.items():
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    visit(f"{prefix}{child_name}.", child)
+
+        visit("", self)
+        return arrays
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the weights as a list of arrays in layer order (Keras's ``get_weights``):
+        for ``Dense`` the kernel ``(in, units)`` then the bias; BatchNorm's running
+        statistics follow its weight and bias."""
+        return [np.array(array, copy=True) for _, array in self.weight_arrays()]
+
+    def set_weights(self, weights: Any) -> None:
+        """Copy a list of arrays (as :meth:`get_weights` returns) into the weights, in place.
+
+        Checks the count and every shape before copying anything.
+        """
+        targets = self.weight_arrays()
+        values = list(weights)
+        if len(values) != len(targets):
+            raise ValueError(
+                f"set_weights: model {self.name!r} has {len(targets)} weight arrays "
+                f"({', '.join(name for name, _ in targets)}), got a list of {len(values)}"
+            )
+        arrays = []
+        for index, ((name, target), value) in enumerate(zip(targets, values, strict=True)):
+            array = np.asarray(value)
+            if array.shape != np.shape(target):
+                raise ValueError(
+                    f"set_weights: entry {index} ({name!r}) must have shape "
+                    f"{np.shape(target)}, got shape {array.shape}"
+                )
+            arrays.append(array)
+        for (_, target), array in zip(targets, arrays, strict=True):
+            target[...] = array
 
     @property
     def dtype(self) -> np.dtype:
@@ -284,11 +359,21 @@ class Module:
             return parameter.dtype
         return get_default_dtype()
 
+    def extra_repr(self) -> str:
+        """What this module's repr shows inside its parentheses (PyTorch's hook; layers show
+        their sizes and activation, models their name)."""
+        return f"name={self.name!r}"
+
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__}(name={self.name!r}"]
-        for name, child in self._modules.items():
-            lines.append(f"  ({name}): {child!r}".replace("\n", "\n  "))
-        return "\n".join(lines) + ")" if len(lines) > 1 else lines[0] + ")"
+        """``Dense(units=2, activation='relu', input=3)``; a model lists its layers below its
+        own line, one ``(name): layer`` per line, as PyTorch does."""
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not self._modules:
+            return head + ")"
+        children = [
+            f"  ({name}): {child!r}".replace("\n", "\n  ") for name, child in self._modules.items()
+        ]
+        return "\n".join([head, *children, ")"])
 
 
 def dummy_forward(
@@ -301,13 +386,8 @@ def dummy_forward(
     """Run ``module`` on zeros of the given (shape, dtype) pairs: eval mode, no graph, no updates."""
     batch = 2 if batch_size is None else batch_size
     dummy = [Tensor(np.zeros((batch, *shape[1:]), dtype=dtype)) for shape, dtype in inputs]
-    was_training = module.training
-    module.eval()
-    try:
-        with no_grad():
-            return module(dummy, **kwargs) if list_call else module(*dummy, **kwargs)
-    finally:
-        module.train(was_training)
+    with evaluating(module):
+        return module(dummy, **kwargs) if list_call else module(*dummy, **kwargs)
 
 
 def output_shape(

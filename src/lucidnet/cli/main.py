@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,68 @@ import numpy as np
 BUILTIN_SETS = ("spirals", "moons", "circles", "xor", "blobs", "digits", "iris")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# ------------------------------------------------------------------------------ user mistakes
+class UserMistake(click.ClickException):
+    """A user mistake (bad config value, unknown name, missing column or folder, unreadable
+    file): exit code 2 and one line naming the file, key or column (SPEC §10)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).split()))  # one line, whatever the library said
+
+
+@contextmanager
+def user_input(where: str) -> Iterator[None]:
+    """Report the library's own ``ValueError``/``TypeError`` (and file errors) for a value the
+    user gave as a :class:`UserMistake` prefixed with ``where`` (file and key)."""
+    try:
+        yield
+    except click.ClickException:
+        raise
+    except (ValueError, TypeError, OSError) as error:  # UnicodeDecodeError is a ValueError
+        raise UserMistake(f"{where}: {_describe(error)}") from None
+
+
+def _describe(error: Exception) -> str:
+    """The error's message without Python's ``[Errno N]`` prefix."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    return str(error)
+
+
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
+
+
+class OneLineErrors(click.Group):
+    """click's own usage errors (missing argument, no such file) in one line too, exit code 2."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except _NO_ARGS_IS_HELP as error:  # plain `lucidnet`: the help, as click shows it
+            error.show()
+            sys.exit(error.exit_code)
+        except click.UsageError as error:
+            command = error.ctx.command_path if error.ctx else "lucidnet"
+            click.echo(
+                f"Error: {command}: {UserMistake(error.format_message()).message} "
+                f"(see {command} --help)",
+                err=True,
+            )
+            sys.exit(2)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="lucidnet")
 def main() -> None:
     """lucidnet: fully-connected networks that explain why they are (not) learning."""
@@ -118,6 +181,7 @@ def demo(out: Path, epochs: int, seed: int, animation: bool) -> None:
     for name in files:
         click.echo(f"  {out / name}")
     click.echo(f"Done in {time.perf_counter() - started:.1f} s.")
+    click.echo("Watch it train live, and change it while it does: lucidnet playground")
 
 
 def _demo_model(ln: Any) -> Any:
@@ -173,62 +237,102 @@ def train(config_path: Path) -> None:
 
     try:
         config = load_config(config_path)
-        x, y = _load_data(config["data"], config_path.parent)
-    except (ConfigError, ValueError) as error:
-        raise click.ClickException(str(error)) from None
+    except ConfigError as error:  # its message names the file and the key already
+        raise UserMistake(str(error)) from None
     data, training = config["data"], config.get("training", {})
-    output = config.get("output", {})
+    model_path, history_path = _output_paths(config, config_path)
     seed = data.get("seed", 0)
-    ln.manual_seed(seed)
-    x_train, x_test, y_train, y_test = ln.datasets.train_test_split(
-        x, y, test_size=data.get("test_size", 0.2), random_state=seed
-    )
-    layers = []
-    for index, spec in enumerate(config["model"]["layers"]):
-        options = {"input_shape": (x.shape[1],)} if index == 0 else {}
-        layers.append(
-            ln.layers.Dense(
-                spec["units"],
-                activation=spec.get("activation"),
-                kernel_initializer=spec.get("kernel_initializer", "auto"),
-                use_bias=spec.get("use_bias", True),
-                **options,
-            )
+    with user_input(f"{config_path}: [data] seed"):
+        ln.manual_seed(seed)
+    with user_input(f"{config_path}: [data]"):
+        x, y = _load_data(data, config_path.parent)
+    with user_input(f"{config_path}: [data] test_size"):
+        x_train, x_test, y_train, y_test = ln.datasets.train_test_split(
+            x, y, test_size=data.get("test_size", 0.2), random_state=seed
         )
-        if spec.get("dropout"):
-            layers.append(ln.layers.Dropout(spec["dropout"]))
-    model = ln.Sequential(layers)
-    try:
+    model = _build_model(config["model"]["layers"], x.shape[1], config_path)
+    fit_options = _compile(model, training, config_path)
+    with user_input(f"{config_path}: [training]"):
+        model.summary()
+        history = model.fit(x_train, y_train, **fit_options)
+        scores = model.evaluate(x_test, y_test)
+    click.echo("test " + "  ".join(f"{k}: {v:.4f}" for k, v in scores.items()))
+    with user_input(f"{config_path}: [output] model"):
+        model.save(model_path)
+    click.echo(f"saved model to {model_path}")
+    if history_path is not None:
+        with user_input(f"{config_path}: [output] history"):
+            _write_history(history.history, history_path)
+        click.echo(f"saved history to {history_path}")
+
+
+def _output_paths(config: dict[str, Any], config_path: Path) -> tuple[Path, Path | None]:
+    """The model and history files, checked before training (no run lost to a missing folder)."""
+    output = config.get("output", {})
+    paths = {"model": output.get("model", "model.safetensors"), "history": output.get("history")}
+    resolved: dict[str, Path | None] = {}
+    for key, name in paths.items():
+        path = None if name is None else config_path.parent / name
+        if path is not None and not path.parent.is_dir():
+            raise UserMistake(
+                f"{config_path}: [output] {key} = {name!r}: the folder {path.parent} does not exist"
+            )
+        resolved[key] = path
+    return resolved["model"], resolved["history"]
+
+
+def _build_model(layer_specs: list[dict[str, Any]], n_features: int, config_path: Path) -> Any:
+    """The Sequential the ``[model]`` table describes; each layer's values checked by the layer."""
+    import lucidnet as ln
+
+    layers = []
+    for index, spec in enumerate(layer_specs):
+        with user_input(f"{config_path}: [model] layers[{index}]"):
+            options = {"input_shape": (n_features,)} if index == 0 else {}
+            layers.append(
+                ln.layers.Dense(
+                    spec["units"],
+                    activation=spec.get("activation"),
+                    kernel_initializer=spec.get("kernel_initializer", "auto"),
+                    use_bias=spec.get("use_bias", True),
+                    **options,
+                )
+            )
+            if spec.get("dropout"):
+                layers.append(ln.layers.Dropout(spec["dropout"]))
+    return ln.Sequential(layers)
+
+
+def _compile(model: Any, training: dict[str, Any], config_path: Path) -> dict[str, Any]:
+    """Compile ``model`` with the ``[training]`` table's optimizer, loss and metrics, each
+    resolved by the library's own ``get`` first (errors name the key); ``fit``'s options."""
+    import lucidnet as ln
+
+    from .._checks import check_int
+
+    where = f"{config_path}: [training]"
+    with user_input(f"{where} optimizer"):
         optimizer = ln.optim.get(
             training.get("optimizer", "adam"),
             **({"lr": training["lr"]} if "lr" in training else {}),
         )
-        model.compile(
-            optimizer=optimizer,
-            loss=training.get("loss", "softmax_cross_entropy"),
-            metrics=training.get("metrics", ["accuracy"]),
-        )
-        model.summary()
-        history = model.fit(
-            x_train,
-            y_train,
-            epochs=training.get("epochs", 50),
-            batch_size=training.get("batch_size", 32),
-            validation_split=training.get("validation_split", 0.0),
-            verbose=training.get("verbose", 1),
-            preflight=training.get("preflight", True),
-        )
-        scores = model.evaluate(x_test, y_test)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo("test " + "  ".join(f"{k}: {v:.4f}" for k, v in scores.items()))
-    model_path = config_path.parent / output.get("model", "model.safetensors")
-    model.save(model_path)
-    click.echo(f"saved model to {model_path}")
-    if "history" in output:
-        history_path = config_path.parent / output["history"]
-        _write_history(history.history, history_path)
-        click.echo(f"saved history to {history_path}")
+    loss = training.get("loss", "softmax_cross_entropy")
+    with user_input(f"{where} loss"):
+        ln.losses.get(loss)
+    metrics = training.get("metrics", ["accuracy"])
+    for index, metric in enumerate(metrics):
+        with user_input(f"{where} metrics[{index}]"):
+            ln.metrics.get(metric)
+    with user_input(where):
+        check_int(training.get("epochs", 50), "epochs", low=1)
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+    return {
+        "epochs": training.get("epochs", 50),
+        "batch_size": training.get("batch_size", 32),
+        "validation_split": training.get("validation_split", 0.0),
+        "verbose": training.get("verbose", 1),
+        "preflight": training.get("preflight", True),
+    }
 
 
 def _load_data(data: dict[str, Any], base: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -243,28 +347,45 @@ def _load_data(data: dict[str, Any], base: Path) -> tuple[np.ndarray, np.ndarray
             options.setdefault("random_state", data.get("seed", 0))
         return ln.datasets.load(name, **options)
     path = base / data["csv"]
-    header, rows = _read_csv(path)
-    target = data["target"]
-    column = target if isinstance(target, int) else _column_index(header, target, path)
+    try:
+        header, rows = _read_csv(path)
+        column = _target_column(header, rows.shape[1], data["target"])
+    except ValueError as error:
+        raise ValueError(f"csv {path}: {error}") from None
     x = np.delete(rows, column, axis=1)
     y = rows[:, column]
     return x, (y.astype(np.int64) if np.all(y == np.round(y)) else y)
 
 
-def _column_index(header: list[str] | None, name: str, path: Path) -> int:
-    if header is None or name not in header:
-        raise ValueError(f"{path}: no column named {name!r}; columns: {header}")
-    return header.index(name)
+def _target_column(header: list[str] | None, width: int, target: str | int) -> int:
+    """The index of the label column ``target`` (a header name or a 0-based index)."""
+    if isinstance(target, int):
+        if not 0 <= target < width:
+            raise ValueError(
+                f"target column index {target} is out of range: the file has {width} "
+                f"columns (0 to {width - 1})"
+            )
+        return target
+    if header is None or target not in header:
+        raise ValueError(f"target: no column named {target!r}; columns: {header}")
+    return header.index(target)
 
 
 def _read_csv(path: Path) -> tuple[list[str] | None, np.ndarray]:
-    """Numeric CSV with an optional header row; clear errors for ragged or non-numeric rows."""
+    """Numeric CSV with an optional header row; a ``ValueError`` names the line and column of a
+    ragged or non-numeric row (the caller names the file)."""
     if not path.is_file():
-        raise ValueError(f"{path}: no such file")
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = [row for row in csv.reader(handle) if row]
+        raise ValueError("no such file")
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = [row for row in csv.reader(handle) if row]
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"not UTF-8 text (byte {error.object[error.start]:#04x} at offset {error.start}); "
+            "save it as UTF-8"
+        ) from None
     if not rows:
-        raise ValueError(f"{path}: the file is empty")
+        raise ValueError("the file is empty")
     header = None
     try:
         [float(v) for v in rows[0]]
@@ -274,14 +395,26 @@ def _read_csv(path: Path) -> tuple[list[str] | None, np.ndarray]:
     values = []
     for line, row in enumerate(rows, start=2 if header else 1):
         if len(row) != width:
-            raise ValueError(f"{path}: line {line} has {len(row)} columns, expected {width}")
+            raise ValueError(f"line {line} has {len(row)} columns, expected {width}")
         try:
             values.append([float(v) for v in row])
         except ValueError:
-            raise ValueError(f"{path}: line {line} has a non-numeric value: {row}") from None
+            column = next(j for j, v in enumerate(row) if not _is_number(v))
+            name = repr(header[column]) if header else str(column)
+            raise ValueError(
+                f"line {line}, column {name}: {row[column]!r} is not a number"
+            ) from None
     if not values:
-        raise ValueError(f"{path}: no data rows")
+        raise ValueError("no data rows")
     return header, np.array(values)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _write_history(history: dict[str, list[float]], path: Path) -> None:
@@ -297,10 +430,8 @@ def _write_history(history: dict[str, list[float]], path: Path) -> None:
 def _load_model(path: Path) -> Any:
     import lucidnet as ln
 
-    try:
+    with user_input(f"cannot load model {path}"):
         return ln.load_model(path)
-    except (ValueError, OSError) as error:
-        raise click.ClickException(f"cannot load model {path}: {error}") from None
 
 
 @main.command()
@@ -325,30 +456,54 @@ def summary(model_path: Path) -> None:
     default=None,
     help="Write predictions here instead of standard output.",
 )
-def predict(model_path: Path, data_path: Path, out: Path | None) -> None:
+@click.option(
+    "--classes/--no-classes",
+    default=None,
+    help="Add a predicted_class column (argmax; one column: > 0.5). Default: when the "
+    "model ends in softmax or one sigmoid; give --classes for a logits output.",
+)
+def predict(model_path: Path, data_path: Path, out: Path | None, classes: bool | None) -> None:
     """Predict for every row of DATA.csv (features only); writes CSV."""
+    if out is not None and not out.parent.is_dir():
+        raise UserMistake(f"--out {out}: the folder {out.parent} does not exist")
     model = _load_model(model_path)
-    try:
+    with user_input(str(data_path)):
         _, x = _read_csv(data_path)
         expected = model.input_shape[0] if isinstance(model.input_shape, tuple) else None
         if expected is not None and x.shape[1] != expected:
-            raise ValueError(
-                f"{data_path}: {x.shape[1]} columns but the model expects {expected} features"
-            )
+            raise ValueError(f"{x.shape[1]} columns but the model expects {expected} features")
         outputs = model.predict(x)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
-    handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
+    last = getattr(getattr(model, "layers", [None])[-1], "activation", None)
+    if classes is None:  # a classifier's probabilities: softmax, or one sigmoid column
+        kind, width = getattr(last, "name", None), outputs.shape[1]
+        classes = (kind in ("softmax", "log_softmax") and width > 1) or (
+            kind == "sigmoid" and width == 1
+        )
+    with user_input(f"--out {out}"):
+        handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
     try:
         writer = csv.writer(handle)
-        writer.writerow([f"output_{j}" for j in range(outputs.shape[1])])
-        writer.writerows([[f"{v:.8g}" for v in row] for row in outputs])
+        header = [f"output_{j}" for j in range(outputs.shape[1])]
+        rows = [[f"{v:.8g}" for v in row] for row in outputs]
+        if classes:
+            threshold = 0.5 if getattr(last, "name", None) == "sigmoid" else 0.0
+            labels = outputs.argmax(axis=1) if outputs.shape[1] > 1 else outputs[:, 0] > threshold
+            header.append("predicted_class")
+            rows = [[*row, int(label)] for row, label in zip(rows, labels, strict=True)]
+        writer.writerow(header)
+        writer.writerows(rows)
     finally:
         if out:
             handle.close()
     if out:
         click.echo(f"wrote {len(outputs)} predictions to {out}", err=True)
 
+
+from .playground import playground  # noqa: E402
+from .sweep import sweep  # noqa: E402
+
+main.add_command(playground)
+main.add_command(sweep)
 
 if __name__ == "__main__":
     main()

@@ -53,6 +53,7 @@ from ..blocks import activations as activation_registry
 from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
 from ..training.callbacks import Callback
+from ..training.state import training_state
 from .advice import Advice, HealthWarning, merge, show
 from .layer_graph import layer_graph
 from .lint import lint
@@ -578,7 +579,7 @@ class _PlanViews:
 
 def _plan_views(model: Module, by_layer: dict[int, _LayerWatch]) -> _PlanViews | None:
     """The compiled plan ``fit`` runs for ``model``, if any, mapped to the watches."""
-    plan = getattr(model, "_training_plan", None)
+    plan = getattr(training_state(model), "plan", None)
     if plan is None or getattr(plan, "model", None) is not model:
         return None
     places = []
@@ -609,7 +610,7 @@ def warn_grad_accumulation(optimizer_name: str) -> None:
     show([advice], HealthWarning)
 
 
-def diagnose_non_finite(model: Module, value: float, epoch: int, batch: int) -> Advice:
+def diagnose_non_finite(model: Module, value: float, epoch: int, batch: int | None) -> Advice:
     """The NaN guard's finding as an Advice (cause ``non_finite``), with the likely upstream
     cause in its evidence: the learning rate, the input scale or a summed loss."""
     optimizer = getattr(model, "optimizer", None)
@@ -621,8 +622,12 @@ def diagnose_non_finite(model: Module, value: float, epoch: int, batch: int) -> 
         "error",
         "non_finite",
         "model",
-        f"loss became {value} at epoch {epoch + 1}, batch {batch + 1}; training stopped and "
-        "the weights of the last good step were restored",
+        (
+            f"the weights became non-finite in epoch {epoch + 1}"
+            if batch is None  # the loop's epoch-end check: the loss stayed finite
+            else f"loss became {value} at epoch {epoch + 1}, batch {batch + 1}"
+        )
+        + "; training stopped and the weights of the last good step were restored",
         "lower the learning rate, scale the inputs, or clip gradients",
         {"action": "set_lr", "value": lr / 10} if isinstance(lr, (int, float)) and lr else None,
         {"value": value, "epoch": epoch, "batch": batch, "lr": lr},

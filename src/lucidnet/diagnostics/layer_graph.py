@@ -160,7 +160,7 @@ def layer_graph(model: Module) -> LayerGraph:
         ]
         outputs = [Link(len(steps) - 1)] if steps else []
         return LayerGraph(steps, outputs)
-    if isinstance(model, Model):
+    if isinstance(model, Model) and model.nodes is not None:  # not a subclassed Model
         position = {id(node): index for index, node in enumerate(model.nodes)}
         steps = [
             Step(

@@ -47,6 +47,7 @@ from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
 from ..engine.tensor import no_grad
 from ..training import losses as loss_registry
+from ..training.state import training_state
 from .advice import Advice, HealthWarning, format_report, merge, one_cause_per_problem, show
 from .health import DYING_ACTIVATIONS, SATURATION_LIMITS, _watches_for
 from .lint import lint
@@ -108,7 +109,7 @@ def preflight(
     started = time.perf_counter()
     if not isinstance(model, Module):
         raise TypeError(f"preflight needs a model (an ln.Module), got {type(model).__name__}")
-    setup = getattr(model, "_training_setup", None)
+    setup = training_state(model)
     if loss is None:
         loss = getattr(setup, "loss", None)
     if loss is None:

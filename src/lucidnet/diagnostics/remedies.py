@@ -53,6 +53,7 @@ from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
 from ..training import losses as loss_registry
 from ..training.optim import optimizer as optimizer_registry
+from ..training.state import training_state
 from .advice import REMEDIES
 
 _LOGIT_LOSSES = {"softmax_cross_entropy"}
@@ -79,7 +80,7 @@ def apply_remedy(model: Module, remedy: dict[str, Any] | None, x: Any = None) ->
             f"remedy must be a dict {{'action': ...}} with an action from {sorted(REMEDIES)}, "
             f"got {remedy!r}"
         )
-    setup = getattr(model, "_training_setup", None)
+    setup = training_state(model)
     if setup is None:
         raise ValueError("apply_remedy needs a compiled model (model.compile(...) first)")
     config = copy.deepcopy(model_to_config(model))

@@ -13,8 +13,8 @@ def topological_order(
 ) -> list[Node]:
     """Every node reachable from ``roots``, each after all of its parents.
 
-    Used for the autograd tape (walked in reverse by ``backward``), the layer graph
-    of a functional model and the picture of a tensor's graph.  Parents are visited
+    Used for the layer graph of a functional model and the picture of a tensor's
+    graph (``Tensor.backward`` orders its walk by creation numbers instead).  Parents are visited
     left to right, so the order is deterministic.
     """
     order: list[Node] = []

@@ -6,11 +6,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .tensor import Tensor, tensor
+from .tensor import Tensor, resolve_axis, tensor
 
 
-def concatenate(tensors: Sequence[Tensor], axis: int = -1) -> Tensor:
-    """Join tensors along an existing axis; the gradient is split back by the same sizes."""
+def concatenate(
+    tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None
+) -> Tensor:
+    """Join tensors along an existing axis (default the last; ``dim=`` is PyTorch's name).
+
+    The gradient is split back by the same sizes.
+    """
+    axis = resolve_axis(axis, dim, default=-1)
     parts = tuple(t if isinstance(t, Tensor) else tensor(t) for t in tensors)
     if not parts:
         raise ValueError("concatenate needs at least one tensor")
@@ -24,8 +30,9 @@ def concatenate(tensors: Sequence[Tensor], axis: int = -1) -> Tensor:
     )
 
 
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along a new axis."""
+def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join tensors along a new axis (default the first; ``dim=`` is PyTorch's name)."""
+    axis = resolve_axis(axis, dim, default=0)
     parts = tuple(t if isinstance(t, Tensor) else tensor(t) for t in tensors)
     if not parts:
         raise ValueError("stack needs at least one tensor")

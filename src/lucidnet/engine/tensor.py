@@ -2,8 +2,15 @@
 
 Each operation creates one node holding its result, its parent tensors and a
 ``backward`` closure that maps the gradient of the result to one gradient per
-parent (the vector-Jacobian product).  ``Tensor.backward()`` sorts the graph
-topologically and walks it in reverse, as in micrograd, but on whole arrays.
+parent (the vector-Jacobian product).  ``Tensor.backward()`` walks the graph in
+reverse, as in micrograd, but on whole arrays.
+
+Every node carries a creation number, larger than its parents' (a node is made
+after its inputs), so the reverse walk needs no topological sort: a max-heap of
+creation numbers hands out each node after every node that feeds it a gradient.
+Leaves (number 0) collect their gradients last.  The walk visits only nodes a
+gradient reaches, so a graph that repeats step after step costs the same small
+work each time, whatever changed in shapes, dtypes or structure.
 
 Gradients of leaf tensors with ``requires_grad=True`` accumulate in ``.grad``
 across calls until zeroed, as in PyTorch.  Broadcasting in ``+ - * /`` and
@@ -23,6 +30,8 @@ Example (the chain rule of the seeds, f = (x + y) z):
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -30,12 +39,12 @@ from typing import Any
 import numpy as np
 
 from .dtype import get_default_dtype, resolve_dtype
-from .graph import topological_order
 
 # Maps the gradient of a node's output to one gradient (or None) per parent.
 BackwardFn = Callable[[np.ndarray], Sequence[np.ndarray | None]]
 
 _grad_enabled = True
+_creation = itertools.count(1)  # numbers the recorded nodes; leaves keep 0
 
 
 @contextmanager
@@ -102,6 +111,8 @@ class Tensor:
         "_backward",
         "_op",
         "_retains_grad",
+        "_seq",
+        "_fresh",
         "name",
         "__weakref__",
     )
@@ -127,27 +138,45 @@ class Tensor:
         self._backward: BackwardFn | None = None
         self._op = ""
         self._retains_grad = False
+        self._seq = 0
+        self._fresh = False
         self.name = name
 
     @classmethod
     def _node(
-        cls, data: np.ndarray, parents: tuple[Tensor, ...], backward: BackwardFn, op: str
+        cls,
+        data: np.ndarray,
+        parents: tuple[Tensor, ...],
+        backward: BackwardFn,
+        op: str,
+        fresh: bool = False,
     ) -> Tensor:
-        """Result of an operation: records parents and backward only when a gradient can flow."""
+        """Result of an operation: records parents and backward only when a gradient can flow.
+
+        ``fresh=True`` promises that ``backward`` returns new arrays, one per parent,
+        that nothing else holds (no view of ``g`` or of saved data): a leaf may then
+        keep one as its ``.grad`` without the defensive copy.
+        """
         out = cls.__new__(cls)
         out.data = data
         out.grad = None
         out._op = op
         out._retains_grad = False
         out.name = None
-        if _grad_enabled and any(p.requires_grad for p in parents):
-            out.requires_grad = True
-            out._parents = parents
-            out._backward = backward
-        else:
-            out.requires_grad = False
-            out._parents = ()
-            out._backward = None
+        if _grad_enabled:
+            for parent in parents:
+                if parent.requires_grad:
+                    out.requires_grad = True
+                    out._parents = parents
+                    out._backward = backward
+                    out._seq = next(_creation)
+                    out._fresh = fresh
+                    return out
+        out.requires_grad = False
+        out._parents = ()
+        out._backward = None
+        out._seq = 0
+        out._fresh = False
         return out
 
     # ----------------------------------------------------------------- properties
@@ -189,6 +218,18 @@ class Tensor:
 
     def __float__(self) -> float:
         return float(self.item())
+
+    def __array__(self, dtype: object | None = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(t)`` is ``t.data`` (NumPy 2 protocol: copy only when asked or needed)."""
+        data = np.asarray(self.data)  # a reduction may hold a NumPy scalar
+        if dtype is None or np.dtype(dtype) == data.dtype:
+            return data.copy() if copy else data
+        if copy is False:
+            raise ValueError(
+                f"np.asarray(tensor, dtype={dtype!r}, copy=False): the tensor holds "
+                f"{self.data.dtype}, so converting needs a copy"
+            )
+        return data.astype(dtype)
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
@@ -235,48 +276,60 @@ class Tensor:
                 "backward() called on a tensor that does not require grad "
                 "(no input had requires_grad=True, or it was made under no_grad())"
             )
+        data = self.data
         if grad is None:
-            if self.data.size != 1:
+            if data.size != 1:
                 raise ValueError(
                     f"backward() without a gradient needs a one-element tensor; this one "
                     f"has shape {self.shape}: pass grad= of that shape"
                 )
-            seed = np.ones_like(self.data)
+            seed = np.ones(data.shape, data.dtype)
         else:
-            seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
-            if seed.shape != self.shape:
+            seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=data.dtype)
+            if seed.shape != data.shape:
                 raise ValueError(
                     f"backward(grad=...) has shape {seed.shape}, expected {self.shape}"
                 )
+        if self._backward is None:  # a leaf: its gradient is the seed
+            self._accumulate(seed)
+            return
+        # Non-leaf nodes wait in a max-heap of creation numbers: every node that feeds
+        # a gradient to another was created after it, so it is handed out first and
+        # each node runs its backward once, with its complete gradient.  A leaf adds
+        # each share to its .grad as it comes (keeping a fresh first one as it is).
         grads: dict[int, np.ndarray] = {id(self): seed}
-        for node in reversed(self._topological_order()):
-            node_grad = grads.pop(id(node), None)
-            if node_grad is None:
-                continue
-            if node._backward is None:
-                node._accumulate(node_grad)
-                continue
+        heap: list[tuple[int, Tensor]] = [(-self._seq, self)]
+        pop, push = heapq.heappop, heapq.heappush
+        while heap:
+            node = pop(heap)[1]
+            node_grad = grads.pop(id(node))
             if node._retains_grad:
                 node._accumulate(node_grad)
+            fresh = node._fresh
             for parent, parent_grad in zip(node._parents, node._backward(node_grad), strict=True):
                 if parent_grad is None or not parent.requires_grad:
+                    continue
+                if parent._backward is None:  # a leaf
+                    parent._accumulate(parent_grad, fresh)
                     continue
                 key = id(parent)
                 if key in grads:
                     grads[key] = grads[key] + parent_grad
                 else:
                     grads[key] = parent_grad
+                    push(heap, (-parent._seq, parent))
 
-    def _accumulate(self, grad: np.ndarray) -> None:
-        if grad.shape != self.data.shape:  # a backward returned a broadcastable gradient
-            grad = np.broadcast_to(grad, self.data.shape)
-        if self.grad is None:
-            self.grad = np.array(grad, dtype=self.data.dtype, copy=True)
-        else:
-            self.grad += grad
-
-    def _topological_order(self) -> list[Tensor]:
-        return topological_order([self], _grad_parents)
+    def _accumulate(self, grad: np.ndarray, owned: bool = False) -> None:
+        """Add ``grad`` to ``.grad``; an ``owned`` array (nothing else holds it) is kept as is."""
+        data = self.data
+        if self.grad is not None:
+            self.grad += grad  # broadcasts a broadcastable gradient
+        elif grad.shape != data.shape:  # a backward returned a broadcastable gradient
+            self.grad = np.array(np.broadcast_to(grad, data.shape), dtype=data.dtype)
+        elif owned and grad.dtype == data.dtype:
+            self.grad = grad
+        else:  # the array may be shared: a copy
+            self.grad = np.array(grad, dtype=data.dtype, copy=True)
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
@@ -407,25 +460,62 @@ class Tensor:
         return Tensor(self.data >= _raw(other))
 
     # ----------------------------------------------------------------- reductions
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    # ``dim``/``keepdim`` are PyTorch's names; ``dtype``/``out`` let ``np.sum(t)``,
+    # ``np.mean(t)`` and ``np.max(t)`` call these methods (NumPy passes them through).
+    def sum(
+        self,
+        axis: int | tuple[int, ...] | None = None,
+        keepdims: bool = False,
+        *,
+        dim: int | tuple[int, ...] | None = None,
+        keepdim: bool | None = None,
+        dtype: object | None = None,
+        out: None = None,
+    ) -> Tensor:
+        axis, keepdims = _reduction_args("sum", axis, dim, keepdims, keepdim, out)
         shape = self.shape
-        return Tensor._node(
+        result = Tensor._node(
             self.data.sum(axis=axis, keepdims=keepdims),
             (self,),
             lambda g: (_expand_reduced(g, shape, axis, keepdims),),
             "sum",
         )
+        return result if dtype is None else result.astype(dtype)
 
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def mean(
+        self,
+        axis: int | tuple[int, ...] | None = None,
+        keepdims: bool = False,
+        *,
+        dim: int | tuple[int, ...] | None = None,
+        keepdim: bool | None = None,
+        dtype: object | None = None,
+        out: None = None,
+    ) -> Tensor:
+        axis, keepdims = _reduction_args("mean", axis, dim, keepdims, keepdim, out)
         shape = self.shape
-        out = self.data.mean(axis=axis, keepdims=keepdims)
-        count = self.data.size // max(out.size, 1) if self.data.size else 1
-        return Tensor._node(
-            out, (self,), lambda g: (_expand_reduced(g / count, shape, axis, keepdims),), "mean"
+        data = self.data.mean(axis=axis, keepdims=keepdims)
+        count = self.data.size // max(data.size, 1) if self.data.size else 1
+        result = Tensor._node(
+            data, (self,), lambda g: (_expand_reduced(g / count, shape, axis, keepdims),), "mean"
         )
+        return result if dtype is None else result.astype(dtype)
 
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Maximum; the gradient is shared equally among tied maxima (PyTorch's ``amax``)."""
+    def max(
+        self,
+        axis: int | tuple[int, ...] | None = None,
+        keepdims: bool = False,
+        *,
+        dim: int | tuple[int, ...] | None = None,
+        keepdim: bool | None = None,
+        out: None = None,
+    ) -> Tensor:
+        """Maximum; the gradient is shared equally among tied maxima (PyTorch's ``amax``).
+
+        With ``dim=`` too the result is the values only (``torch.amax``), not torch's
+        ``(values, indices)`` pair.
+        """
+        axis, keepdims = _reduction_args("max", axis, dim, keepdims, keepdim, out)
         x = self.data
         out_kept = x.max(axis=axis, keepdims=True)
 
@@ -434,11 +524,33 @@ class Tensor:
             share = is_max / is_max.sum(axis=axis, keepdims=True)
             return (_expand_reduced(g, x.shape, axis, keepdims) * share.astype(x.dtype),)
 
-        out = out_kept if keepdims else np.squeeze(out_kept, axis=axis)  # axis=None: to 0-d
-        return Tensor._node(out, (self,), backward, "max")
+        result = out_kept if keepdims else np.squeeze(out_kept, axis=axis)  # axis=None: to 0-d
+        return Tensor._node(result, (self,), backward, "max")
 
-    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def min(
+        self,
+        axis: int | tuple[int, ...] | None = None,
+        keepdims: bool = False,
+        *,
+        dim: int | tuple[int, ...] | None = None,
+        keepdim: bool | None = None,
+        out: None = None,
+    ) -> Tensor:
+        axis, keepdims = _reduction_args("min", axis, dim, keepdims, keepdim, out)
         return -((-self).max(axis=axis, keepdims=keepdims))
+
+    def argmax(
+        self,
+        axis: int | None = None,
+        keepdims: bool = False,
+        *,
+        dim: int | None = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Index of the maximum along ``axis`` (the flattened index when None): an int64
+        tensor without gradient, e.g. the predicted classes ``logits.argmax(dim=1)``."""
+        axis, keepdims = _reduction_args("argmax", axis, dim, keepdims, keepdim, None)
+        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims).astype(np.int64))
 
     # ----------------------------------------------------------------- element-wise
     def exp(self) -> Tensor:
@@ -497,10 +609,6 @@ class Tensor:
         return Tensor._node(x[index], (self,), backward, "index")
 
 
-def _grad_parents(node: Tensor) -> list[Tensor]:
-    return [parent for parent in node._parents if parent.requires_grad]
-
-
 def _raw(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
 
@@ -523,6 +631,30 @@ def _lift(value: Any, like: Tensor) -> Tensor:
     if like.data.dtype.kind == "f" and array.dtype.kind in "biu":
         array = array.astype(like.data.dtype)
     return Tensor(array)
+
+
+def resolve_axis(axis: Any, dim: Any, default: Any = None) -> Any:
+    """``axis``, or PyTorch's name ``dim`` for it, else ``default``; both given is a TypeError."""
+    if dim is None:
+        return default if axis is None else axis
+    if axis is not None:
+        raise TypeError(
+            f"give axis= or dim= (PyTorch's name for it), not both; got axis={axis!r}, dim={dim!r}"
+        )
+    return dim
+
+
+def _reduction_args(
+    name: str, axis: Any, dim: Any, keepdims: bool, keepdim: bool | None, out: Any
+) -> tuple[Any, bool]:
+    """The axis and keepdims of a reduction given Keras/NumPy or PyTorch names."""
+    if out is not None:
+        raise TypeError(f"Tensor.{name}: out= is not supported; use the returned tensor")
+    if keepdim is not None:
+        if keepdims:
+            raise TypeError(f"Tensor.{name}: give keepdims= or keepdim=, not both")
+        keepdims = keepdim
+    return resolve_axis(axis, dim), bool(keepdims)
 
 
 def _expand_reduced(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool) -> np.ndarray:

@@ -39,15 +39,39 @@ def Input(
 
 
 class Model(Module):
-    """A model defined by the graph between symbolic ``inputs`` and ``outputs``."""
+    """A model defined by the graph between symbolic ``inputs`` and ``outputs``.
+
+    Subclassed without them (Keras's model subclassing), it is a model whose
+    computation is its own ``call(x)`` (or ``forward(x)``); ``nodes`` is then None.
+
+    >>> import lucidnet as ln
+    >>> class TwoLayer(ln.Model):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = ln.layers.Dense(4, activation="relu")
+    ...         self.out = ln.layers.Dense(1)
+    ...     def call(self, x):
+    ...         return self.out(self.hidden(x))
+    >>> TwoLayer()(ln.zeros(5, 3)).shape
+    (5, 1)
+    """
 
     def __init__(
         self,
-        inputs: SymbolicTensor | Sequence[SymbolicTensor],
-        outputs: SymbolicTensor | Sequence[SymbolicTensor],
+        inputs: SymbolicTensor | Sequence[SymbolicTensor] | None = None,
+        outputs: SymbolicTensor | Sequence[SymbolicTensor] | None = None,
         name: str | None = None,
     ) -> None:
         super().__init__(name=name)
+        if inputs is None and outputs is None and _defines_its_computation(type(self)):
+            object.__setattr__(self, "nodes", None)  # subclassed: no layer graph
+            return
+        if inputs is None or outputs is None:
+            raise TypeError(
+                "Model(inputs=..., outputs=...) needs the ln.Input placeholders and the "
+                "outputs of the layer calls on them; or subclass ln.Model and define "
+                "call(self, x) (Keras) or forward(self, x)"
+            )
         input_list = _as_symbolic_list(inputs, "inputs")
         output_list = _as_symbolic_list(outputs, "outputs")
         for tensor in input_list:
@@ -72,11 +96,15 @@ class Model(Module):
         object.__setattr__(self, "layers", layers)
 
     @property
-    def input_shape(self) -> tuple[int, ...] | list[tuple[int, ...]]:
+    def input_shape(self) -> tuple[int, ...] | list[tuple[int, ...]] | None:
+        if self.nodes is None:
+            return None
         shapes = [tuple(t.shape[1:]) for t in self.inputs]
         return shapes[0] if self.single_input else shapes
 
-    def forward(self, *args: Any) -> Tensor | list[Tensor]:
+    def forward(self, *args: Any, **kwargs: Any) -> Tensor | list[Tensor]:
+        if self.nodes is None:
+            return super().forward(*args, **kwargs)
         values: dict[int, Any] = {
             id(t): v for t, v in zip(self.inputs, self._bind_inputs(args), strict=True)
         }
@@ -108,6 +136,11 @@ class Model(Module):
                 f"{[t.name for t in self.inputs]}, got {len(args)}"
             )
         return list(args)
+
+
+def _defines_its_computation(cls: type) -> bool:
+    """Whether a subclass of Model defines ``call`` or its own ``forward``."""
+    return getattr(cls, "call", None) is not None or cls.forward is not Model.forward
 
 
 def _as_symbolic_list(value: Any, argument: str) -> list[SymbolicTensor]:

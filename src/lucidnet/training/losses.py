@@ -38,17 +38,19 @@ from typing import Any
 
 import numpy as np
 
+from .._kernels import kernel_is_trusted
 from .._registry import Registry
 from ..blocks.activations import _sigmoid
 from ..engine.dtype import get_default_dtype
 from ..engine.tensor import Tensor
 from .labels import (
     _as_float_target,
-    _class_indices,
     _labels_from_either_form,
     _reject_label_gradient,
     _signed_labels,
+    check_target,
     class_decisions,
+    class_indices,
 )
 
 EPSILON = 1e-7
@@ -252,7 +254,9 @@ def binary_crossentropy(
     """
     _check_from_logits(from_logits)
     prediction = _as_prediction(y_pred, reduction)
-    target, target_tensor = _as_float_target(y_true, prediction, "binary_crossentropy")
+    target, target_tensor = _as_float_target(
+        y_true, prediction, "binary_crossentropy", kind="binary"
+    )
     x = prediction.data
     if from_logits:
         return _loss_node(
@@ -292,7 +296,8 @@ def _log_sum_exp_parts(
     logits: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``shifted = x - max(x)``, ``exp(shifted)``, its sum and the log of that, on the last axis."""
-    shifted = logits - logits.max(axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):  # a class 1e38 below the max is -inf: p = 0, exactly
+        shifted = logits - logits.max(axis=-1, keepdims=True)
     exp_shifted = np.exp(shifted)
     total = exp_shifted.sum(axis=-1, keepdims=True)
     return shifted, exp_shifted, total, np.log(total)
@@ -312,7 +317,10 @@ def _cross_entropy_soft_targets(
         # log p = shifted - lse, so L = lse * sum(y) - sum(y * shifted).
         shifted, exp_shifted, total, log_total = _log_sum_exp_parts(x)
         mass = target.sum(axis=-1, keepdims=True)
-        values = (log_total * mass)[..., 0] - (target * shifted).sum(axis=-1)
+        # y_c x_c only where y_c != 0: a class far below the max has shifted = -inf in
+        # float32 (e.g. logits [2e38, -2e38, 0]), and 0 * -inf would make the loss NaN.
+        picked = np.multiply(target, shifted, out=np.zeros_like(shifted), where=target != 0)
+        values = (log_total * mass)[..., 0] - picked.sum(axis=-1)
 
         def pred_vjp(g: np.ndarray) -> np.ndarray:
             g = g[..., None]
@@ -402,7 +410,7 @@ def sparse_categorical_crossentropy(
     prediction = _as_prediction(y_pred, reduction)
     _check_scores(prediction, "sparse_categorical_crossentropy")
     _reject_label_gradient(y_true, "sparse_categorical_crossentropy")
-    labels = _class_indices(y_true, *prediction.shape, "sparse_categorical_crossentropy")
+    labels = class_indices(y_true, *prediction.shape, "sparse_categorical_crossentropy")
     return _cross_entropy_labels(
         prediction, labels, from_logits, reduction, "sparse_categorical_crossentropy"
     )
@@ -424,7 +432,7 @@ def softmax_cross_entropy(y_pred: Any, y_true: Any, *, reduction: str = "mean") 
             prediction, target, True, reduction, "softmax_cross_entropy", target_tensor
         )
     _reject_label_gradient(y_true, "softmax_cross_entropy")
-    labels = _class_indices(y_true, *prediction.shape, "softmax_cross_entropy")
+    labels = class_indices(y_true, *prediction.shape, "softmax_cross_entropy")
     return _cross_entropy_labels(prediction, labels, True, reduction, "softmax_cross_entropy")
 
 
@@ -551,6 +559,125 @@ def zero_one(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
     return result
 
 
+# --------------------------------------------------------------------------- closed forms
+# value_and_grad kernels: kernel(reduction, class_axis, y_pred, y_true, scale, grad) gives
+# the reduced loss and writes scale * dL/dy_pred into grad, straight from arrays (the
+# training plan's fast path; no graph, no input checks: the caller checks the targets
+# once).  ``class_axis`` is where the classes run, so the plan
+# can hand over its (classes, batch) buffers.  Each must equal its loss function above.
+ClosedForm = Callable[[str, int, np.ndarray, np.ndarray, float, np.ndarray], float]
+
+
+def _check_same_shape(y_pred: np.ndarray, y_true: np.ndarray, name: str) -> None:
+    if y_true.shape != y_pred.shape:  # an element-wise loss never broadcasts
+        raise ValueError(
+            f"{name}: y_pred has shape {y_pred.shape} but y_true has shape {y_true.shape}; "
+            "they must be equal"
+        )
+
+
+@functools.lru_cache(maxsize=16)
+def _sample_numbers(batch: int) -> np.ndarray:
+    """0, 1, ..., batch - 1 (read-only: shared between calls)."""
+    numbers = np.arange(batch)
+    numbers.flags.writeable = False
+    return numbers
+
+
+def _weight(count: int, reduction: str, scale: float) -> float:
+    """dL/d(value_i) times ``scale``: 1/count for "mean", 1 for "sum"."""
+    return scale / count if reduction == "mean" else scale
+
+
+def _mse_closed_form(
+    reduction: str,
+    class_axis: int,
+    y_pred: np.ndarray,
+    y_true: np.ndarray,
+    scale: float,
+    grad: np.ndarray,
+) -> float:
+    """sum or mean of (p - y)^2; gradient 2 (p - y) per element."""
+    _check_same_shape(y_pred, y_true, "mse")
+    np.subtract(y_pred, y_true, out=grad)
+    total = float(np.vdot(grad, grad))
+    grad *= 2 * _weight(grad.size, reduction, scale)
+    return total / grad.size if reduction == "mean" else total
+
+
+def _binary_crossentropy_logits_closed_form(
+    reduction: str,
+    class_axis: int,
+    y_pred: np.ndarray,
+    y_true: np.ndarray,
+    scale: float,
+    grad: np.ndarray,
+) -> float:
+    """max(x, 0) - x y + log(1 + e^{-|x|}) per element; gradient sigmoid(x) - y."""
+    _check_same_shape(y_pred, y_true, "binary_crossentropy")
+    total = float(np.add.reduce(binary_crossentropy_with_logits(y_pred, y_true), axis=None))
+    np.subtract(_sigmoid(y_pred), y_true, out=grad)
+    grad *= _weight(grad.size, reduction, scale)
+    return total / grad.size if reduction == "mean" else total
+
+
+def _softmax_cross_entropy_closed_form(
+    reduction: str,
+    class_axis: int,
+    y_pred: np.ndarray,
+    y_true: np.ndarray,
+    scale: float,
+    grad: np.ndarray,
+) -> float:
+    """Cross-entropy on logits per sample, via log-sum-exp: integer labels when ``y_true``
+    does not have the logits' shape, else one-hot/probability rows (mass m = sum_c y_c).
+
+    L = m lse(x) - sum_c y_c x_c,  dL/dx = m softmax(x) - y  (labels: m = 1, y = onehot).
+    ``grad`` (C-contiguous) holds x - max(x), then exp of it, then the gradient; labels
+    pick their entries by flat position, which is cheaper than a pair of index arrays.
+    """
+    rows_first = class_axis % 2  # 2-D: 1 when samples run down axis 0
+    batch, classes = y_pred.shape[1 - rows_first], y_pred.shape[rows_first]
+    weight = scale / batch if reduction == "mean" else scale
+    largest = np.maximum.reduce(y_pred, axis=class_axis)  # per sample, (batch,)
+    if rows_first:  # per-sample values as a column against (batch, classes)
+        largest = largest[:, None]
+    shifted = np.subtract(y_pred, largest, out=grad)
+    soft = y_true.shape == y_pred.shape
+    if soft:
+        mass = np.add.reduce(y_true, axis=class_axis)
+        picked_total = float(np.vdot(y_true, shifted))
+        if not np.isfinite(picked_total):  # 0 * -inf for a class far below the max
+            with np.errstate(invalid="ignore"):
+                picked_total = float(np.where(y_true != 0, y_true * shifted, 0).sum())
+    else:
+        labels = y_true.reshape(-1)
+        if labels.dtype.kind != "i":  # integral float labels, as the loss accepts
+            labels = labels.astype(np.intp)
+        if rows_first:  # flat position of (sample, label) or (label, sample)
+            picked = np.add(_sample_numbers(batch) * classes, labels)
+        else:
+            picked = np.multiply(labels, batch)
+            picked += _sample_numbers(batch)
+        picked_shifted = shifted.take(picked)
+    np.exp(shifted, out=grad)
+    total = np.add.reduce(grad, axis=class_axis)
+    log_total = np.log(total)
+    factor = total[:, None] if rows_first else total  # a view: written below
+    if soft:
+        value = float(np.vdot(log_total, mass)) - picked_total
+        np.divide(mass, total, out=total)
+        grad *= factor
+        grad -= y_true
+        grad *= weight
+    else:
+        value = float(np.add.reduce(log_total - picked_shifted))
+        np.divide(weight, total, out=total)
+        grad *= factor
+        grad.reshape(-1)[picked] -= weight  # a view: grad is contiguous
+    return value / batch if reduction == "mean" else value
+
+
 # --------------------------------------------------------------------------- registry
 class Loss:
     """A loss function with its options bound: ``loss(y_pred, y_true, reduction=None)``.
@@ -558,6 +685,16 @@ class Loss:
     ``reduction`` given at the call overrides the bound one.  ``name``, ``options``
     (every option, defaults included), ``differentiable`` and ``get_config()``
     describe it; ``get(loss.name, **loss.get_config())`` rebuilds it.
+
+    What the loss is, for the code that trains with it: ``target_kind`` (the form of
+    ``y_true``, one of :data:`lucidnet.training.labels.TARGET_KINDS`), ``family``
+    ("regression", "cross_entropy", "hinge", "divergence" or "evaluation") and
+    ``expects_logits`` (scores before any sigmoid/softmax); :meth:`check_target` is the
+    one target check that ``fit`` and ``evaluate`` run before the first step.
+
+    >>> loss = get("binary_crossentropy", from_logits=True)
+    >>> loss.target_kind, loss.family, loss.expects_logits
+    ('binary', 'cross_entropy', True)
     """
 
     def __init__(
@@ -580,9 +717,93 @@ class Loss:
         self.reduction = reduction
         self.options: dict[str, Any] = {**defaults, **options}
         self.differentiable: bool = getattr(function, "differentiable", True)
+        self.target_kind: str | None = getattr(function, "target_kind", None)
+        self.family: str | None = getattr(function, "family", None)
+
+    @property
+    def expects_logits(self) -> bool:
+        """Whether y_pred are logits: fixed by the loss, or its ``from_logits`` option."""
+        fixed = getattr(self.function, "takes_logits", None)
+        return bool(self.options.get("from_logits", False) if fixed is None else fixed)
+
+    def check_target(
+        self, y_pred_shape: tuple[int, ...], y_true: Any, argument: str = "y_true"
+    ) -> None:
+        """Raise unless ``y_true`` fits this loss for outputs of ``y_pred_shape`` (shape,
+        [0, 1] range, integer labels in [0, C), one-hot width); see
+        :func:`lucidnet.training.labels.check_target`."""
+        check_target(self.target_kind, y_pred_shape, y_true, self.name, argument)
 
     def __call__(self, y_pred: Any, y_true: Any, reduction: str | None = None) -> Tensor:
-        return self.function(y_pred, y_true, reduction=reduction or self.reduction, **self.options)
+        # ``None`` means "the bound one"; any other value ("" and 0 included) is checked.
+        chosen = self.reduction if reduction is None else reduction
+        return self.function(y_pred, y_true, reduction=chosen, **self.options)
+
+    @property
+    def has_closed_form(self) -> bool:
+        """Whether :meth:`value_and_grad` is offered: a closed form for these options, a
+        "mean" or "sum" reduction, and no subclass redefining ``__call__`` below it."""
+        return (
+            self.reduction in ("mean", "sum")
+            and self._closed_form() is not None
+            and kernel_is_trusted(type(self), "value_and_grad", ("__call__",))
+        )
+
+    def _closed_form(self) -> ClosedForm | None:
+        entry = getattr(self.function, "closed_form", None)
+        if entry is None:
+            return None
+        kernel, required = entry
+        return kernel if all(self.options[k] == v for k, v in required.items()) else None
+
+    def value_and_grad(
+        self,
+        y_pred: np.ndarray,
+        y_true: np.ndarray,
+        reduction: str | None = None,
+        *,
+        scale: float = 1.0,
+        out: np.ndarray | None = None,
+        class_axis: int = -1,
+    ) -> tuple[float, np.ndarray]:
+        """The loss and ``scale * dL/dy_pred`` in closed form on arrays, without a graph.
+
+        The same numbers as ``loss(y_pred, y_true)`` and its backward pass, for
+        ``reduction`` "mean" or "sum" (default: the bound one); offered where
+        :attr:`has_closed_form` (mse, binary and categorical cross-entropies on logits,
+        softmax cross-entropy).  The gradient is written into ``out`` when given;
+        ``class_axis`` says where the classes run (0 for (classes, batch) arrays, whose
+        soft targets then are (classes, batch) too).  Inputs are not checked.
+
+        >>> import numpy as np
+        >>> value, grad = get("mse", reduction="sum").value_and_grad(
+        ...     np.array([[1.0], [3.0]]), np.array([[0.0], [1.0]]))
+        >>> value, grad.ravel()
+        (5.0, array([2., 4.]))
+        """
+        reduction = self.reduction if reduction is None else reduction
+        kernel = self._closed_form()
+        if kernel is None or reduction not in ("mean", "sum"):
+            raise NotImplementedError(
+                f"{self!r} has no closed-form value_and_grad for reduction={reduction!r}; "
+                "compute the loss on Tensors and call backward()"
+            )
+        if out is None:
+            out = np.empty(y_pred.shape, y_pred.dtype)
+        elif not out.flags.c_contiguous or out.shape != y_pred.shape:
+            raise ValueError(
+                f"out must be a C-contiguous array of y_pred's shape {y_pred.shape}, got "
+                f"shape {out.shape}"
+            )
+        return kernel(reduction, class_axis, y_pred, y_true, scale, out), out
+
+    def closed_form(self, class_axis: int = -1) -> Callable[..., float] | None:
+        """The closed form with this loss's options and reduction bound, looked up once:
+        ``kernel(y_pred, y_true, scale, out) -> value`` writes ``scale * dL/dy_pred`` into
+        the C-contiguous ``out`` (see :meth:`value_and_grad`); None when not offered."""
+        if not self.has_closed_form:
+            return None
+        return functools.partial(self._closed_form(), self.reduction, class_axis)
 
     def get_config(self) -> dict[str, Any]:
         """The options (and ``reduction`` when not "mean") that rebuild this loss."""
@@ -607,24 +828,101 @@ registry = Registry("loss", Loss)
 _FUNCTIONS: dict[Callable[..., Tensor], str] = {}
 
 
-def _register(function: Callable[..., Tensor], *aliases: str, differentiable: bool = True) -> None:
+def _register(
+    function: Callable[..., Tensor],
+    *aliases: str,
+    target_kind: str,
+    family: str,
+    logits: bool | None = None,
+    differentiable: bool = True,
+    closed_form: tuple[ClosedForm, dict[str, Any]] | None = None,
+) -> None:
+    """Register ``function`` with what it is: ``target_kind`` (see :mod:`.labels`), ``family``,
+    whether it takes logits (None: its ``from_logits`` option says), and ``closed_form``, its
+    value_and_grad kernel and the options it holds for (e.g. ``{"from_logits": True}``)."""
     function.differentiable = differentiable  # type: ignore[attr-defined]
+    function.target_kind = target_kind  # type: ignore[attr-defined]
+    function.family = family  # type: ignore[attr-defined]
+    function.takes_logits = logits  # type: ignore[attr-defined]
+    function.closed_form = closed_form  # type: ignore[attr-defined]
     registry.add(function.__name__, functools.partial(Loss, function), *aliases)
     _FUNCTIONS[function] = function.__name__
 
 
-_register(mse, "mean_squared_error", "l2_loss")
-_register(mae, "mean_absolute_error", "l1_loss")
-_register(huber, "huber_loss")
-_register(binary_crossentropy, "bce", "binary_cross_entropy")
-_register(categorical_crossentropy, "cce", "categorical_cross_entropy")
-_register(sparse_categorical_crossentropy, "scce", "sparse_categorical_cross_entropy")
-_register(softmax_cross_entropy, "cross_entropy", "softmax_crossentropy")
-_register(hinge)
-_register(squared_hinge)
-_register(multiclass_hinge, "multiclass_svm", "svm")
-_register(kl_divergence, "kld", "kl_div", "kullback_leibler_divergence")
-_register(zero_one, "zero_one_loss", "0-1", differentiable=False)
+_register(
+    mse,
+    "mean_squared_error",
+    "l2_loss",
+    target_kind="real",
+    family="regression",
+    logits=False,
+    closed_form=(_mse_closed_form, {}),
+)
+_register(
+    mae, "mean_absolute_error", "l1_loss", target_kind="real", family="regression", logits=False
+)
+_register(huber, "huber_loss", target_kind="real", family="regression", logits=False)
+_register(
+    binary_crossentropy,
+    "bce",
+    "binary_cross_entropy",
+    target_kind="binary",
+    family="cross_entropy",
+    closed_form=(_binary_crossentropy_logits_closed_form, {"from_logits": True}),
+)
+_register(
+    categorical_crossentropy,
+    "cce",
+    "categorical_cross_entropy",
+    target_kind="probabilities",
+    family="cross_entropy",
+    closed_form=(_softmax_cross_entropy_closed_form, {"from_logits": True}),
+)
+_register(
+    sparse_categorical_crossentropy,
+    "scce",
+    "sparse_categorical_cross_entropy",
+    target_kind="labels",
+    family="cross_entropy",
+    closed_form=(_softmax_cross_entropy_closed_form, {"from_logits": True}),
+)
+_register(
+    softmax_cross_entropy,
+    "cross_entropy",
+    "softmax_crossentropy",
+    target_kind="labels_or_one_hot",
+    family="cross_entropy",
+    logits=True,
+    closed_form=(_softmax_cross_entropy_closed_form, {}),
+)
+_register(hinge, target_kind="signs", family="hinge", logits=True)
+_register(squared_hinge, target_kind="signs", family="hinge", logits=True)
+_register(
+    multiclass_hinge,
+    "multiclass_svm",
+    "svm",
+    target_kind="labels_or_one_hot",
+    family="hinge",
+    logits=True,
+)
+_register(
+    kl_divergence,
+    "kld",
+    "kl_div",
+    "kullback_leibler_divergence",
+    target_kind="probabilities",
+    family="divergence",
+    logits=False,
+)
+_register(
+    zero_one,
+    "zero_one_loss",
+    "0-1",
+    target_kind="classes",
+    family="evaluation",
+    logits=False,
+    differentiable=False,
+)
 
 
 def get(identifier: Any, **options: Any) -> Loss | Any:

@@ -42,8 +42,19 @@ def accuracy(y_pred: Any, y_true: Any) -> float:
 
     Binary, categorical or sparse, inferred from the shapes (see the module docstring).
     """
-    predicted, actual, _ = class_decisions(y_pred, y_true, "accuracy")
+    predicted, actual = _decisions(y_pred, y_true, "accuracy")
     return float(np.mean(predicted == actual))
+
+
+def _decisions(y_pred: Any, y_true: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted and true classes (see ``class_decisions``); at least one sample."""
+    predicted, actual, _ = class_decisions(y_pred, y_true, name)
+    if predicted.size == 0:
+        raise ValueError(
+            f"{name}: y_pred is empty (shape {np.shape(getattr(y_pred, 'data', y_pred))}); "
+            "a metric needs at least one sample"
+        )
+    return predicted, actual
 
 
 def _check_average(average: str) -> None:
@@ -66,7 +77,7 @@ def _score(
 ) -> float:
     """Apply ``formula(tp, fp, fn)`` per class (or to the summed counts) and average."""
     _check_average(average)
-    predicted, actual, _ = class_decisions(y_pred, y_true, name)
+    predicted, actual = _decisions(y_pred, y_true, name)
     n_classes = int(max(predicted.max(), actual.max())) + 1
     if average == "binary" and n_classes > 2:
         raise ValueError(

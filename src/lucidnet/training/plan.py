@@ -1,9 +1,18 @@
 """A static training plan: the fit step of a Dense stack, replayed without building a graph.
 
 For a ``Sequential`` of ``Dense`` layers with element-wise activations and a loss
-whose gradient has a closed form on the output (softmax cross-entropy on logits,
-binary cross-entropy on logits, mse), one training step is a fixed list of
-array operations.  The plan
+that offers a closed-form ``value_and_grad`` (:class:`~.step.ClosedFormLoss`:
+softmax cross-entropy on logits, binary cross-entropy on logits, mse, with
+"mean" or "sum" reduction), one training step is a fixed list of array
+operations: a :class:`~.step.TrainingStep` like the tape's, faster.  It takes
+no decision by name; it asks the building blocks, once, when it is built:
+
+* each activation for its in-place kernels ``forward_``/``backward_`` (relu,
+  sigmoid, tanh, identity offer them), else uses its ``forward`` and ``vjp``;
+* the loss for ``value_and_grad`` (else no plan: the tape);
+* the optimizer for ``update`` on a whole flattened group (``updates_flat_groups``).
+
+The plan
 
 * keeps every parameter of an optimizer group as a view into ONE flat buffer
   (and its gradient into another), so the optimizer updates a whole group with
@@ -16,8 +25,8 @@ array operations.  The plan
 * writes forward activations and backward gradients into buffers reused across
   steps (``out=``), applies activations and their derivatives in place and
   computes no gradient for the input;
-* computes the loss and its gradient together: softmax cross-entropy gives
-  dL/dz = (softmax(z) - onehot(y)) / B directly;
+* computes the loss and its gradient together (the loss's closed form): softmax
+  cross-entropy gives dL/dz = (softmax(z) - onehot(y)) / B directly;
 * for plain SGD, folds -lr into that gradient, so the matrix products of the
   backward pass give the updates themselves and one addition applies them
   (large groups write the result into the other buffer and flip to it, which
@@ -32,30 +41,21 @@ the gradient never exists on its own.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..blocks import activations as activation_functions
+from .._kernels import kernel_is_trusted
 from ..blocks import regularizers as regularizer_registry
-from ..blocks.activations import _sigmoid
+from ..blocks.activations import Activation
 from ..blocks.layers.dense import Dense, Linear
 from ..blocks.module import Module
 from ..engine.tensor import Parameter
 from .flat import FlatGroup
-from .losses import binary_crossentropy_with_logits
 
 _FLIP_SIZE = 1 << 16  # weights in a group from which SGD flips buffers instead of copying
-
-# Losses with a closed-form gradient on the last layer's output, by name and required options.
-_FUSED_LOSSES = {
-    "softmax_cross_entropy": {},
-    "sparse_categorical_crossentropy": {"from_logits": True},
-    "categorical_crossentropy": {"from_logits": True},
-    "binary_crossentropy": {"from_logits": True},
-    "mse": {},
-}
-_LOGIT_LOSSES = set(_FUSED_LOSSES) - {"mse"}  # their output layer must be linear
 
 
 class _DenseStep:
@@ -65,6 +65,8 @@ class _DenseStep:
     matrix [W; b] (in the buffer the parameters look at now, one view per buffer in
     ``joined_views``): an input with an extra row of ones gives ``W^T h^T + b`` as
     ``[W; b]^T [h^T; 1]`` in one matrix product, and ``[h^T; 1] dz^T`` both gradients.
+    ``in_place`` says whether the activation's in-place kernels (``forward_``,
+    ``backward_``) are used, which keeps no pre-activation; else ``forward``/``vjp`` are.
     """
 
     __slots__ = (
@@ -75,7 +77,9 @@ class _DenseStep:
         "joined_views",
         "joined_grad",
         "activation",
-        "kind",
+        "in_place",
+        "forward_",
+        "backward_",
         "weight_grad",
         "bias_grad",
         "group",
@@ -93,9 +97,10 @@ class _DenseStep:
                     self.joined_views, self.joined_grad = views
                     self.group = group
                     self.follow()
-        self.activation = layer.activation
-        name = self.activation.name
-        self.kind = name if name in ("identity", "relu", "sigmoid", "tanh") else "generic"
+        self.activation = activation = layer.activation
+        self.in_place = activation.has_inplace_kernels()
+        self.forward_ = activation.forward_ if self.in_place else None
+        self.backward_ = activation.backward_ if self.in_place else None
         # views into the flat gradient (kept here: fused SGD leaves ``param.grad`` empty)
         self.weight_grad = _grad_view(groups, layer.weight)
         self.bias_grad = None if layer.bias is None else _grad_view(groups, layer.bias)
@@ -114,10 +119,11 @@ class _Buffers:
     and the ones that [W; b] needs are one extra row.  ``out`` is the layer's output;
     when the next layer multiplies by [W; b] it has that extra last row of ones (``a``
     is then the view without it, ``joined`` all of it).  ``z`` keeps the pre-activation
-    for generic activations and is scratch otherwise (``target`` is where the matrix
+    for activations without in-place kernels and is scratch otherwise (``target`` is where the matrix
     product goes); ``grad`` holds dL/da and then, in place, dL/dz.  ``source`` and
     ``source_joined`` are the previous layer's ``a`` and ``joined`` (None for the first
-    layer, whose input is the batch).
+    layer, whose input is the batch).  For in-place activations ``z`` is the scratch
+    array their ``backward_`` gets.
     """
 
     __slots__ = (
@@ -142,7 +148,7 @@ class _Buffers:
         self.a = self.out[:units]
         self.joined = self.out if ones_row else None
         self.z = np.empty((units, batch), dtype)
-        self.target = self.z if step.kind == "generic" else self.a
+        self.target = self.a if step.in_place else self.z
         self.grad = np.empty((units, batch), dtype)
         self.grad_flat = self.grad.reshape(-1)
         self.source = None if previous is None else previous.a
@@ -163,13 +169,13 @@ class TrainingPlan:
     ) -> None:
         self.model = model
         self.steps = steps
-        self.loss_name = loss.name
         self.loss = loss
+        self.loss_kernel = loss_kernel(loss)  # the kernels, looked up once
         self.optimizer = optimizer
+        self.update = optimizer.update
         self.groups = groups
         self.dtype = groups[0].parameter.dtype
         self._buffers: dict[int, list[_Buffers]] = {}
-        self._offsets: dict[int, np.ndarray] = {}  # sample numbers, to pick label entries
         self._ones: dict[int, np.ndarray] = {}  # batch-long ones, to sum over the batch
         self._x: np.ndarray | None = None  # the batch of the last forward
         self._batch: list[_Buffers] = []  # and its buffers
@@ -202,7 +208,8 @@ class TrainingPlan:
         optimizer: Any,
         penalties: list[tuple[Any, Parameter]] | None = None,
     ) -> TrainingPlan | None:
-        """A plan for ``model`` if it is a plain Dense stack with a fused loss, else None.
+        """A plan for ``model`` if it is a plain Dense stack of element-wise activations, the
+        loss offers a closed form and the optimizer updates flat groups; else None.
 
         ``penalties`` are the model's regularization terms if the caller has them.
         """
@@ -214,14 +221,12 @@ class TrainingPlan:
             return None
         if _has_hooks(model):
             return None
-        activations = [layer.activation for layer in model.layers]
         if not all(
-            isinstance(a, activation_functions.Activation) and a.element_wise for a in activations
+            isinstance(layer.activation, Activation) and layer.activation.element_wise
+            for layer in model.layers
         ):
             return None
-        if not _loss_is_fused(loss) or (
-            loss.name in _LOGIT_LOSSES and activations[-1].name != "identity"
-        ):
+        if loss_kernel(loss) is None or not getattr(optimizer, "updates_flat_groups", False):
             return None
         params = model.parameters()
         if (
@@ -287,7 +292,6 @@ class TrainingPlan:
                 previous = _Buffers(batch, step, joins, previous)
                 buffers.append(previous)
             self._buffers[batch] = buffers
-            self._offsets[batch] = np.arange(batch)
             self._ones[batch] = np.ones(batch, self.dtype)
         return buffers
 
@@ -309,12 +313,16 @@ class TrainingPlan:
                 np.matmul(step.weight.data.T, h, out=buffer.target)
                 if step.bias is not None:
                     buffer.target += step.bias.data[:, None]
-            _activate(step, buffer)
+            if step.in_place:
+                step.forward_(buffer.a)
+            else:
+                np.copyto(buffer.a, step.activation.forward(buffer.z))
         scale = 1.0
         if self.fused:  # dL/d(out) * -lr: every gradient below becomes SGD's update
             group = self.optimizer.param_groups[0]
             scale = group["lr"] if group["maximize"] else -group["lr"]
-        loss_value = self._loss_and_gradient(y, buffers[-1], scale)
+        output = buffers[-1]
+        loss_value = self.loss_kernel(output.a, y.T, scale, output.grad)
         penalty = 0.0
         for regularizer, parameter, _ in self.penalties:
             penalty += float(regularizer.penalty(parameter.data))
@@ -334,7 +342,11 @@ class TrainingPlan:
         buffers = self._batch
         for index in range(len(self.steps) - 1, -1, -1):
             step, buffer = self.steps[index], buffers[index]
-            grad_z = _backward(step, buffer)  # (units, batch)
+            if step.in_place:  # dL/dz from dL/da, in place: (units, batch)
+                grad_z = step.backward_(buffer.a, buffer.grad, buffer.z)
+            else:
+                np.copyto(buffer.grad, step.activation.vjp(buffer.z, buffer.a, buffer.grad))
+                grad_z = buffer.grad
             if index:
                 np.matmul(step.weight.data, grad_z, out=buffers[index - 1].grad)
             if buffer.source_joined is not None:
@@ -356,46 +368,7 @@ class TrainingPlan:
         for regularizer, parameter, gradient in self.penalties:
             gradient += regularizer.gradient(parameter.data)
         for group, flat in zip(self.optimizer.param_groups, self.groups, strict=True):
-            self.optimizer._update(flat.parameter, group, flat.state)
-
-    def _loss_and_gradient(self, y: np.ndarray, buffer: _Buffers, scale: float) -> float:
-        """The loss of the output ``buffer.a`` (classes, batch); ``scale * dL/da`` into ``grad``."""
-        out, grad = buffer.a, buffer.grad
-        batch = out.shape[1]
-        name = self.loss_name
-        if name == "mse":
-            np.subtract(out, y.T, out=grad)
-            value = float(np.vdot(grad, grad)) / grad.size
-            grad *= 2 * scale / grad.size
-            return value
-        if name == "binary_crossentropy":  # from logits: dL/dx = sigmoid(x) - y
-            value = float(np.mean(binary_crossentropy_with_logits(out, y.T)))
-            np.subtract(_sigmoid(out), y.T, out=grad)
-            grad *= scale / grad.size
-            return value
-        # softmax cross-entropy on logits: L = mean(log sum exp(z - m) - (z - m)[label]),
-        # dL/dz = (softmax(z) - onehot) / B; classes run down axis 0
-        shifted = buffer.z
-        np.subtract(out, np.maximum.reduce(out, axis=0), out=shifted)
-        np.exp(shifted, out=grad)
-        total = np.add.reduce(grad, axis=0)
-        log_total = np.log(total)
-        weight = scale / batch
-        if y.ndim == 1 or y.shape[1] == 1:
-            labels = y.reshape(-1)
-            if labels.dtype.kind != "i":  # integral float labels, as the loss accepts
-                labels = labels.astype(np.intp)
-            picked = np.multiply(labels, batch)  # flat index of (label, sample)
-            picked += self._offsets[batch]
-            value = float(np.add.reduce(log_total - shifted.take(picked))) / batch
-            grad *= np.divide(weight, total, out=total)
-            buffer.grad_flat[picked] -= weight
-        else:  # one-hot or probability targets: sum_j y_j = 1 per sample
-            value = (float(np.add.reduce(log_total)) - float(np.vdot(y.T, shifted))) / batch
-            grad /= total
-            grad -= y.T
-            grad *= weight
-        return value
+            self.update(flat.parameter, group, flat.state)
 
     def backup(self) -> None:
         """Keep the weights of this step for ``restore`` (flipping SGD keeps them anyway)."""
@@ -424,6 +397,36 @@ class TrainingPlan:
             group.scatter_state(self.optimizer)
 
 
+def loss_kernel(loss: Any) -> Callable[[np.ndarray, np.ndarray, float, np.ndarray], float] | None:
+    """``kernel(y_pred, y_true, scale, out) -> value`` on (classes, batch) arrays, or None.
+
+    Asks the loss (see :class:`~.step.ClosedFormLoss`): its ``closed_form`` accessor when
+    it has one, else its ``value_and_grad``.  None when it offers neither, says
+    ``has_closed_form = False``, or redefines ``__call__`` below the class that wrote the
+    closed form (a subclass's own formula does not inherit its parent's gradient).
+    """
+    if (
+        not callable(getattr(loss, "value_and_grad", None))
+        or not getattr(loss, "has_closed_form", True)
+        or not kernel_is_trusted(type(loss), "value_and_grad", ("__call__",))
+    ):
+        return None
+    closed_form = getattr(loss, "closed_form", None)
+    if callable(closed_form):
+        return closed_form(class_axis=0)
+    return functools.partial(_through_value_and_grad, loss.value_and_grad)
+
+
+def _through_value_and_grad(
+    value_and_grad: Callable[..., tuple[float, np.ndarray]],
+    y_pred: np.ndarray,
+    y_true: np.ndarray,
+    scale: float,
+    out: np.ndarray,
+) -> float:
+    return value_and_grad(y_pred, y_true, scale=scale, out=out, class_axis=0)[0]
+
+
 def _has_hooks(model: Module) -> bool:
     return any(module.has_forward_hooks for module in model.modules())
 
@@ -441,50 +444,8 @@ def _grad_view(groups: list[FlatGroup], param: Parameter) -> np.ndarray:
     return next(view for view in (g.grad_of(param) for g in groups) if view is not None)
 
 
-def _loss_is_fused(loss: Any) -> bool:
-    name = getattr(loss, "name", None)
-    if name not in _FUSED_LOSSES:
-        return False
-    options = dict(getattr(loss, "options", {}))
-    return options.pop("reduction", "mean") == "mean" and options == _FUSED_LOSSES[name]
-
-
 def _is_plain_sgd(optimizer: Any, group: dict[str, Any]) -> bool:
     """SGD without momentum or weight decay: theta <- theta -/+ lr * grad, nothing else."""
     from .optim.sgd import SGD
 
     return type(optimizer) is SGD and group["momentum"] == 0 and group["weight_decay"] == 0
-
-
-def _activate(step: _DenseStep, buffer: _Buffers) -> None:
-    """a = f(z); for the element-wise kinds z is ``a`` itself and f is applied in place."""
-    kind, a = step.kind, buffer.a
-    if kind == "relu":
-        np.maximum(a, 0, out=a)
-    elif kind == "sigmoid":  # 1 / (1 + exp(-z)) = (1 + tanh(z / 2)) / 2, without overflow
-        np.multiply(a, 0.5, out=a)
-        np.tanh(a, out=a)
-        np.multiply(a, 0.5, out=a)
-        np.add(a, 0.5, out=a)
-    elif kind == "tanh":
-        np.tanh(a, out=a)
-    elif kind == "generic":
-        np.copyto(a, step.activation.forward(buffer.z))
-
-
-def _backward(step: _DenseStep, buffer: _Buffers) -> np.ndarray:
-    """dL/dz from dL/da (``buffer.grad``), in place."""
-    kind, a, grad = step.kind, buffer.a, buffer.grad
-    if kind == "relu":
-        np.multiply(grad, a > 0, out=grad)
-    elif kind == "sigmoid":  # a (1 - a)
-        scratch = np.subtract(1, a, out=buffer.z)
-        scratch *= a
-        grad *= scratch
-    elif kind == "tanh":  # 1 - a^2
-        scratch = np.multiply(a, a, out=buffer.z)
-        np.subtract(1, scratch, out=scratch)
-        grad *= scratch
-    elif kind == "generic":
-        np.copyto(grad, step.activation.vjp(buffer.z, a, grad))
-    return grad

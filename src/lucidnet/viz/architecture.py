@@ -95,7 +95,7 @@ def _architecture(
     model: Module, features: tuple[int, ...] | None
 ) -> tuple[list[_Block], list[tuple[int, int]]]:
     """Blocks and edges (index pairs) for the three ways of building a model."""
-    if isinstance(model, Model):
+    if isinstance(model, Model) and model.nodes is not None:  # not a subclassed Model
         symbols = [*model.inputs, *model.nodes]
         position = {id(s): i for i, s in enumerate(symbols)}
         blocks = []

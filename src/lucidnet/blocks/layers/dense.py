@@ -16,7 +16,7 @@ from ...engine.tensor import Parameter, Tensor
 from .. import functional as F
 from .. import init as initializers
 from .. import regularizers
-from ..activations import Activation
+from ..activations import Activation, Identity
 from ..activations import get as get_activation
 from .base import Layer, check_features
 
@@ -24,8 +24,9 @@ from .base import Layer, check_features
 class Dense(Layer):
     """Fully-connected layer: ``y = activation(x @ W + b)``, ``W`` of shape ``(in_features, units)``.
 
-    ``kernel_initializer="auto"`` picks by activation (SPEC §3): ``he_uniform`` for
-    the ReLU family, ``lecun_normal`` for selu, ``glorot_uniform`` otherwise.
+    ``kernel_initializer="auto"`` takes the activation's ``recommended_initializer``:
+    ``he_uniform`` for the ReLU family, ``lecun_normal`` for selu, ``glorot_uniform``
+    otherwise.
     ``kernel_regularizer``/``bias_regularizer`` (None, a name such as ``"l2"``, a config
     dict or a :mod:`~lucidnet.blocks.regularizers` object) are resolved at once and
     added to the training loss by ``fit``.
@@ -48,7 +49,15 @@ class Dense(Layer):
         input_shape: tuple[int, ...] | None = None,
         name: str | None = None,
         dtype: object | None = None,
+        input_dim: int | None = None,
     ) -> None:
+        if input_dim is not None:  # Keras's shorthand for input_shape=(input_dim,)
+            if input_shape is not None:
+                raise TypeError(
+                    f"Dense: give input_shape= or input_dim=, not both; got "
+                    f"input_shape={input_shape!r}, input_dim={input_dim!r}"
+                )
+            input_shape = (check_positive_int(input_dim, "Dense input_dim"),)
         super().__init__(input_shape=input_shape, name=name, dtype=dtype)
         self.units = check_positive_int(units, "Dense units")
         self.activation = get_activation("identity" if activation is None else activation)
@@ -86,7 +95,7 @@ class Dense(Layer):
 
     def resolved_kernel_initializer(self) -> Any:
         if self.kernel_initializer == "auto":
-            return initializers.get(initializers.auto_initializer(self.activation_name))
+            return initializers.get(initializers.auto_initializer(self.activation))
         return initializers.get(self.kernel_initializer)
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
@@ -110,9 +119,26 @@ class Dense(Layer):
         return None if self.weight is None else self.weight.shape[0]
 
     def forward(self, x: Any) -> Tensor:
-        x = self.as_input(x, self.weight.dtype)
-        check_features(self, x, self.weight.shape[0])
-        return F.dense(x, self.weight, self.bias, self.activation)
+        weight, activation = self.weight, self.activation
+        if not (isinstance(x, Tensor) and x.data.dtype == weight.data.dtype):
+            x = self.as_input(x, weight.data.dtype)
+        check_features(self, x, weight.data.shape[0])
+        if not isinstance(activation, Activation):  # a plain callable, applied after the node
+            return activation(F.dense_node(x, weight, self.bias, None))
+        return F.dense_node(x, weight, self.bias, activation)
+
+    def extra_repr(self) -> str:
+        """``units=32, activation='relu', input=2`` (input: the in_features, once known)."""
+        parts = [f"units={self.units}"]
+        if not isinstance(self.activation, Identity):
+            name = self.activation_name or getattr(self.activation, "__name__", "callable")
+            parts.append(f"activation={name!r}")
+        features = self.in_features or (self.input_shape[-1] if self.input_shape else None)
+        if features is not None:
+            parts.append(f"input={features}")
+        if not self.use_bias:
+            parts.append("use_bias=False")
+        return ", ".join(parts)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -185,6 +211,9 @@ class Linear(Dense):
     @property
     def out_features(self) -> int:
         return self.units
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.units}, bias={self.use_bias}"
 
     def get_config(self) -> dict[str, Any]:
         return {

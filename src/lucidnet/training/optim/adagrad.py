@@ -39,6 +39,7 @@ class Adagrad(Optimizer):
     """
 
     name = "adagrad"
+    element_wise = True
 
     def __init__(
         self,
@@ -65,7 +66,7 @@ class Adagrad(Optimizer):
         for name in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
             check_range(name, options[name])
 
-    def _update(self, param: Tensor, group: ParamGroup, state: dict[str, Any]) -> None:
+    def update(self, param: Tensor, group: ParamGroup, state: dict[str, Any]) -> None:
         if not state:
             state["step"] = 0
             state["sum"] = np.full_like(param.data, float(group["initial_accumulator_value"]))

@@ -47,6 +47,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    element_wise = True
 
     def __init__(
         self,
@@ -79,7 +80,7 @@ class Adam(Optimizer):
         check_range("eps", options["eps"])
         check_range("weight_decay", options["weight_decay"])
 
-    def _update(self, param: Tensor, group: ParamGroup, state: dict[str, Any]) -> None:
+    def update(self, param: Tensor, group: ParamGroup, state: dict[str, Any]) -> None:
         lr, eps, weight_decay = (
             float(group["lr"]),
             float(group["eps"]),

@@ -26,6 +26,7 @@ array([ 0.5, -2.5])
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Callable, Iterable
@@ -33,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._kernels import kernel_is_trusted
 from ..._registry import Registry
 from ...engine.tensor import Tensor
 
@@ -42,10 +44,37 @@ Params = Iterable[Tensor] | Iterable[ParamGroup]
 
 class Optimizer:
     """Base class: a subclass sets ``name``, passes its ``defaults``, and defines
-    ``_check_options(options)`` (raise for bad values) and ``_update(param, group, state)``
-    (update one parameter in place from ``param.grad``)."""
+    ``_check_options(options)`` (raise for bad values) and ``update(param, group, state)``
+    (update one parameter in place from ``param.grad``).
+
+    ``element_wise = True`` declares that ``update`` treats every entry on its own (as
+    SGD, Adam, AdamW, RMSprop and Adagrad do), so that updating a whole group
+    flattened into one array equals updating its parameters one by one: the training
+    plan relies on it.  The claim holds only for the ``update`` it was made beside: a
+    subclass that redefines ``update`` is not element-wise unless it says so again.
+    """
 
     name = "optimizer"
+    element_wise = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every optimizer also takes Keras's ``learning_rate=`` for ``lr=``."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def __init__(
+            self: Optimizer, *args: Any, learning_rate: Any = None, **options: Any
+        ) -> None:
+            if learning_rate is not None:
+                if "lr" in options or len(args) > 1:
+                    raise TypeError(f"{cls.__name__}: give lr= or learning_rate=, not both")
+                options["lr"] = learning_rate
+            init(self, *args, **options)
+
+        cls.__init__ = __init__
 
     def __init__(self, params: Params | None, defaults: dict[str, Any]) -> None:
         self._check_options(defaults)
@@ -147,7 +176,7 @@ class Optimizer:
                     # the very array a step already used, with no zero_grad() since
                     reapplied = reapplied or applied.get(id(param)) is grad
                     applied[id(param)] = grad
-                    self._update(param, group, self.state.setdefault(id(param), {}))
+                    self.update(param, group, self.state.setdefault(id(param), {}))
         if reapplied:
             _warn_reapplied(self)
         return loss
@@ -161,8 +190,23 @@ class Optimizer:
             elif param.grad is not None:
                 param.grad.fill(0)
 
-    def _update(self, param: Tensor, group: ParamGroup, state: dict[str, Any]) -> None:
+    def update(self, param: Tensor, group: ParamGroup, state: dict[str, Any]) -> None:
+        """One step for ``param`` in place, from ``param.grad``, with ``group``'s options.
+
+        ``state`` is the parameter's entry in ``self.state`` (filled on the first call).
+        ``step()`` calls it for every parameter that has a gradient; for an
+        element-wise optimizer ``param`` may also be a whole group's parameters as one
+        flat array, its gradient and state flattened alike (see :attr:`updates_flat_groups`).
+        """
         raise NotImplementedError
+
+    @property
+    def updates_flat_groups(self) -> bool:
+        """Whether ``update`` may be given a whole group flattened into one array: the
+        class says ``element_wise`` beside the ``update`` it uses."""
+        return bool(self.element_wise) and kernel_is_trusted(
+            type(self), "element_wise", ("update",)
+        )
 
     def _check_options(self, options: dict[str, Any]) -> None:
         raise NotImplementedError

@@ -46,6 +46,7 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
+    element_wise = True
 
     def __init__(
         self,
@@ -77,7 +78,7 @@ class RMSprop(Optimizer):
         check_range("weight_decay", options["weight_decay"])
         check_range("momentum", options["momentum"])
 
-    def _update(self, param: Tensor, group: ParamGroup, state: dict[str, Any]) -> None:
+    def update(self, param: Tensor, group: ParamGroup, state: dict[str, Any]) -> None:
         alpha, eps, momentum = float(group["alpha"]), float(group["eps"]), float(group["momentum"])
         if not state:
             state["step"] = 0

@@ -49,6 +49,7 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    element_wise = True
 
     def __init__(
         self,
@@ -82,7 +83,7 @@ class SGD(Optimizer):
                 f"momentum={options['momentum']!r}, dampening={options['dampening']!r}"
             )
 
-    def _update(self, param: Tensor, group: ParamGroup, state: dict[str, Any]) -> None:
+    def update(self, param: Tensor, group: ParamGroup, state: dict[str, Any]) -> None:
         momentum = float(group["momentum"])
         gradient = self._gradient(param, float(group["weight_decay"]), group["maximize"])
         if momentum != 0:

@@ -1,0 +1,5 @@
+"""``python -m lucidnet ...`` runs the command line, as the ``lucidnet`` command does."""
+
+from .cli.main import main
+
+main()
