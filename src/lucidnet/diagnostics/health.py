@@ -516,7 +516,7 @@ def _checkpoint(epoch: int) -> bool:
 
 def _expected_loss(model: Module) -> float | None:
     """ln C for a C-class cross-entropy on logits (what an untrained network scores)."""
-    setup = getattr(model, "_training_setup", None)
+    setup = training_state(model)
     name = getattr(getattr(setup, "loss", None), "name", None)
     dense = [m for m in model.modules() if isinstance(m, Dense)]
     if not dense or name not in ("softmax_cross_entropy", "sparse_categorical_crossentropy"):
@@ -611,23 +611,22 @@ def warn_grad_accumulation(optimizer_name: str) -> None:
 
 
 def diagnose_non_finite(model: Module, value: float, epoch: int, batch: int | None) -> Advice:
-    """The NaN guard's finding as an Advice (cause ``non_finite``), with the likely upstream
-    cause in its evidence: the learning rate, the input scale or a summed loss."""
+    """The NaN guard's finding as an Advice (cause ``non_finite``; ``batch`` None: the
+    weights, not the loss, were found non-finite at the epoch's end).  It is a symptom:
+    merged with other advice it becomes evidence of the cause found (learning rate, input
+    scale, summed loss ...)."""
     optimizer = getattr(model, "optimizer", None)
     lr = None
     if optimizer is not None and getattr(optimizer, "param_groups", None):
         lr = optimizer.param_groups[0].get("lr")
+    what = "the weights became non-finite" if batch is None else f"loss became {value}"
+    where = f"epoch {epoch + 1}" + ("" if batch is None else f", batch {batch + 1}")
     return Advice(
         "N001",
         "error",
         "non_finite",
         "model",
-        (
-            f"the weights became non-finite in epoch {epoch + 1}"
-            if batch is None  # the loop's epoch-end check: the loss stayed finite
-            else f"loss became {value} at epoch {epoch + 1}, batch {batch + 1}"
-        )
-        + "; training stopped and the weights of the last good step were restored",
+        f"{what} at {where}; training stopped and the weights of the last good step were restored",
         "lower the learning rate, scale the inputs, or clip gradients",
         {"action": "set_lr", "value": lr / 10} if isinstance(lr, (int, float)) and lr else None,
         {"value": value, "epoch": epoch, "batch": batch, "lr": lr},

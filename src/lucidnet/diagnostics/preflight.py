@@ -692,7 +692,7 @@ def _lr_after_fix(
         fixed = apply_remedy(model, head.remedy, x)
     except (ValueError, TypeError, KeyError):
         return advice  # not a Sequential, or a remedy it cannot rebuild: keep the advice
-    setup = fixed._training_setup
+    setup = training_state(fixed)
     found = _learning_rate_probe(
         fixed, setup.loss, setup.optimizer, x, y, task, started, time_budget
     )
