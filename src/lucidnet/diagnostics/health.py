@@ -55,13 +55,11 @@ from ..blocks.module import Module
 from ..training.callbacks import Callback
 from ..training.state import training_state
 from .advice import Advice, HealthWarning, merge, show
+from .kinds import can_die, is_saturating, saturation_limit
 from .layer_graph import layer_graph
 from .lint import lint
 
-DYING_ACTIVATIONS = frozenset({"relu", "relu6"})  # zero gradient wherever the unit is off
-SATURATION_LIMITS = {"sigmoid": 6.0, "tanh": 3.0}  # |z| beyond which the curve is flat
 FAILING_DROP = 0.25  # the data loss must fall at least this fraction below epoch 1's
-_SATURATING = frozenset({"sigmoid", "tanh", "hard_sigmoid", "hard_tanh", "softsign"})
 
 
 @dataclass
@@ -78,7 +76,7 @@ class _LayerWatch:
 
     def observe(self, out: np.ndarray) -> None:
         """Dead and saturation fractions of one batch of outputs, (batch, units)."""
-        if self.activation in DYING_ACTIVATIONS:  # relu(z) > 0 exactly when z > 0
+        if can_die(self.activation):  # relu(z) > 0 exactly when z > 0
             self.figures["dead_fraction"] = (
                 1.0 - float(np.count_nonzero((out > 0).any(axis=0))) / out.shape[1]
             )
@@ -325,7 +323,7 @@ class HealthMonitor(Callback):
         found: list[Advice] = []
         updates = [entry[w.name].get("update_ratio") for w in layers]
         largest_update = max((u for u in updates if u is not None), default=math.nan)
-        saturating = [w for w in layers[:-1] if w.activation in _SATURATING]
+        saturating = [w for w in layers[:-1] if is_saturating(w.activation)]
         ratio = entry.get("first_last_grad_ratio")
 
         def add(
@@ -405,7 +403,7 @@ class HealthMonitor(Callback):
             # a saturated sigmoid output is a confident prediction, not a fault
             saturated = figures.get("saturation_fraction", 0.0) if watch is not layers[-1] else 0.0
             if saturated > self.saturation_threshold:
-                limit = SATURATION_LIMITS.get(watch.activation, 0)
+                limit = saturation_limit(watch.activation) or 0
                 symptom = (
                     f"layer {watch.name}: {saturated:.0%} of {watch.activation} activations "
                     f"saturated (|z| > {limit:g}), where the derivative is almost 0"
@@ -646,8 +644,8 @@ def _watches_for(model: Module) -> list[_LayerWatch]:
         own = layer.activation_name
         after = activation.get(id(layer), own)
         watch = _LayerWatch(name or layer.name, layer, after, post_activation=own != "identity")
-        if after in SATURATION_LIMITS:
-            limit = SATURATION_LIMITS[after]
+        limit = saturation_limit(after)
+        if limit is not None:
             if watch.post_activation:
                 function = activation_registry.get(after)
                 low, high = function.forward(np.array([-limit, limit], dtype=np.float64))
@@ -674,4 +672,9 @@ def _check_number(value: Any, argument: str, low: float, high: float) -> None:
         raise ValueError(f"{argument} must be a number in [{low:g}, {high:g}], got {value!r}")
 
 
-__all__ = ["HealthMonitor", "HealthWarning", "diagnose_non_finite", "warn_grad_accumulation"]
+__all__ = [
+    "HealthMonitor",
+    "HealthWarning",
+    "diagnose_non_finite",
+    "warn_grad_accumulation",
+]

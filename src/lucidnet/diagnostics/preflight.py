@@ -49,7 +49,8 @@ from ..engine.tensor import no_grad
 from ..training import losses as loss_registry
 from ..training.state import training_state
 from .advice import Advice, HealthWarning, format_report, merge, one_cause_per_problem, show
-from .health import DYING_ACTIVATIONS, SATURATION_LIMITS, _watches_for
+from .health import _watches_for
+from .kinds import can_die, saturation_limit
 from .lint import lint
 from .probe import Snapshot, fresh_optimizer, total_loss, train_steps
 from .remedies import apply_remedy, is_model_remedy
@@ -358,10 +359,10 @@ def _layer_figures(model: Module, x: np.ndarray) -> list[_LayerFigures]:
         z = linear + bias
         activation = watch.activation
         dead = saturated = None
-        if activation in DYING_ACTIVATIONS or activation in ("relu6",):
+        if can_die(activation):
             dead = float(np.mean(~(z > 0).any(axis=0)))
-        if activation in SATURATION_LIMITS:
-            saturated = float(np.mean(np.abs(z) > SATURATION_LIMITS[activation]))
+        if (limit := saturation_limit(activation)) is not None:
+            saturated = float(np.mean(np.abs(z) > limit))
         spread = float(linear.std()) or 1e-12
         figures.append(
             _LayerFigures(
