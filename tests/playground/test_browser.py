@@ -380,9 +380,8 @@ def test_the_lint_panel_follows_every_change(open_page) -> None:
         "() => !document.querySelector('[data-testid=lint-panel]').innerText.includes('No problems')"
     )
     assert "linear" in page.inner_text("[data-testid=lint-panel]").lower()
-    page.click("[data-testid=lint-apply-1]")  # the lint's remedy, applied by the page
-    wait_model(page, "m.settings.layers[0].activation === 'relu'")
-    page.click("[data-testid=lint-apply-1]")  # the one left: hidden_2 into the output
+    # one problem, one advice: its remedy names both linear layers, and the page applies it
+    page.click("[data-testid=lint-apply-1]")
     wait_model(page, "m.settings.layers.every((layer) => layer.activation === 'relu')")
     page.wait_for_function(
         "() => document.querySelector('[data-testid=lint-panel]').innerText.includes('No problems')"
