@@ -63,9 +63,7 @@ from .lint import lint
 #: flat, by name (from the activation classes; for callers that want the tables).
 DYING_ACTIVATIONS = frozenset(n for n in activation_registry.available() if can_die(n))
 SATURATION_LIMITS = {
-    n: limit
-    for n in activation_registry.available()
-    if (limit := saturation_limit(n)) is not None
+    n: limit for n in activation_registry.available() if (limit := saturation_limit(n)) is not None
 }
 FAILING_DROP = 0.25  # the data loss must fall at least this fraction below epoch 1's
 
