@@ -291,6 +291,9 @@ class HealthMonitor(Callback):
         """The loss jumped: the first epoch far above an untrained network's, or a rise of
         half between epochs (the learning rate's signature, not the initialization's)."""
         losses = [v for v in self._data_losses if math.isfinite(v)]
+        stop = getattr(self.model.history, "stop_reason", None)
+        if len(losses) < len(self._data_losses) or stop == "non_finite":
+            return True
         expected = _expected_loss(self.model)
         if losses and expected is not None and losses[0] > 3 * expected:
             return True
@@ -335,10 +338,11 @@ class HealthMonitor(Callback):
         def add(
             code: str, cause: str, where: str, message: str, fix: str, remedy: Any, **evidence: Any
         ) -> None:
+            level = evidence.pop("_severity", severity)
             found.append(
                 Advice(
                     code,
-                    severity,
+                    level,
                     cause,
                     where,
                     message,
@@ -405,6 +409,7 @@ class HealthMonitor(Callback):
                             "bias": "zeros",
                         },
                         dead_fraction=dead,
+                        _severity="info",  # a guess: no bias, input or step evidence
                     )
             # a saturated sigmoid output is a confident prediction, not a fault
             saturated = figures.get("saturation_fraction", 0.0) if watch is not layers[-1] else 0.0
