@@ -190,7 +190,7 @@ class HealthMonitor(Callback):
         self._warned: set[tuple[str, str]] = set()
         self.advice = []
         self._hooks = [watch.layer.register_forward_hook(self._record) for watch in self._watches]
-        self._upstream = [a for a in lint(self.model, verbose=0) if a.severity != "info"]
+        self._upstream: list[Advice] | None = None  # lint's findings, read when first needed
         self._max_update = 0.0
         self._initial_bias = {
             watch.name: float(np.mean(watch.layer.bias.data))
@@ -299,6 +299,11 @@ class HealthMonitor(Callback):
             return True
         return any(b > 1.5 * a for a, b in zip(losses, losses[1:], strict=False))
 
+    def _design_faults(self) -> list[Advice]:
+        if self._upstream is None:
+            self._upstream = [a for a in lint(self.model, verbose=0) if a.severity != "info"]
+        return self._upstream
+
     def _diagnose(self, final: bool) -> list[Advice]:
         """The causes behind the latest sampled figures; warnings only when the loss is
         not falling; each warning raised once per fit."""
@@ -311,7 +316,8 @@ class HealthMonitor(Callback):
         )
         sample = self._sampled[-1]
         advice = merge(self._findings(sample["entry"], sample["layers"], failing, progress))
-        if self._upstream:  # a design fault lint found explains learning-rate symptoms
+        if any(a.cause in ("lr_high", "lr_low") for a in advice) and self._design_faults():
+            # a design fault lint found explains learning-rate symptoms
             advice = [a for a in advice if a.cause not in ("lr_high", "lr_low")]
         fresh = [
             a for a in advice if a.severity != "info" and (a.cause, a.where) not in self._warned
