@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 import lucidnet as ln
+from lucidnet.training.state import training_state
 
 Dense = ln.layers.Dense
 
@@ -366,7 +367,7 @@ FAULTY: list[Callable[[int], Case]] = [
 def manual_loop(case: Case) -> Any:
     """The PyTorch loop that forgets zero_grad(): gradients pile up across steps."""
     model, optimizer = case.model, case.model.optimizer
-    loss = model._training_setup.loss
+    loss = training_state(model).loss
     if not optimizer.is_bound:
         optimizer.bind(model.trainable_parameters())
     rng = np.random.default_rng(0)

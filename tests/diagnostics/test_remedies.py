@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import lucidnet as ln
+from lucidnet.training.state import training_state
 
 Dense = ln.layers.Dense
 
@@ -37,8 +38,8 @@ def test_a_remedy_changes_a_copy_and_keeps_the_other_weights_and_the_setup():
         np.testing.assert_array_equal(mine.data, theirs.data)
     assert fixed.optimizer is not model.optimizer
     assert fixed.optimizer.get_config() == model.optimizer.get_config()
-    assert fixed._training_setup.metric_names == ["accuracy"]
-    assert fixed._training_setup.loss.name == "softmax_cross_entropy"
+    assert training_state(fixed).metric_names == ["accuracy"]
+    assert training_state(fixed).loss.name == "softmax_cross_entropy"
 
 
 def test_set_activation_reinitializes_those_layers_with_auto_init():
@@ -71,11 +72,11 @@ def test_initializer_loss_lr_regularizer_and_reduction_remedies():
     loss = ln.apply_remedy(
         model, {"action": "set_loss", "name": "categorical_crossentropy", "options": {}}
     )
-    assert loss._training_setup.loss.name == "categorical_crossentropy"
+    assert training_state(loss).loss.name == "categorical_crossentropy"
     assert loss.layers[-1].activation_name == "softmax"
     model.compile("adam", ln.losses.get("softmax_cross_entropy", reduction="sum"), lint=False)
     mean = ln.apply_remedy(model, {"action": "set_reduction", "reduction": "mean"})
-    assert mean._training_setup.loss.reduction == "mean"
+    assert training_state(mean).loss.reduction == "mean"
 
 
 def test_standardize_inputs_puts_a_batch_norm_with_the_data_statistics_in_front():

@@ -55,13 +55,17 @@ from ..blocks.module import Module
 from ..training.callbacks import Callback
 from ..training.state import training_state
 from .advice import Advice, HealthWarning, merge, show
+from .kinds import can_die, is_saturating, saturation_limit
 from .layer_graph import layer_graph
 from .lint import lint
 
-DYING_ACTIVATIONS = frozenset({"relu", "relu6"})  # zero gradient wherever the unit is off
-SATURATION_LIMITS = {"sigmoid": 6.0, "tanh": 3.0}  # |z| beyond which the curve is flat
+#: Activations with zero gradient wherever the unit is off, and |z| beyond which a curve is
+#: flat, by name (from the activation classes; for callers that want the tables).
+DYING_ACTIVATIONS = frozenset(n for n in activation_registry.available() if can_die(n))
+SATURATION_LIMITS = {
+    n: limit for n in activation_registry.available() if (limit := saturation_limit(n)) is not None
+}
 FAILING_DROP = 0.25  # the data loss must fall at least this fraction below epoch 1's
-_SATURATING = frozenset({"sigmoid", "tanh", "hard_sigmoid", "hard_tanh", "softsign"})
 
 
 @dataclass
@@ -78,7 +82,7 @@ class _LayerWatch:
 
     def observe(self, out: np.ndarray) -> None:
         """Dead and saturation fractions of one batch of outputs, (batch, units)."""
-        if self.activation in DYING_ACTIVATIONS:  # relu(z) > 0 exactly when z > 0
+        if can_die(self.activation):  # relu(z) > 0 exactly when z > 0
             self.figures["dead_fraction"] = (
                 1.0 - float(np.count_nonzero((out > 0).any(axis=0))) / out.shape[1]
             )
@@ -186,7 +190,7 @@ class HealthMonitor(Callback):
         self._warned: set[tuple[str, str]] = set()
         self.advice = []
         self._hooks = [watch.layer.register_forward_hook(self._record) for watch in self._watches]
-        self._upstream = [a for a in lint(self.model, verbose=0) if a.severity != "info"]
+        self._upstream: list[Advice] | None = None  # lint's findings, read when first needed
         self._max_update = 0.0
         self._initial_bias = {
             watch.name: float(np.mean(watch.layer.bias.data))
@@ -278,7 +282,7 @@ class HealthMonitor(Callback):
         self._sampled.append({"epoch": epoch, "entry": entry, "layers": ordered})
         if _checkpoint(epoch) and self.verbose:  # warn early once training is seen to fail
             stop = getattr(self.model.history, "stop_reason", None)
-            if _failing(self._data_losses, stop)[0]:
+            if _failing(self._data_losses, stop, _expected_loss(self.model))[0]:
                 self._diagnose(final=False)
         self._spent += time.perf_counter() - started
 
@@ -287,10 +291,18 @@ class HealthMonitor(Callback):
         """The loss jumped: the first epoch far above an untrained network's, or a rise of
         half between epochs (the learning rate's signature, not the initialization's)."""
         losses = [v for v in self._data_losses if math.isfinite(v)]
+        stop = getattr(self.model.history, "stop_reason", None)
+        if len(losses) < len(self._data_losses) or stop == "non_finite":
+            return True
         expected = _expected_loss(self.model)
         if losses and expected is not None and losses[0] > 3 * expected:
             return True
         return any(b > 1.5 * a for a, b in zip(losses, losses[1:], strict=False))
+
+    def _design_faults(self) -> list[Advice]:
+        if self._upstream is None:
+            self._upstream = [a for a in lint(self.model, verbose=0) if a.severity != "info"]
+        return self._upstream
 
     def _diagnose(self, final: bool) -> list[Advice]:
         """The causes behind the latest sampled figures; warnings only when the loss is
@@ -298,11 +310,14 @@ class HealthMonitor(Callback):
         if not self._sampled:
             return []
         failing, progress = _failing(
-            self._data_losses, getattr(self.model.history, "stop_reason", None)
+            self._data_losses,
+            getattr(self.model.history, "stop_reason", None),
+            _expected_loss(self.model),
         )
         sample = self._sampled[-1]
         advice = merge(self._findings(sample["entry"], sample["layers"], failing, progress))
-        if self._upstream:  # a design fault lint found explains learning-rate symptoms
+        if any(a.cause in ("lr_high", "lr_low") for a in advice) and self._design_faults():
+            # a design fault lint found explains learning-rate symptoms
             advice = [a for a in advice if a.cause not in ("lr_high", "lr_low")]
         fresh = [
             a for a in advice if a.severity != "info" and (a.cause, a.where) not in self._warned
@@ -323,16 +338,17 @@ class HealthMonitor(Callback):
         found: list[Advice] = []
         updates = [entry[w.name].get("update_ratio") for w in layers]
         largest_update = max((u for u in updates if u is not None), default=math.nan)
-        saturating = [w for w in layers[:-1] if w.activation in _SATURATING]
+        saturating = [w for w in layers[:-1] if is_saturating(w.activation)]
         ratio = entry.get("first_last_grad_ratio")
 
         def add(
             code: str, cause: str, where: str, message: str, fix: str, remedy: Any, **evidence: Any
         ) -> None:
+            level = evidence.pop("_severity", severity)
             found.append(
                 Advice(
                     code,
-                    severity,
+                    level,
                     cause,
                     where,
                     message,
@@ -399,10 +415,12 @@ class HealthMonitor(Callback):
                             "bias": "zeros",
                         },
                         dead_fraction=dead,
+                        _severity="info",  # a guess: no bias, input or step evidence
                     )
-            saturated = figures.get("saturation_fraction", 0.0)
+            # a saturated sigmoid output is a confident prediction, not a fault
+            saturated = figures.get("saturation_fraction", 0.0) if watch is not layers[-1] else 0.0
             if saturated > self.saturation_threshold:
-                limit = SATURATION_LIMITS.get(watch.activation, 0)
+                limit = saturation_limit(watch.activation) or 0
                 symptom = (
                     f"layer {watch.name}: {saturated:.0%} of {watch.activation} activations "
                     f"saturated (|z| > {limit:g}), where the derivative is almost 0"
@@ -490,7 +508,9 @@ class HealthMonitor(Callback):
             for u, w in zip(updates, layers, strict=True)
             if u is not None and entry[w.name].get("grad_norm", 0) > 0
         ]
-        if not found and known and max(known) < self.min_update_ratio:
+        # tiny steps in every layer: below the threshold, or below 1e-4 while nothing is learnt
+        tiny = max(self.min_update_ratio, 1e-4 if failing else 0.0)
+        if not found and known and max(known) < tiny:
             add(
                 "H005",
                 "lr_low",
@@ -511,7 +531,7 @@ def _checkpoint(epoch: int) -> bool:
 
 def _expected_loss(model: Module) -> float | None:
     """ln C for a C-class cross-entropy on logits (what an untrained network scores)."""
-    setup = getattr(model, "_training_setup", None)
+    setup = training_state(model)
     name = getattr(getattr(setup, "loss", None), "name", None)
     dense = [m for m in model.modules() if isinstance(m, Dense)]
     if not dense or name not in ("softmax_cross_entropy", "sparse_categorical_crossentropy"):
@@ -525,9 +545,12 @@ def _learning_rate(model: Module) -> float | None:
     return float(groups[0]["lr"]) if groups else None
 
 
-def _failing(losses: list[float], stop_reason: Any) -> tuple[bool, dict[str, Any]]:
-    """Whether training is failing: a non-finite stop, or a data loss that fell less than
-    :data:`FAILING_DROP` below the first epoch's, or rose well above its best."""
+def _failing(
+    losses: list[float], stop_reason: Any, chance: float | None = None
+) -> tuple[bool, dict[str, Any]]:
+    """Whether training is failing: a non-finite stop, a data loss that fell less than
+    :data:`FAILING_DROP` below the first epoch's, rose well above its best, or ends where
+    an untrained network starts (``chance``, ln C for C classes)."""
     finite = [v for v in losses if math.isfinite(v)]
     progress = {
         "epochs": len(losses),
@@ -541,7 +564,9 @@ def _failing(losses: list[float], stop_reason: Any) -> tuple[bool, dict[str, Any
     first, last, best = finite[0], finite[-1], min(finite)
     drop = (first - last) / abs(first) if first else 0.0
     progress["drop"] = drop
-    return drop < FAILING_DROP or last > 1.5 * best + 1e-12, progress
+    at_chance = chance is not None and last > 0.9 * chance
+    # rising again: above its best by half and back above half of where it started
+    return drop < FAILING_DROP or at_chance or (last > 1.5 * best and last > 0.5 * first), progress
 
 
 class _PlanViews:
@@ -601,23 +626,22 @@ def warn_grad_accumulation(optimizer_name: str) -> None:
 
 
 def diagnose_non_finite(model: Module, value: float, epoch: int, batch: int | None) -> Advice:
-    """The NaN guard's finding as an Advice (cause ``non_finite``), with the likely upstream
-    cause in its evidence: the learning rate, the input scale or a summed loss."""
+    """The NaN guard's finding as an Advice (cause ``non_finite``; ``batch`` None: the
+    weights, not the loss, were found non-finite at the epoch's end).  It is a symptom:
+    merged with other advice it becomes evidence of the cause found (learning rate, input
+    scale, summed loss ...)."""
     optimizer = getattr(model, "optimizer", None)
     lr = None
     if optimizer is not None and getattr(optimizer, "param_groups", None):
         lr = optimizer.param_groups[0].get("lr")
+    what = "the weights became non-finite" if batch is None else f"loss became {value}"
+    where = f"epoch {epoch + 1}" + ("" if batch is None else f", batch {batch + 1}")
     return Advice(
         "N001",
         "error",
         "non_finite",
         "model",
-        (
-            f"the weights became non-finite in epoch {epoch + 1}"
-            if batch is None  # the loop's epoch-end check: the loss stayed finite
-            else f"loss became {value} at epoch {epoch + 1}, batch {batch + 1}"
-        )
-        + "; training stopped and the weights of the last good step were restored",
+        f"{what} at {where}; training stopped and the weights of the last good step were restored",
         "lower the learning rate, scale the inputs, or clip gradients",
         {"action": "set_lr", "value": lr / 10} if isinstance(lr, (int, float)) and lr else None,
         {"value": value, "epoch": epoch, "batch": batch, "lr": lr},
@@ -637,8 +661,8 @@ def _watches_for(model: Module) -> list[_LayerWatch]:
         own = layer.activation_name
         after = activation.get(id(layer), own)
         watch = _LayerWatch(name or layer.name, layer, after, post_activation=own != "identity")
-        if after in SATURATION_LIMITS:
-            limit = SATURATION_LIMITS[after]
+        limit = saturation_limit(after)
+        if limit is not None:
             if watch.post_activation:
                 function = activation_registry.get(after)
                 low, high = function.forward(np.array([-limit, limit], dtype=np.float64))
@@ -665,4 +689,9 @@ def _check_number(value: Any, argument: str, low: float, high: float) -> None:
         raise ValueError(f"{argument} must be a number in [{low:g}, {high:g}], got {value!r}")
 
 
-__all__ = ["HealthMonitor", "HealthWarning", "diagnose_non_finite", "warn_grad_accumulation"]
+__all__ = [
+    "HealthMonitor",
+    "HealthWarning",
+    "diagnose_non_finite",
+    "warn_grad_accumulation",
+]

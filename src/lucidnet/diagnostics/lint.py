@@ -63,12 +63,11 @@ from ..blocks.module import Module
 from ..training import losses as loss_registry
 from ..training.state import training_state
 from .advice import Advice, LintWarning, format_report, ordered, show
+from .kinds import family, is_saturating, outputs_probabilities
 from .layer_graph import LayerGraph, Link, Step, layer_graph
 
-SATURATING = frozenset({"sigmoid", "tanh", "hard_sigmoid", "hard_tanh", "softsign"})
-PROBABILITIES = frozenset({"sigmoid", "softmax"})
 # Largest derivative of each saturating activation: the factor a gradient can keep per layer.
-_MAX_SLOPE = {"sigmoid": 0.25, "hard_sigmoid": 0.2, "tanh": 1.0, "hard_tanh": 1.0, "softsign": 1.0}
+_MAX_SLOPE = {"sigmoid": 0.25, "tanh": 1.0}  # largest derivative, by activation family
 DEEP_SATURATING_LAYERS = 5  # the seeds: sigmoid networks vanish within about 5 layers
 DEEP_TANH_LAYERS = 10  # slope 1 at 0: with Glorot init a tanh stack keeps its gradient longer
 DEEP_RELU_LAYERS = 4
@@ -143,13 +142,13 @@ def _deep_saturating_stack(graph: LayerGraph) -> list[Advice]:
     saturating = [
         (graph.steps[i].name, graph.activation_after(i))
         for i in _hidden_affine(graph)
-        if graph.activation_after(i) in SATURATING and not graph.follows_batch_norm(i)
+        if is_saturating(graph.activation_after(i)) and not graph.follows_batch_norm(i)
     ]
-    squashing = [name for name, activation in saturating if _MAX_SLOPE[activation] < 1]
+    squashing = [name for name, activation in saturating if _slope(activation) < 1]
     names = [name for name, _ in saturating]
     if len(squashing) >= DEEP_SATURATING_LAYERS:
         severity = "warning"
-        bound = float(np.prod([_MAX_SLOPE[a] for _, a in saturating]))
+        bound = float(np.prod([_slope(a) for _, a in saturating]))
     elif len(saturating) >= DEEP_TANH_LAYERS:
         severity, bound = "info", 1.0
     else:
@@ -170,6 +169,10 @@ def _deep_saturating_stack(graph: LayerGraph) -> list[Advice]:
             {"saturating_layers": len(saturating), "max_gradient_factor": bound},
         )
     ]
+
+
+def _slope(activation: str | None) -> float:
+    return _MAX_SLOPE["sigmoid" if family(activation) == "sigmoid" else "tanh"]
 
 
 def _constant_initialization(model: Module, graph: LayerGraph) -> list[Advice]:
@@ -391,7 +394,7 @@ def _mismatch(
             f"use activation='sigmoid' (binary) or 'softmax' (multi-class), or {logits_fix}",
             identity if logits else {"action": "set_output_activation", "name": probability},
         )
-    if activation in PROBABILITIES and (from_logits or loss == "softmax_cross_entropy"):
+    if outputs_probabilities(activation) and (from_logits or loss == "softmax_cross_entropy"):
         double = activation == "softmax"
         given = f"{loss}(from_logits=True)" if from_logits else loss
         return (
@@ -402,7 +405,7 @@ def _mismatch(
             logits_fix,
             identity,
         )
-    if loss in _PROBABILITY_LOSSES and not from_logits and activation not in PROBABILITIES:
+    if loss in _PROBABILITY_LOSSES and not from_logits and not outputs_probabilities(activation):
         return (
             "error",
             "output_loss_mismatch",
@@ -412,7 +415,7 @@ def _mismatch(
             "from_logits=True",
             {"action": "set_output_activation", "name": probability},
         )
-    if loss in _REGRESSION_LOSSES and activation in PROBABILITIES:
+    if loss in _REGRESSION_LOSSES and outputs_probabilities(activation):
         return (
             "info",
             "output_loss_mismatch",
@@ -425,7 +428,7 @@ def _mismatch(
             if activation == "sigmoid"
             else {"action": "set_loss", "name": "categorical_crossentropy", "options": {}},
         )
-    if loss in _HINGE_LOSSES and activation in PROBABILITIES:
+    if loss in _HINGE_LOSSES and outputs_probabilities(activation):
         return (
             "warning",
             "output_loss_mismatch",
@@ -457,7 +460,7 @@ def _initializer_mismatch(graph: LayerGraph) -> list[Advice]:
             {"initializer": initializer[i], "activation": activation[i]},
         )
         for i in affine
-        if initializer[i].startswith("kaiming") and activation[i] in SATURATING
+        if initializer[i].startswith("kaiming") and is_saturating(activation[i])
     ]
     hidden = _hidden_affine(graph) if graph.ordered else affine
     # the ReLU family is what Dense(kernel_initializer="auto") gives He init

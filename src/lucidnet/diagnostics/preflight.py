@@ -49,7 +49,8 @@ from ..engine.tensor import no_grad
 from ..training import losses as loss_registry
 from ..training.state import training_state
 from .advice import Advice, HealthWarning, format_report, merge, one_cause_per_problem, show
-from .health import DYING_ACTIVATIONS, SATURATION_LIMITS, _watches_for
+from .health import _watches_for
+from .kinds import can_die, saturation_limit
 from .lint import lint
 from .probe import Snapshot, fresh_optimizer, total_loss, train_steps
 from .remedies import apply_remedy, is_model_remedy
@@ -70,6 +71,7 @@ _SAMPLE_ROWS = 2000  # rows for the forward checks
 _NEIGHBOUR_ROWS = 800  # rows for the nearest-neighbour label check
 _PROBE_ROWS = 128
 _PROBE_STEPS = 20
+_BACK_OFF = math.sqrt(10)  # below the lr whose loss fell fastest in the probe
 INPUT_SCALE_WARNING = 10.0  # RMS of a feature column beyond which the inputs need scaling
 IMBALANCE_WARNING = 5.0  # majority / minority class count
 PENALTY_SHARE_WARNING = 0.7
@@ -357,10 +359,10 @@ def _layer_figures(model: Module, x: np.ndarray) -> list[_LayerFigures]:
         z = linear + bias
         activation = watch.activation
         dead = saturated = None
-        if activation in DYING_ACTIVATIONS or activation in ("relu6",):
+        if can_die(activation):
             dead = float(np.mean(~(z > 0).any(axis=0)))
-        if activation in SATURATION_LIMITS:
-            saturated = float(np.mean(np.abs(z) > SATURATION_LIMITS[activation]))
+        if (limit := saturation_limit(activation)) is not None:
+            saturated = float(np.mean(np.abs(z) > limit))
         spread = float(linear.std()) or 1e-12
         figures.append(
             _LayerFigures(
@@ -606,7 +608,8 @@ def _learning_rate_probe(
         probe(factor)
 
     def best(direction: float) -> float:
-        """The best of lr x 10^k (k = 1..4 in ``direction``) while time allows."""
+        """lr x 10^k (k = 1..6 in ``direction``, while time allows and it improves): a
+        half a decade below the one whose loss fell fastest."""
         for k in (2, 3, 4, 5, 6):
             if (
                 time.perf_counter() - started > time_budget * 0.8
@@ -614,8 +617,11 @@ def _learning_rate_probe(
             ):
                 break  # out of time, or past the best
             probe(direction**k)
-        tried = [f for f in drops if f == 1.0 or (f > 1) == (direction > 1)]
-        return lr * max(tried, key=lambda f: (drops[f], -abs(math.log10(f))))
+        tried = [f for f in drops if f != 1.0 and (f > 1) == (direction > 1)]
+        fastest = max(tried, key=lambda f: drops[f])
+        # a short probe favours the edge of stability: half a decade below it trains longer runs
+        # well (the lr range test's rule), and never back past the configured lr
+        return lr * (max(fastest / _BACK_OFF, 10.0) if direction > 1 else fastest / _BACK_OFF)
 
     if 1.0 not in drops:
         return []
@@ -687,7 +693,7 @@ def _lr_after_fix(
         fixed = apply_remedy(model, head.remedy, x)
     except (ValueError, TypeError, KeyError):
         return advice  # not a Sequential, or a remedy it cannot rebuild: keep the advice
-    setup = fixed._training_setup
+    setup = training_state(fixed)
     found = _learning_rate_probe(
         fixed, setup.loss, setup.optimizer, x, y, task, started, time_budget
     )

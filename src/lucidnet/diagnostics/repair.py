@@ -9,8 +9,9 @@ trains it with the same ``fit`` options and the same seed.  The first copy that
 learns is returned; if none does, the best one.
 
 A copy *learns* when its data loss falls at least 25% below its first epoch's (the
-monitor's own criterion) and it ends better than the unrepaired training: a higher
-first metric (accuracy) when there is one, else a lower loss.
+monitor's own criterion), it ends better than the unrepaired training (a higher first
+metric, e.g. accuracy, when there is one, else a lower loss), and preflight finds no
+further fault in it that a remedy not yet tried would fix.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ..engine.random import manual_seed
 from .advice import Advice, merge
 from .health import FAILING_DROP, HealthMonitor
 from .preflight import preflight
-from .remedies import apply_remedy
+from .remedies import apply_remedy, is_model_remedy
 
 
 @dataclass
@@ -101,7 +102,9 @@ def repair(
     for count in range(1, min(max_attempts, len(remedies)) + 1):
         chosen = remedies[:count]
         candidate, metrics, trained = _train(model, chosen, features, targets, seed, fit_kwargs, [])
-        learns = _learns(trained, metrics, before)
+        learns = _learns(trained, metrics, before) and not _still_broken(
+            model, chosen, features, targets, seed
+        )
         attempts.append({"remedies": chosen, "metrics": metrics, "learns": learns})
         if best is None or _better(metrics, best[1]):
             best = (candidate, metrics, chosen)
@@ -137,6 +140,25 @@ def _train(
         history = candidate.fit(train_x, train_y, **options)
         metrics = candidate.evaluate(x, y)
     return candidate, metrics, history
+
+
+def _still_broken(
+    model: Module, remedies: list[dict[str, Any]], x: np.ndarray, y: np.ndarray, seed: int
+) -> bool:
+    """Whether preflight still finds a fault with a model remedy not tried yet in a fresh
+    copy with ``remedies`` applied (a pair of faults needs both fixes)."""
+    manual_seed(seed)
+    candidate = apply_remedy(model, None)
+    for remedy in remedies:
+        candidate = apply_remedy(candidate, remedy, x)
+    tried = {r.get("action") for r in remedies}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        remaining = preflight(candidate, x, y, verbose=0)
+    return any(
+        a.severity != "info" and is_model_remedy(a.remedy) and a.remedy["action"] not in tried
+        for a in remaining
+    )
 
 
 def _oversampled(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
