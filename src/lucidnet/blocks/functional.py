@@ -196,7 +196,7 @@ def dense_node(x: Tensor, w: Tensor, b: Tensor | None, f: Activation | None) -> 
     hot path).  The backward's gradients are new arrays (``fresh``): a parameter keeps
     its gradient without a copy.
     """
-    if isinstance(f, act.Identity):
+    if type(f) is act.Identity:  # exactly: a subclass may compute something else
         f = None
     x_data, w_data = x.data, w.data
     z = x_data @ w_data

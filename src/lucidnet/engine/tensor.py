@@ -539,6 +539,19 @@ class Tensor:
         axis, keepdims = _reduction_args("min", axis, dim, keepdims, keepdim, out)
         return -((-self).max(axis=axis, keepdims=keepdims))
 
+    def argmax(
+        self,
+        axis: int | None = None,
+        keepdims: bool = False,
+        *,
+        dim: int | None = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Index of the maximum along ``axis`` (the flattened index when None): an int64
+        tensor without gradient, e.g. the predicted classes ``logits.argmax(dim=1)``."""
+        axis, keepdims = _reduction_args("argmax", axis, dim, keepdims, keepdim, None)
+        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims).astype(np.int64))
+
     # ----------------------------------------------------------------- element-wise
     def exp(self) -> Tensor:
         out = np.exp(self.data)
