@@ -160,3 +160,20 @@ def test_a_driver_killed_with_sigkill_resumes_to_the_uninterrupted_table(tmp_pat
     assert counting.calls == [8, 8]
     uninterrupted = run(build, tmp_path / "fresh.jsonl")
     np.testing.assert_array_equal(scores(resumed), scores(uninterrupted))
+
+
+def test_ctrl_c_keeps_the_finished_trials_and_a_rerun_completes(tmp_path):
+    path = tmp_path / "trials.jsonl"
+
+    def interrupted(hidden):
+        if hidden == 8:
+            raise KeyboardInterrupt
+        return build(hidden)
+
+    with pytest.raises(KeyboardInterrupt):
+        run(interrupted, path)
+    assert len(path.read_text().splitlines()) == 4
+    counting = CountingBuild()
+    resumed = run(counting, path)
+    assert counting.calls == [8, 8]
+    np.testing.assert_array_equal(scores(resumed), scores(run(build, tmp_path / "fresh.jsonl")))

@@ -307,3 +307,18 @@ def test_import_lucidnet_stays_light_and_ln_sweep_is_callable_either_way():
     }
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_plot_draws_one_line_per_setting_of_the_other_parameters():
+    x, y = data(30)
+    grid = {"hidden": [2, 4], "lr": [0.1, 0.01]}
+    result = ln.sweep(build, grid, x, y, cv=2, epochs=1, backend="serial", refit=False,
+                      progress=False)  # fmt: skip
+    axes = result.plot("hidden").axes[0]
+    legend = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert legend[:2] == ["lr=0.1", "lr=0.01"]  # in grid order
+    means = result.table["mean_test_score"].to_numpy()
+    first = axes.get_lines()[0]  # lr=0.1: rows 0 (hidden 2) and 2 (hidden 4)
+    np.testing.assert_array_equal(first.get_ydata(), means[[0, 2]])
+    with pytest.raises(ValueError, match="plot\\(param\\) needs the parameter to draw"):
+        result.plot()
