@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_bool, check_choice, check_int
+from ..blocks.module import Module
 from .backends import BACKENDS, run_trials
 from .journal import Journal
 from .result import SweepResult
@@ -119,6 +120,11 @@ def sweep(
             "n_jobs must be a nonzero int (negative: all cores but |n_jobs|-1) or None"
         )
     estimator = is_estimator(build)
+    if isinstance(build, Module):
+        raise TypeError(
+            f"build must be a function that makes a new compiled model per trial, such as "
+            f"def build(hidden): ..., not the model {build.name!r} itself"
+        )
     if not estimator and not callable(build):
         raise TypeError(
             f"build must be a function build(**params) returning a compiled model, or a "
