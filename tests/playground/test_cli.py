@@ -88,3 +88,31 @@ def test_serve_returns_a_server_with_url_and_stop_and_uvicorn_enforces_the_size_
             assert ws.close_code == 1009
     finally:
         server.stop()
+
+
+def test_a_port_in_use_exits_2_with_one_line_naming_it() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        process = start("--port", str(port), "--no-browser")
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and str(port) in err and "--port 0" in err
+
+
+def test_import_lucidnet_and_its_playground_module_load_no_web_stack() -> None:
+    code = (
+        "import sys, lucidnet as ln; ln.playground; import lucidnet.playground.session; "
+        "print(sorted(m for m in ('starlette', 'uvicorn', 'websockets') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": SOURCE},
+    )
+    assert result.stdout.strip() == "[]", result.stderr

@@ -234,3 +234,59 @@ def test_an_idle_socket_is_closed(playground) -> None:
         client.websocket_connect(WS, headers={"origin": ORIGIN}) as ws,
     ):
         assert until(ws, lambda kind, payload: kind == "close") == ("close", 1001)
+
+
+def test_editing_a_weight_changes_the_served_network(client) -> None:
+    with client.websocket_connect(WS, headers={"origin": ORIGIN}) as ws:
+        until(ws, is_frame(0))
+        ws.send_text(
+            json.dumps({"type": "set_weight", "layer": 0, "unit": 1, "source": 0, "value": 2.5})
+        )
+        ws.send_text(
+            json.dumps({"type": "set_weight", "layer": 1, "unit": 0, "source": -1, "value": -0.5})
+        )
+        until(ws, lambda kind, payload: kind == "frame" and payload[1]["b2"][0] == -0.5)
+        layers = client.get(f"/api/state?token={TOKEN}").json()["layers"]
+        assert layers[0]["kernel"][0][1] == 2.5 and layers[1]["bias"][0] == -0.5
+        ws.send_text(
+            json.dumps({"type": "set_weight", "layer": 0, "unit": 9, "source": 0, "value": 1.0})
+        )
+        kind, error = until(ws, lambda kind, payload: kind == "json" and payload["type"] == "error")
+        assert "outside layer 0" in error["message"]
+
+
+def test_closing_the_page_stops_its_training_thread(client, playground) -> None:
+    with client.websocket_connect(WS, headers={"origin": ORIGIN}) as ws:
+        ws.send_text(json.dumps({"type": "play"}))
+        until(ws, is_frame(2))
+        (runner,) = playground.runners
+    runner.thread.join(5)
+    assert not runner.thread.is_alive() and playground.runners == []
+
+
+def test_regenerate_draws_new_data_from_the_next_seed(client) -> None:
+    with client.websocket_connect(WS, headers={"origin": ORIGIN}) as ws:
+        kind, model = until(ws, lambda kind, payload: kind == "json" and payload["type"] == "model")
+        ws.send_text(json.dumps({"type": "regenerate"}))
+        kind, again = until(ws, lambda kind, payload: kind == "json" and payload["type"] == "model")
+    assert again["settings"]["seed"] == model["settings"]["seed"] + 1
+    assert again["points"]["train"]["x"] != model["points"]["train"]["x"]
+
+
+def test_training_pauses_by_itself_at_the_stop_epoch(client) -> None:
+    with client.websocket_connect(WS, headers={"origin": ORIGIN}) as ws:
+        ws.send_text(
+            json.dumps({"type": "settings", "settings": {"stop_epoch": 4, "speed": "fast"}})
+        )
+        ws.send_text(json.dumps({"type": "play"}))
+        until(
+            ws,
+            lambda kind, payload: kind == "json" and payload == {"type": "status", "playing": True},
+        )
+        until(
+            ws,
+            lambda kind, payload: (
+                kind == "json" and payload == {"type": "status", "playing": False}
+            ),
+        )
+        assert client.get(f"/api/state?token={TOKEN}").json()["epoch"] == 4

@@ -75,7 +75,7 @@ def make_points(
         points, labels = datasets.circles(
             n_samples, noise=scale * 0.5, factor=0.45, rng=rng, dtype="float64"
         )
-        return points * 5.0, 1 - labels  # the inner disc is class 1, as in TF Playground
+        return points * 5.0, labels  # the inner disc is class 1 (blue), as in TF Playground
     if dataset == "xor":
         points = rng.uniform(-5.0, 5.0, size=(n_samples, 2))
         points += np.sign(points) * 0.3  # TF Playground's padding keeps the axes clear

@@ -22,9 +22,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ..blocks import activations, init
-from ..training import losses
-from ..training.optim import optimizer as optimizers
+from .. import activations, init, losses, optim
 from .data import CLASSIFICATION_SETS, FEATURES, MULTICLASS_SETS, REGRESSION_SETS
 
 MAX_MESSAGE_BYTES = 4096
@@ -45,7 +43,7 @@ CLASSIFICATION_LOSSES = (
 )
 BINARY_ONLY_LOSSES = ("binary_crossentropy", "hinge")
 REGRESSION_LOSSES = ("mse", "mae", "huber")
-OPTIMIZERS = tuple(optimizers.available())
+OPTIMIZERS = tuple(optim.available())
 REGULARIZATIONS = ("none", "l1", "l2")
 SPEEDS = ("slow", "normal", "fast")
 EPOCHS_PER_SECOND = {"slow": 5.0, "normal": 30.0, "fast": math.inf}
@@ -73,6 +71,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "discretize": False,
     "health_every": 5,
     "speed": "normal",
+    "stop_epoch": 0,
 }
 """The page's defaults (TensorFlow Playground's: circle, 4-2 tanh, SGD at 0.03, batch 10)."""
 
@@ -81,7 +80,9 @@ LIVE_SETTINGS = frozenset(
 )
 """Settings applied to the running session without a reset."""
 
-DISPLAY_SETTINGS = frozenset({"show_test_data", "discretize", "health_every", "speed"})
+DISPLAY_SETTINGS = frozenset(
+    {"show_test_data", "discretize", "health_every", "speed", "stop_epoch"}
+)
 """Settings that change what is shown or how often, never the data or the network."""
 
 
@@ -192,6 +193,7 @@ SETTINGS_SCHEMA: dict[str, Callable[[str, Any], Any]] = {
     "discretize": _boolean,
     "health_every": _integer(1, 100),
     "speed": _choice(SPEEDS),
+    "stop_epoch": _integer(0, 1_000_000),  # pause when the epoch reaches it; 0: never
 }
 assert set(SETTINGS_SCHEMA) == set(DEFAULT_SETTINGS)
 

@@ -26,16 +26,16 @@ from .session import Session
 class Runner:
     """Runs ``session`` in a daemon thread; ``notify()`` is called whenever there is news.
 
-    ``frame_interval``: the least time between two frames the worker renders
-    (1/30 s by default: a frame costs forward passes on the grids).
+    While training, the worker renders a frame after an epoch only when the
+    sender has asked for one (:meth:`want_frame`, once it may send again): no
+    frame waits for its turn, so what arrives is as fresh as an epoch allows.
     """
 
-    def __init__(
-        self, session: Session, notify: Callable[[], None], frame_interval: float = 1 / 30
-    ) -> None:
+    def __init__(self, session: Session, notify: Callable[[], None]) -> None:
         self.session = session
         self.notify = notify
-        self.frame_interval = frame_interval
+        self._wanted = threading.Event()
+        self._wanted.set()
         self.playing = False
         self.commands: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.stopped = threading.Event()
@@ -43,7 +43,7 @@ class Runner:
         self._messages: list[dict[str, Any]] = []
         self._frame: tuple[dict[str, Any], list[Any]] | None = None
         self._history: list[list[float]] = []
-        self._frame_time = 0.0
+        self._frame_time_wall = 0.0
         self._sequence = 0
         self.thread = threading.Thread(target=self._run, name="lucidnet-playground", daemon=True)
 
@@ -61,6 +61,10 @@ class Runner:
     def submit(self, message: dict[str, Any]) -> None:
         self.commands.put(message)
 
+    def want_frame(self) -> None:
+        """The sender may send again: render after the next epoch."""
+        self._wanted.set()
+
     def take(self) -> tuple[list[dict[str, Any]], bytes | None]:
         """The pending messages and the newest frame (encoded, numbered), emptying both."""
         with self._outbox:
@@ -71,7 +75,13 @@ class Runner:
             return messages, None
         header, arrays = frame
         self._sequence += 1
-        header = {**header, "type": "frame", "seq": self._sequence, "history": history}
+        header = {
+            **header,
+            "type": "frame",
+            "seq": self._sequence,
+            "history": history,
+            "rendered_at": self._frame_time_wall,  # time.time() at render: latency in benchmarks
+        }
         return messages, frames.encode(header, arrays)
 
     # ------------------------------------------------------------------ the worker
@@ -94,6 +104,7 @@ class Runner:
                 continue
             if self.playing and time.perf_counter() >= next_epoch:
                 self._train()
+                time.sleep(0)  # let the event loop thread take the GIL between epochs
                 rate = EPOCHS_PER_SECOND[self.session.settings["speed"]]
                 next_epoch = time.perf_counter() + (0.0 if math.isinf(rate) else 1.0 / rate)
 
@@ -139,18 +150,20 @@ class Runner:
 
     def _train(self, force: bool = False) -> None:
         result = self.session.train_epoch()
-        if "nan" in result:
-            self._set_playing(False)
+        stop_epoch = self.session.settings["stop_epoch"]
+        if "nan" in result or (self.playing and result["epoch"] == stop_epoch):
+            self._set_playing(False)  # diverged, or the stop condition is met
             force = True
         else:
             with self._outbox:
                 self._history.append(list(self.session.history[-1]))
-        if force or time.perf_counter() - self._frame_time >= self.frame_interval:
+        if force or self._wanted.is_set():
             self._render()
 
     def _render(self) -> None:
+        self._wanted.clear()
         frame = self.session.frame()
-        self._frame_time = time.perf_counter()
+        self._frame_time_wall = time.time()
         with self._outbox:
             self._frame = frame
         self.notify()

@@ -179,34 +179,36 @@ class Playground:
         sender = asyncio.create_task(self._send_loop(websocket, runner, wake))
         try:
             await self._receive_loop(websocket, runner)
-        finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await sender
-            await run_in_threadpool(runner.stop)
+        finally:  # first what must happen even if this task is being cancelled
+            runner.stop(timeout=0)
             with self._lock:
                 self.runners.remove(runner)
                 if self.current is runner:
                     self.current = self.runners[-1] if self.runners else None
                     if self.current is None:
                         self._default = runner.session  # keep what the page showed last
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
 
     async def _send_loop(self, websocket: WebSocket, runner: Runner, wake: asyncio.Event) -> None:
-        """Send the pending messages and the newest frame, at most ``fps`` frames a second."""
+        """Send the pending messages and the newest frame, at most ``fps`` frames a second.
+
+        After a frame, wait out the rest of the frame interval, then ask the worker
+        for the next one; frames rendered meanwhile (a step, a pause) replace each other.
+        """
         interval = 1.0 / self.fps
-        last = 0.0
         while True:
             await wake.wait()
             wake.clear()
-            pause = last + interval - time.perf_counter()
-            if pause > 0:
-                await asyncio.sleep(pause)  # frames rendered meanwhile replace this one
             messages, frame = runner.take()
             for message in messages:
                 await websocket.send_text(json.dumps(clean(message), allow_nan=False))
             if frame is not None:
+                sent = time.perf_counter()
                 await websocket.send_bytes(frame)
-                last = time.perf_counter()
+                await asyncio.sleep(max(0.0, interval - (time.perf_counter() - sent)))
+                runner.want_frame()
 
     async def _receive_loop(self, websocket: WebSocket, runner: Runner) -> None:
         allowance, checked = 2 * MESSAGE_RATE, time.perf_counter()

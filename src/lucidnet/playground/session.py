@@ -19,42 +19,27 @@ import math
 import threading
 import time
 import warnings
+from collections import deque
 from typing import Any
 
 import numpy as np
 
-from .. import lint as run_lint
-from ..blocks import activations, regularizers
-from ..blocks import init as initializers
-from ..blocks import layers as layer_types
-from ..diagnostics.health import DYING_ACTIVATIONS, SATURATION_LIMITS, HealthMonitor
-from ..engine.tensor import Tensor, no_grad
-from ..training.optim import optimizer as optimizers
-from ..training.trainable import Sequential
-from . import data
+# lucidnet's public names only (the playground is a user of the library, like a notebook)
+from .. import Sequential, Tensor, no_grad, optim, regularizers
+from .. import init as initializers
+from .. import layers as layer_types
+from . import data, doctor
 from .protocol import DEFAULT_SETTINGS, DISPLAY_SETTINGS, LIVE_SETTINGS, check_settings, combine
 
 COMPUTE_LOCK = threading.Lock()
 """Held around every lucidnet computation: ``no_grad`` is process-wide, so two
 sessions (two tabs) must not run forward/backward passes at the same time."""
 
+HISTORY_EPOCHS = 20000
+"""Epochs of losses kept for the loss chart (a long run keeps its latest)."""
+
 NEURON_CELLS = 65536
 """Budget of grid cells for all neuron canvases together (sets their resolution)."""
-
-HEALTH_LIMITS = HealthMonitor()
-"""HealthMonitor's default thresholds: what the health panel calls a problem."""
-
-
-def _quiet_monitor() -> HealthMonitor:
-    """A HealthMonitor that records but never prints or warns (the page shows the figures)."""
-    return HealthMonitor(
-        dead_threshold=1.0,
-        saturation_threshold=1.0,
-        vanishing_ratio=0.0,
-        exploding_grad_norm=math.inf,
-        max_update_ratio=math.inf,
-        min_update_ratio=0.0,
-    )
 
 
 def output_layer(settings: dict[str, Any]) -> tuple[int, str]:
@@ -182,7 +167,9 @@ class Session:
         self._load(self.initial_weights)
         self._compile()
         self.epoch = 0
-        self.history: list[tuple[int, float, float, float]] = []
+        self.shuffle_rng = np.random.default_rng([self.settings["seed"], 3, self.init_draw])
+        # (epoch, train loss, test loss, metric); the oldest go first in very long runs
+        self.history: deque[tuple[int, float, float, float]] = deque(maxlen=HISTORY_EPOCHS)
         self.ms_per_epoch = 0.0
         self.health: dict[str, Any] | None = None
         self.neuron_health: list[list[str]] = [
@@ -190,7 +177,7 @@ class Session:
         ]
         self.nan: dict[str, Any] | None = None
         self.loss_train, self.loss_test, self.metric_test = self._evaluate()
-        self.lint = self._lint()
+        self.lint = self._lint(preflight=True)
         self.version = getattr(self, "version", 0) + 1
 
     def _load(self, weights: list[np.ndarray]) -> None:
@@ -200,14 +187,14 @@ class Session:
 
     def _compile(self) -> None:
         s = self.settings
-        optimizer = optimizers.get(s["optimizer"], lr=s["learning_rate"])
+        optimizer = optim.get(s["optimizer"], lr=s["learning_rate"])
         self.model.compile(optimizer=optimizer, loss=s["loss"], lint=False)
 
-    def _lint(self) -> list[dict[str, Any]]:
-        with COMPUTE_LOCK, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            advice = run_lint(self.model, loss=self.settings["loss"], warn=True)
-        return [advice_dict(item) for item in advice]
+    def _lint(self, preflight: bool = False) -> list[dict[str, Any]]:
+        with COMPUTE_LOCK:
+            return doctor.advice(
+                self.model, self.settings["loss"], self.x_train, self.data["y_train"], preflight
+            )
 
     # ------------------------------------------------------------------ changes
     def update(self, values: dict[str, Any]) -> str:
@@ -292,23 +279,26 @@ class Session:
         with self.lock:
             s = self.settings
             health_now = (self.epoch + 1) % s["health_every"] == 0 or self.epoch == 0
-            callbacks = [_quiet_monitor()] if health_now else None
+            monitors = [doctor.quiet_monitor()] if health_now else None
             started = time.perf_counter()
+            order = self.shuffle_rng.permutation(len(self.x_train))  # seeded: runs replay exactly
             with COMPUTE_LOCK, warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 record = self.model.fit(
-                    self.x_train,
-                    self.data["y_train"],
+                    self.x_train[order],
+                    self.data["y_train"][order],
                     epochs=1,
                     batch_size=min(s["batch_size"], len(self.x_train)),
-                    callbacks=callbacks,
+                    shuffle=False,
+                    callbacks=monitors,
                     verbose=0,
                 )
             elapsed_ms = (time.perf_counter() - started) * 1000.0
             losses = record.history.get("loss", [])
             stopped = record.stop_reason not in (None, "completed", "early_stopping")
             if stopped or not losses or not all(np.isfinite(w).all() for w in self.weights()):
-                self.nan = self._explain_non_finite(record)
+                self.nan = doctor.explain_non_finite(record, s, self.epoch + 1)
+                self.loss_train, self.loss_test, self.metric_test = self._evaluate()  # kept weights
                 return {"epoch": self.epoch, "nan": self.nan}
             self.epoch += 1
             self.ms_per_epoch = (
@@ -317,8 +307,14 @@ class Session:
             self.loss_train, self.loss_test, self.metric_test = self._evaluate()
             self.history.append((self.epoch, self.loss_train, self.loss_test, self.metric_test))
             if health_now and record.health:
-                self.health = {"epoch": self.epoch, "layers": self._layer_health(record.health[-1])}
-                self.neuron_health = self._neuron_health()
+                self.health = {
+                    "epoch": self.epoch,
+                    "layers": doctor.layer_rows(self.model, record.health[-1], s),
+                    # SPEC §12: a network that learns well gets notes, not alarms
+                    "learning_well": bool(self.metric_test >= 0.9),
+                }
+                with COMPUTE_LOCK:
+                    self.neuron_health = doctor.neuron_verdicts(self.model, self.x_train)
             return {"epoch": self.epoch, "loss_train": self.loss_train, "loss_test": self.loss_test}
 
     def _evaluate(self) -> tuple[float, float, float]:
@@ -336,102 +332,6 @@ class Session:
         else:
             metric = float((predicted_classes(self.settings, raw) == y_test).mean())
         return float(train), float(test), metric
-
-    def _explain_non_finite(self, record: Any) -> dict[str, Any]:
-        """The NaN banner: cause and fix (the guard's own advice when it gives one)."""
-        s = self.settings
-        for item in getattr(record, "advice", None) or []:
-            if (
-                getattr(item, "cause", None) == "non_finite"
-                or getattr(item, "code", "") == "non_finite"
-            ):
-                found = advice_dict(item)
-                return {**found, "epoch": self.epoch + 1}
-        lower = _round_lr(s["learning_rate"] / 10)
-        return {
-            "epoch": self.epoch + 1,
-            "cause": "lr_high",
-            "message": (
-                f"The loss became NaN/inf in epoch {self.epoch + 1}: with learning rate "
-                f"{s['learning_rate']:g} ({s['optimizer']}) each step overshoots, the weights grow "
-                "until the numbers overflow. Training paused; the weights of the last good step "
-                "are kept."
-            ),
-            "fix": f"Lower the learning rate to {lower:g} (or use adam, or add L2 regularization).",
-            "remedy": {"action": "set_lr", "value": lower},
-        }
-
-    # ------------------------------------------------------------------ health
-    def _layer_health(self, figures: dict[str, Any]) -> list[dict[str, Any]]:
-        rows = []
-        for layer in self.model.layers:
-            entry = dict(figures.get(layer.name, {}))
-            notes = []
-            if entry.get("dead_fraction", 0.0) > HEALTH_LIMITS.dead_threshold:
-                notes.append(
-                    f"{entry['dead_fraction']:.0%} of the units are dead (never active on a "
-                    "training sample, so they get no gradient): lower the learning rate, use "
-                    "leaky_relu, or he init"
-                )
-            if entry.get("saturation_fraction", 0.0) > HEALTH_LIMITS.saturation_threshold:
-                notes.append(
-                    f"{entry['saturation_fraction']:.0%} of the {layer.activation_name} outputs are "
-                    "saturated (flat, derivative near 0): scale the inputs, use glorot init, or relu"
-                )
-            if entry.get("grad_norm", 0.0) > HEALTH_LIMITS.exploding_grad_norm:
-                notes.append("the gradient explodes: lower the learning rate")
-            update = entry.get("update_ratio")
-            if update is not None and update > HEALTH_LIMITS.max_update_ratio:
-                notes.append(
-                    f"each step changes the weights by {update:.1e} of their size: lower the learning rate"
-                )
-            elif update is not None and 0 < update < HEALTH_LIMITS.min_update_ratio:
-                notes.append(
-                    f"the weights barely move ({update:.1e} per step): raise the learning rate"
-                )
-            rows.append(
-                {
-                    "layer": layer.name,
-                    "activation": layer.activation_name,
-                    **{k: float(v) for k, v in entry.items()},
-                    "status": "problem" if notes else "ok",
-                    "notes": notes,
-                }
-            )
-        ratio = figures.get("first_last_grad_ratio")
-        if (
-            ratio is not None
-            and math.isfinite(ratio)
-            and len(rows) > 1
-            and ratio < HEALTH_LIMITS.vanishing_ratio
-        ):
-            rows[0]["notes"].append(
-                f"the gradient vanishes on its way down ({ratio:.1e} of the last layer's): fewer "
-                "sigmoid/tanh layers, relu with he init"
-            )
-            rows[0]["status"] = "problem"
-        return rows
-
-    def _neuron_health(self) -> list[list[str]]:
-        """Per hidden unit on the training data: ``"dead"``, ``"saturated"`` or ``"ok"``."""
-        verdicts = []
-        with COMPUTE_LOCK, no_grad(), np.errstate(all="ignore"):
-            values = Tensor(self.x_train)
-            for layer in self.model.layers[:-1]:
-                values = layer(values)
-                out = values.data
-                name = layer.activation_name
-                verdict = np.full(out.shape[1], "ok", dtype=object)
-                if name in DYING_ACTIVATIONS:
-                    verdict[~(out > 0).any(axis=0)] = "dead"
-                if name in SATURATION_LIMITS:
-                    low, high = activations.get(name).forward(
-                        np.array([-SATURATION_LIMITS[name], SATURATION_LIMITS[name]])
-                    )
-                    share = ((out < low) | (out > high)).mean(axis=0)
-                    verdict[share > HEALTH_LIMITS.saturation_threshold] = "saturated"
-                verdicts.append(verdict.tolist())
-        return verdicts
 
     # ------------------------------------------------------------------ what is shown
     def weights(self) -> list[np.ndarray]:
@@ -556,17 +456,6 @@ class Session:
 
         with self.lock:
             return python_script(self.settings, self.model, self.epoch)
-
-
-def advice_dict(item: Any) -> dict[str, Any]:
-    """An ``ln.Advice`` as JSON (the fields this version has: cause and remedy when present)."""
-    fields = ("code", "severity", "cause", "where", "message", "fix", "remedy")
-    return {name: getattr(item, name) for name in fields if getattr(item, name, None) is not None}
-
-
-def _round_lr(value: float) -> float:
-    """``value`` to one significant digit (what a person would type)."""
-    return float(f"{value:.0e}")
 
 
 def _finite_or_none(value: float) -> float | None:

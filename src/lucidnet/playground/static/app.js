@@ -1,1 +1,535 @@
-// placeholder
+// lucidnet playground: the page. Controls send settings over the WebSocket; the server trains
+// with lucidnet and sends binary frames (JSON header + float32 grids) that are drawn here.
+import { NetworkView } from "./network.js";
+import { legend, paintChart, paintGrid, paintHistogram, paintPoints } from "./plots.js";
+
+const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
+const token = new URLSearchParams(location.search).get("token") || "";
+
+const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+const REGULARIZATION_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+const SAMPLE_COUNTS = [50, 100, 200, 300, 500, 1000, 2000, 5000];
+const BATCH_SIZES = [1, 2, 5, 10, 16, 25, 32, 50, 64, 100, 128, 256, 500];
+const HEALTH_EVERY = [1, 2, 5, 10, 20, 50];
+const STOP_EPOCHS = [0, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+const DATASET_NAMES = {
+  circle: "Circle", xor: "Exclusive or", gauss: "Gaussian", spiral: "Spiral", moons: "Moons",
+  blobs: "Blobs", plane: "Plane (regression)", multi_gauss: "Multi-Gaussian (regression)",
+};
+
+const page = {
+  options: null, defaults: null, model: null, settings: null, playing: false,
+  history: [], frames: 0, header: null, arrays: null, socket: null, seqs: [],
+};
+window.lucidnetPlayground = page; // for the browser tests and the curious
+
+const network = new NetworkView(document.querySelector(".network-column"), {
+  toggleFeature(name) {
+    const features = page.settings.features.includes(name)
+      ? page.settings.features.filter((f) => f !== name)
+      : [...page.settings.features, name];
+    if (features.length === 0) return toast("The network needs at least one input feature.");
+    send({ type: "settings", settings: { features } });
+  },
+  changeUnits(l, delta) {
+    const layers = page.settings.layers.map((layer) => ({ ...layer }));
+    const units = layers[l].units + delta;
+    if (units < 1 || units > page.options.max_units) return;
+    layers[l].units = units;
+    send({ type: "settings", settings: { layers } });
+  },
+  changeActivation(l, activation) {
+    const layers = page.settings.layers.map((layer) => ({ ...layer }));
+    layers[l].activation = activation;
+    send({ type: "settings", settings: { layers } });
+  },
+  setWeight(layer, unit, source, value) {
+    send({ type: "set_weight", layer, unit, source, value });
+  },
+});
+
+// ------------------------------------------------------------------ the socket
+function connect() {
+  const socket = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
+  socket.binaryType = "arraybuffer";
+  page.socket = socket;
+  socket.addEventListener("open", () => status("connected"));
+  socket.addEventListener("message", (event) => {
+    if (typeof event.data === "string") onMessage(JSON.parse(event.data));
+    else onFrame(event.data);
+  });
+  socket.addEventListener("close", (event) => {
+    page.playing = false;
+    showPlaying();
+    status(`disconnected (${event.code}${event.reason ? `: ${event.reason}` : ""}) — reload the page to start again`);
+  });
+  setInterval(() => send({ type: "ping" }), 60000);
+}
+
+function send(message) {
+  if (page.socket && page.socket.readyState === WebSocket.OPEN) page.socket.send(JSON.stringify(message));
+}
+
+function status(text) {
+  $("connection").textContent = `lucidnet playground · ${text}`;
+}
+
+let toastTimer = null;
+function toast(text) {
+  const box = $("toast");
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { box.hidden = true; }, 6000);
+}
+
+function onMessage(message) {
+  if (message.type === "hello") {
+    page.options = message.options;
+    page.defaults = message.defaults;
+    fillSelects();
+    const fromHash = readHash();
+    if (Object.keys(fromHash).length) send({ type: "settings", settings: fromHash });
+  } else if (message.type === "model") {
+    page.model = message;
+    page.settings = message.settings;
+    page.history = message.history.slice();
+    page.header = null;
+    showSettings();
+    network.build(message, page.options.activations);
+    showPoints();
+    showLint(message.lint);
+    paintHistogram($("init-histogram"), message.init_histogram);
+    document.querySelector(".init-caption").textContent =
+      `initial weights of all layers: ${message.init_histogram.initializer}, std ${message.init_histogram.std.toPrecision(3)}`;
+    legend(document.querySelector(".legend"), message.classes, message.settings.problem === "regression");
+    showHealth(null);
+    paintChart($("loss-chart"), page.history);
+  } else if (message.type === "settings") {
+    page.settings = message.settings;
+    if (page.model) page.model.settings = message.settings;
+    showSettings();
+    showLint(message.lint);
+    showPoints();
+    if (page.header) drawFrame();
+  } else if (message.type === "status") {
+    page.playing = message.playing;
+    showPlaying();
+  } else if (message.type === "error") {
+    toast(message.message);
+    if (page.settings) showSettings(); // put the controls back to what the server has
+  }
+}
+
+function parseFrame(buffer) {
+  const length = new DataView(buffer).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, length)));
+  const values = new Float32Array(buffer, 4 + length);
+  const arrays = {};
+  for (const { name, shape, offset } of header.arrays) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    arrays[name] = { shape, data: values.subarray(offset, offset + size) };
+  }
+  return { header, arrays };
+}
+
+function onFrame(buffer) {
+  const { header, arrays } = parseFrame(buffer);
+  if (!page.model || header.version !== page.model.version) return; // drawn for an older network
+  page.frames += 1;
+  page.header = header;
+  page.arrays = arrays;
+  page.seqs.push(header.seq);
+  if (page.seqs.length > 1000) page.seqs.shift();
+  if (header.epoch === 0) page.history = []; // a frame of the untrained net may carry epoch 1
+  for (const entry of header.history) page.history.push(entry);
+  if (page.history.length > 20000) page.history.splice(0, page.history.length - 20000);
+  drawFrame();
+}
+
+function drawFrame() {
+  const { header, arrays } = page;
+  const discretize = page.settings.discretize;
+  const output = arrays.output;
+  paintGrid($("heatmap"), output.data, output.shape[0], output.shape[2], discretize);
+  network.update(header, arrays, discretize);
+  $("epoch").textContent = header.epoch.toLocaleString("en-US");
+  $("ms-per-epoch").textContent = header.ms_per_epoch ? header.ms_per_epoch.toFixed(2) : "–";
+  $("loss-train").textContent = number(header.loss_train);
+  $("loss-test").textContent = number(header.loss_test);
+  const regression = header.metric === "r2";
+  document.querySelector(".metric-name").textContent = regression ? "Test R²" : "Test accuracy";
+  $("accuracy-test").textContent = header.metric_test === null ? "–"
+    : regression ? header.metric_test.toFixed(3) : `${(100 * header.metric_test).toFixed(1)}%`;
+  paintChart($("loss-chart"), page.history);
+  showHealth(header.health);
+  showNan(header.nan);
+  status(`connected · frame ${header.seq} · ${page.frames} drawn`);
+}
+
+function number(value) {
+  return value === null || value === undefined ? "–" : value.toFixed(3);
+}
+
+// ------------------------------------------------------------------ controls
+function fillSelects() {
+  const o = page.options;
+  options($("learning-rate"), LEARNING_RATES);
+  options($("regularization-rate"), REGULARIZATION_RATES);
+  options($("n-samples"), SAMPLE_COUNTS);
+  options($("batch-size"), BATCH_SIZES);
+  options($("health-every"), HEALTH_EVERY);
+  options($("stop-epoch"), STOP_EPOCHS, { 0: "never" });
+  options($("optimizer"), o.optimizers);
+  options($("initializer"), o.initializers);
+}
+
+function options(select, values, labels = {}) {
+  const wanted = values.map(String);
+  const current = [...select.options].map((option) => option.value);
+  if (wanted.join("|") === current.join("|")) return;
+  select.replaceChildren(...values.map((value) => {
+    const option = document.createElement("option");
+    option.value = String(value);
+    option.textContent = labels[value] ?? String(value);
+    return option;
+  }));
+}
+
+function setSelect(select, value) {
+  const text = String(value);
+  if (![...select.options].some((option) => option.value === text)) {
+    const option = document.createElement("option");
+    option.value = text;
+    option.textContent = text;
+    select.append(option);
+  }
+  select.value = text;
+}
+
+function showSettings() {
+  const s = page.settings;
+  const o = page.options;
+  const regression = s.problem === "regression";
+  $("problem").value = s.problem;
+  options($("dataset"), regression ? o.regression_sets : o.classification_sets, DATASET_NAMES);
+  $("dataset").value = s.dataset;
+  $("classes").value = String(s.classes);
+  $("classes").disabled = !o.multiclass_sets.includes(s.dataset);
+  $("classes").closest("label").hidden = regression;
+  const binaryOnly = o.multiclass_sets.includes(s.dataset) && s.classes > 2;
+  options($("loss"), regression ? o.regression_losses
+    : o.classification_losses.filter((name) => !(binaryOnly && o.binary_only_losses.includes(name))));
+  setSelect($("loss"), s.loss);
+  $("noise").value = String(s.noise);
+  $("train-ratio").value = String(s.train_ratio);
+  for (const key of ["noise", "train-ratio"]) {
+    document.querySelector(`[data-for="${key}"]`).textContent = $(key).value;
+  }
+  setSelect($("n-samples"), s.n_samples);
+  setSelect($("batch-size"), s.batch_size);
+  setSelect($("learning-rate"), s.learning_rate);
+  setSelect($("regularization-rate"), s.regularization_rate);
+  setSelect($("health-every"), s.health_every);
+  setSelect($("stop-epoch"), s.stop_epoch);
+  $("optimizer").value = s.optimizer;
+  $("regularization").value = s.regularization;
+  $("initializer").value = s.initializer;
+  $("speed").value = s.speed;
+  $("show-test-data").checked = s.show_test_data;
+  $("discretize").checked = s.discretize;
+  $("add-layer").disabled = s.layers.length >= o.max_hidden_layers;
+  $("remove-layer").disabled = s.layers.length === 0;
+  writeHash();
+}
+
+function showPlaying() {
+  $("play").hidden = page.playing;
+  $("pause").hidden = !page.playing;
+}
+
+function showPoints() {
+  if (!page.model) return;
+  const canvas = document.querySelector("canvas.points");
+  paintPoints(canvas, page.model.points, page.model.grid.domain, {
+    regression: page.settings.problem === "regression",
+    showTest: page.settings.show_test_data,
+    radius: page.model.points.train.x.length > 1500 ? 4 : 6,
+  });
+}
+
+function bind(id, key, convert = (v) => v) {
+  $(id).addEventListener("change", (event) => {
+    const target = event.target;
+    const value = target.type === "checkbox" ? target.checked : convert(target.value);
+    send({ type: "settings", settings: { [key]: value } });
+  });
+}
+
+bind("learning-rate", "learning_rate", Number);
+bind("regularization-rate", "regularization_rate", Number);
+bind("regularization", "regularization");
+bind("optimizer", "optimizer");
+bind("speed", "speed");
+bind("dataset", "dataset");
+bind("classes", "classes", Number);
+bind("noise", "noise", Number);
+bind("train-ratio", "train_ratio", Number);
+bind("n-samples", "n_samples", Number);
+bind("batch-size", "batch_size", Number);
+bind("loss", "loss");
+bind("initializer", "initializer");
+bind("health-every", "health_every", Number);
+bind("stop-epoch", "stop_epoch", Number);
+bind("show-test-data", "show_test_data");
+bind("discretize", "discretize");
+for (const key of ["noise", "train-ratio"]) {
+  $(key).addEventListener("input", () => {
+    document.querySelector(`[data-for="${key}"]`).textContent = $(key).value;
+  });
+}
+$("problem").addEventListener("change", (event) => {
+  const problem = event.target.value;
+  const dataset = problem === "regression" ? page.options.regression_sets[0] : page.options.classification_sets[0];
+  send({ type: "settings", settings: { problem, dataset } });
+});
+$("add-layer").addEventListener("click", () => {
+  const layers = page.settings.layers.map((layer) => ({ ...layer }));
+  if (layers.length >= page.options.max_hidden_layers) return;
+  const last = layers[layers.length - 1];
+  layers.push({ units: last ? last.units : 4, activation: last ? last.activation : "tanh" });
+  send({ type: "settings", settings: { layers } });
+});
+$("remove-layer").addEventListener("click", () => {
+  if (page.settings.layers.length === 0) return;
+  send({ type: "settings", settings: { layers: page.settings.layers.slice(0, -1) } });
+});
+$("play").addEventListener("click", () => { showNan(null); send({ type: "play" }); });
+$("pause").addEventListener("click", () => send({ type: "pause" }));
+$("step").addEventListener("click", () => send({ type: "step" }));
+$("reset").addEventListener("click", () => send({ type: "reset", keep_init: $("keep-init").checked }));
+$("regenerate").addEventListener("click", () => send({ type: "regenerate" }));
+$("export-python").href = `/export/model.py?token=${encodeURIComponent(token)}`;
+$("export-model").href = `/export/model.safetensors?token=${encodeURIComponent(token)}`;
+document.addEventListener("keydown", (event) => {
+  if (event.code !== "Space" || ["SELECT", "INPUT", "BUTTON"].includes(event.target.tagName)) return;
+  event.preventDefault();
+  send({ type: page.playing ? "pause" : "play" });
+});
+
+// ------------------------------------------------------------------ panels
+function showHealth(health) {
+  const body = document.querySelector(".health-body");
+  if (!health) {
+    body.innerHTML = "";
+    const note = document.createElement("p");
+    note.className = "muted";
+    note.textContent = "Press play or step: lucidnet's HealthMonitor reports after the first epoch.";
+    body.append(note);
+    return;
+  }
+  const percent = (v) => (v === undefined || v === null ? "–" : `${(100 * v).toFixed(0)}%`);
+  const small = (v) => (v === undefined || v === null ? "–" : v.toExponential(1));
+  const table = document.createElement("table");
+  const head = table.insertRow();
+  for (const title of ["layer", "activation", "dead", "saturated", "gradient norm", "update ratio"]) {
+    const th = document.createElement("th");
+    th.textContent = title;
+    head.append(th);
+  }
+  const notes = document.createElement("ul");
+  notes.className = "notes";
+  for (const row of health.layers) {
+    const tr = table.insertRow();
+    const cells = [row.layer, row.activation, percent(row.dead_fraction), percent(row.saturation_fraction),
+      small(row.grad_norm), small(row.update_ratio)];
+    cells.forEach((text, i) => {
+      const td = tr.insertCell();
+      td.textContent = text;
+      const flagged = (i === 2 && row.dead_fraction > 0.5) || (i === 3 && row.saturation_fraction > 0.5);
+      if (flagged) td.className = health.learning_well ? "note" : "problem";
+    });
+    for (const note of row.notes) {
+      const li = document.createElement("li");
+      li.textContent = `${row.layer}: ${note}`;
+      notes.append(li);
+    }
+  }
+  const caption = document.createElement("p");
+  caption.className = notes.children.length ? "" : "ok";
+  if (notes.children.length && health.learning_well) notes.classList.add("info");
+  caption.textContent = !notes.children.length
+    ? `At epoch ${health.epoch}: every layer looks healthy.`
+    : health.learning_well
+      ? `At epoch ${health.epoch} (the network learns well, so these are notes, not alarms):`
+      : `At epoch ${health.epoch}:`;
+  body.replaceChildren(table, caption, notes);
+}
+
+function showLint(advice) {
+  const body = document.querySelector(".lint-body");
+  body.replaceChildren();
+  if (!advice || advice.length === 0) {
+    const ok = document.createElement("p");
+    ok.className = "ok";
+    ok.textContent = "No problems found in this network and loss.";
+    body.append(ok);
+    return;
+  }
+  for (const item of advice) {
+    const box = document.createElement("div");
+    box.className = `advice ${item.severity}`;
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    badge.textContent = `${item.severity} ${item.code ?? ""}`;
+    const text = document.createElement("span");
+    text.textContent = `${item.where && item.where !== "model" ? `${item.where}: ` : ""}${item.message}`;
+    box.append(badge, text);
+    if (item.fix) {
+      const fix = document.createElement("div");
+      fix.className = "fix";
+      fix.textContent = `Fix: ${item.fix}`;
+      const change = remedySettings(item.remedy);
+      if (change) {
+        const apply = document.createElement("button");
+        apply.className = "apply";
+        apply.dataset.testid = `lint-apply-${body.children.length + 1}`;
+        apply.textContent = "apply";
+        apply.addEventListener("click", () => send({ type: "settings", settings: change }));
+        fix.append(" ", apply);
+      }
+      box.append(fix);
+    }
+    body.append(box);
+  }
+}
+
+// An ln.Advice remedy as a settings change the page can make (null when it cannot).
+function remedySettings(remedy) {
+  if (!remedy || !page.settings) return null;
+  const o = page.options;
+  const s = page.settings;
+  const rate = (value, low, high) => typeof value === "number" && value > low && value <= high;
+  const hidden = (name) => (/^hidden_\d+$/.test(name) ? Number(name.slice(7)) - 1 : -1);
+  switch (remedy.action) {
+    case "set_lr":
+      return rate(remedy.value, 0, 10) ? { learning_rate: remedy.value } : null;
+    case "set_optimizer":
+      if (!o.optimizers.includes(remedy.name)) return null;
+      return rate(remedy.lr, 0, 10) ? { optimizer: remedy.name, learning_rate: remedy.lr } : { optimizer: remedy.name };
+    case "set_initializer":
+      return o.initializers.includes(remedy.kernel) ? { initializer: remedy.kernel } : null;
+    case "set_loss": {
+      const allowed = s.problem === "regression" ? o.regression_losses : o.classification_losses;
+      return allowed.includes(remedy.name) ? { loss: remedy.name } : null;
+    }
+    case "set_regularizer":
+      if (rate(remedy.l2, -1e-12, 10)) return { regularization: remedy.l2 > 0 ? "l2" : "none", regularization_rate: remedy.l2 };
+      if (rate(remedy.l1, -1e-12, 10)) return { regularization: remedy.l1 > 0 ? "l1" : "none", regularization_rate: remedy.l1 };
+      return null;
+    case "set_activation": {
+      if (!o.activations.includes(remedy.name)) return null;
+      const layers = s.layers.map((layer) => ({ ...layer }));
+      let changed = false;
+      for (const name of remedy.layers || []) {
+        const index = hidden(name);
+        if (index >= 0 && index < layers.length) { layers[index].activation = remedy.name; changed = true; }
+      }
+      return changed ? { layers } : null;
+    }
+    default:
+      return null;
+  }
+}
+
+let shownNan = null;
+function showNan(nan) {
+  const banner = $("nan-banner");
+  if (!nan) {
+    banner.hidden = true;
+    shownNan = null;
+    return;
+  }
+  if (shownNan === nan.epoch && !banner.hidden) return;
+  shownNan = nan.epoch;
+  banner.querySelector(".nan-message").textContent = nan.message;
+  banner.querySelector(".nan-fix-text").textContent = nan.fix ?? "";
+  const apply = $("nan-apply");
+  const change = remedySettings(nan.remedy);
+  apply.hidden = !change;
+  apply.onclick = () => {
+    send({ type: "settings", settings: change });
+    banner.hidden = true;
+  };
+  banner.hidden = false;
+}
+$("nan-dismiss").addEventListener("click", () => { $("nan-banner").hidden = true; });
+
+// ------------------------------------------------------------------ settings in the URL hash
+const HASH_KEYS = {
+  problem: "enum", dataset: "enum", classes: "int", noise: "number", train_ratio: "int",
+  n_samples: "int", batch_size: "int", features: "features", layers: "layers", initializer: "enum",
+  loss: "enum", optimizer: "enum", learning_rate: "number", regularization: "enum",
+  regularization_rate: "number", seed: "int", show_test_data: "bool", discretize: "bool",
+  health_every: "int", speed: "enum", stop_epoch: "int",
+};
+
+function writeHash() {
+  const s = page.settings;
+  const parts = Object.keys(HASH_KEYS).map((key) => {
+    let value = s[key];
+    if (key === "layers") value = value.map((layer) => `${layer.units}-${layer.activation}`).join(",");
+    else if (key === "features") value = value.join(",");
+    else if (typeof value === "boolean") value = value ? 1 : 0;
+    return `${key}=${encodeURIComponent(value)}`;
+  });
+  history.replaceState(null, "", `${location.pathname}${location.search}#${parts.join("&")}`);
+}
+
+// Settings from the hash, each checked as the server will (a bad one is dropped, not sent).
+function readHash() {
+  const o = page.options;
+  const d = page.defaults;
+  const enums = {
+    problem: ["classification", "regression"], dataset: [...o.classification_sets, ...o.regression_sets],
+    initializer: o.initializers, loss: [...o.classification_losses, ...o.regression_losses],
+    optimizer: o.optimizers, regularization: ["none", "l1", "l2"], speed: ["slow", "normal", "fast"],
+  };
+  const ranges = {
+    classes: [2, 5], train_ratio: [10, 90], n_samples: [o.min_samples, o.max_samples],
+    batch_size: [1, o.max_samples], seed: [0, 2 ** 31 - 1], health_every: [1, 100], stop_epoch: [0, 1000000],
+    noise: [0, 50], learning_rate: [1e-12, 10], regularization_rate: [0, 10],
+  };
+  const settings = {};
+  const params = new URLSearchParams(location.hash.slice(1));
+  for (const [key, raw] of params) {
+    const kind = HASH_KEYS[key];
+    if (!kind) continue;
+    let value;
+    if (kind === "enum") value = enums[key].includes(raw) ? raw : undefined;
+    else if (kind === "bool") value = raw === "1" ? true : raw === "0" ? false : undefined;
+    else if (kind === "int" || kind === "number") {
+      const n = Number(raw);
+      const [low, high] = ranges[key];
+      const ok = raw !== "" && Number.isFinite(n) && n >= low && n <= high && (kind === "number" || Number.isInteger(n));
+      value = ok ? n : undefined;
+    } else if (kind === "features") {
+      const names = raw.split(",").filter((name) => o.features.includes(name));
+      value = names.length && new Set(names).size === names.length ? names : undefined;
+    } else if (kind === "layers") {
+      const layers = raw === "" ? [] : raw.split(",").map((part) => {
+        const [units, activation] = part.split(/-(.*)/s);
+        return { units: Number(units), activation };
+      });
+      const ok = layers.length <= o.max_hidden_layers && layers.every((layer) =>
+        Number.isInteger(layer.units) && layer.units >= 1 && layer.units <= o.max_units
+        && o.activations.includes(layer.activation));
+      value = ok ? layers : undefined;
+    }
+    if (value !== undefined && JSON.stringify(value) !== JSON.stringify(d[key])) settings[key] = value;
+  }
+  return settings;
+}
+
+showPlaying();
+connect();
