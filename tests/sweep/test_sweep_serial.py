@@ -132,11 +132,13 @@ def test_a_failing_trial_scores_nan_records_its_error_and_the_sweep_goes_on():
     assert np.isnan(table["split0_test_score"][0]) and np.isnan(table["mean_test_score"][0])
     assert list(table["rank_test_score"]) == [2, 1]
     assert result.best_params == {"hidden": 2}
-    assert result.errors[0] == {
-        "params": {"hidden": 4},
-        "fold": 0,
-        "error": "RuntimeError: no four",
-    }
+    first = result.errors[0]
+    assert (first["params"], first["fold"], first["error"]) == (
+        {"hidden": 4},
+        0,
+        "RuntimeError: no four",
+    )
+    assert 'raise RuntimeError("no four")' in first["traceback"]
     assert result.trials["error"].notna().tolist() == [True, True, False, False]
 
 
