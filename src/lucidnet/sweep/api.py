@@ -284,7 +284,10 @@ def _fingerprint(
     digest = hashlib.sha256()
     for array in (x, y, *(test for _, test in splits)):
         digest.update(f"{array.shape}{array.dtype}".encode())
-        digest.update(np.ascontiguousarray(array).tobytes())
+        if array.dtype.kind == "O":  # Python objects (string labels): their text, not addresses
+            digest.update(json.dumps(array.tolist(), default=repr).encode())
+        else:
+            digest.update(np.ascontiguousarray(array).tobytes())
     settings = [name_of(score), epochs, batch_size, random_state, fit_kwargs]
     digest.update(json.dumps(settings, sort_keys=True, default=lambda o: type(o).__name__).encode())
     return digest.hexdigest()[:16]
