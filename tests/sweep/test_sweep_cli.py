@@ -125,3 +125,10 @@ def test_bad_configs_exit_2_with_one_line(tmp_path, sweep_table, option, message
     assert message in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1, result.output
     assert option or str(path) in result.output  # a config mistake names the file
+
+
+def test_sweep_is_a_lucidnet_command_with_help():
+    result = CliRunner().invoke(main, ["sweep", "--help"])
+    assert result.exit_code == 0
+    assert all(flag in result.output for flag in ("--backend", "--address", "--n-jobs", "--out"))
+    assert "sweep" in CliRunner().invoke(main, ["--help"]).output

@@ -8,6 +8,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -114,3 +115,49 @@ def test_a_local_cluster_is_made_and_closed_when_no_client_is_given(serial):
     x, y = data(60)
     result = ln.sweep(build, GRID, x, y, backend="dask", n_jobs=1, **SETTINGS)
     np.testing.assert_array_equal(scores(result), serial)
+
+
+class _Future:
+    def __init__(self, status, value=None, error=None):
+        self.status, self._value, self._error = status, value, error
+
+    def result(self):
+        return self._value
+
+    def exception(self):
+        return self._error
+
+
+class _LosingClient:
+    """Runs tasks in-process; in the first round the fold-1 tasks lose their data, and the
+    hidden=8 tasks always come back as KilledWorker."""
+
+    def __init__(self):
+        self.scatters, self.cancelled = 0, []
+
+    def scatter(self, data, hash, broadcast):
+        assert hash is False and broadcast is True
+        self.scatters += 1
+        return data
+
+    def submit(self, function, setup, x, y, trial, key, pure):
+        if trial.params["hidden"] == 8:
+            worker = SimpleNamespace(address="tcp://127.0.0.1:1")
+            return _Future("error", error=distributed.scheduler.KilledWorker(key, worker, 3))
+        if self.scatters == 1 and trial.fold == 1:
+            return _Future("lost")
+        return _Future("finished", function(setup, x, y, trial))
+
+    def cancel(self, futures):
+        self.cancelled.append(len(futures))
+
+
+def test_trials_whose_data_was_lost_are_resubmitted_after_a_new_scatter(monkeypatch, serial):
+    monkeypatch.setattr(distributed, "as_completed", iter)
+    client = _LosingClient()
+    x, y = data(60)
+    with pytest.warns(RuntimeWarning, match="2 of 6 trials failed"):
+        result = ln.sweep(build, GRID, x, y, backend="dask", client=client, **SETTINGS)
+    assert client.scatters == 2 and len(client.cancelled) == 2
+    np.testing.assert_array_equal(scores(result)[:2], serial[:2])
+    assert all("killed its worker each time" in e["error"] for e in result.errors)

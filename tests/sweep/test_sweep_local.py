@@ -47,3 +47,20 @@ def test_n_jobs_follows_joblib_and_is_capped_by_the_trials(monkeypatch):
     assert workers(None, 2) == 2
     with pytest.raises(ValueError, match="n_jobs must be a nonzero int or None, got 0"):
         workers(0, 10)
+
+
+def blas_threads(model, x, y):
+    """A 'score' that reports how many threads BLAS may use while the trial runs."""
+    from threadpoolctl import threadpool_info
+
+    return float(
+        max(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+    )
+
+
+def test_every_trial_runs_with_one_blas_thread():
+    x, y = data(30)
+    for backend in ("serial", "local"):
+        result = ln.sweep(build, {"hidden": [2]}, x, y, backend=backend, n_jobs=None,
+                          scoring=blas_threads, **{**SETTINGS, "epochs": 1})  # fmt: skip
+        assert (result.scores == 1.0).all(), backend

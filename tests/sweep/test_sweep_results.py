@@ -160,3 +160,48 @@ def test_a_driver_killed_with_sigkill_resumes_to_the_uninterrupted_table(tmp_pat
     assert counting.calls == [8, 8]
     uninterrupted = run(build, tmp_path / "fresh.jsonl")
     np.testing.assert_array_equal(scores(resumed), scores(uninterrupted))
+
+
+def test_ctrl_c_keeps_the_finished_trials_and_a_rerun_completes(tmp_path):
+    path = tmp_path / "trials.jsonl"
+
+    def interrupted(hidden):
+        if hidden == 8:
+            raise KeyboardInterrupt
+        return build(hidden)
+
+    with pytest.raises(KeyboardInterrupt):
+        run(interrupted, path)
+    assert len(path.read_text().splitlines()) == 4
+    counting = CountingBuild()
+    resumed = run(counting, path)
+    assert counting.calls == [8, 8]
+    np.testing.assert_array_equal(scores(resumed), scores(run(build, tmp_path / "fresh.jsonl")))
+
+
+def test_string_labels_resume_in_a_new_process(tmp_path):
+    from lucidnet.sklearn import MLPClassifier
+
+    path = tmp_path / "trials.jsonl"
+    x, y = data(40)
+    labels = np.array(["cat", "dog", "emu"], dtype=object)[y]
+    code = (
+        "import sys, numpy as np, lucidnet as ln\n"
+        f"sys.path.insert(0, {str(HERE)!r})\n"
+        "from sweep_helpers import data\n"
+        "from lucidnet.sklearn import MLPClassifier\n"
+        "x, y = data(40)\n"
+        "labels = np.array(['cat', 'dog', 'emu'], dtype=object)[y]\n"
+        "ln.sweep(MLPClassifier(max_iter=2), {'alpha': [0.1]}, x, labels, cv=2, "
+        f"backend='serial', refit=False, progress=False, results={str(path)!r})\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    before = path.read_text()
+    ln.sweep(MLPClassifier(max_iter=2), {"alpha": [0.1]}, x, labels, cv=2, backend="serial",
+             refit=False, progress=False, results=path)  # fmt: skip
+    assert path.read_text() == before  # the other process's trials were taken, none rerun

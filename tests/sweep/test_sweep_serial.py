@@ -132,11 +132,13 @@ def test_a_failing_trial_scores_nan_records_its_error_and_the_sweep_goes_on():
     assert np.isnan(table["split0_test_score"][0]) and np.isnan(table["mean_test_score"][0])
     assert list(table["rank_test_score"]) == [2, 1]
     assert result.best_params == {"hidden": 2}
-    assert result.errors[0] == {
-        "params": {"hidden": 4},
-        "fold": 0,
-        "error": "RuntimeError: no four",
-    }
+    first = result.errors[0]
+    assert (first["params"], first["fold"], first["error"]) == (
+        {"hidden": 4},
+        0,
+        "RuntimeError: no four",
+    )
+    assert 'raise RuntimeError("no four")' in first["traceback"]
     assert result.trials["error"].notna().tolist() == [True, True, False, False]
 
 
@@ -223,6 +225,8 @@ def test_mismatched_data_and_bad_build_are_refused():
         ln.sweep(build, GRID, x, y[:-1], backend="serial")
     with pytest.raises(TypeError, match="build must be a function"):
         ln.sweep(42, GRID, x, y, backend="serial")
+    with pytest.raises(TypeError, match="not the model 'sequential.*' itself"):
+        ln.sweep(build(4), GRID, x, y, backend="serial")
 
 
 def test_plot_draws_score_against_the_parameter_with_fold_dots(swept):
@@ -307,3 +311,18 @@ def test_import_lucidnet_stays_light_and_ln_sweep_is_callable_either_way():
     }
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_plot_draws_one_line_per_setting_of_the_other_parameters():
+    x, y = data(30)
+    grid = {"hidden": [2, 4], "lr": [0.1, 0.01]}
+    result = ln.sweep(build, grid, x, y, cv=2, epochs=1, backend="serial", refit=False,
+                      progress=False)  # fmt: skip
+    axes = result.plot("hidden").axes[0]
+    legend = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert legend[:2] == ["lr=0.1", "lr=0.01"]  # in grid order
+    means = result.table["mean_test_score"].to_numpy()
+    first = axes.get_lines()[0]  # lr=0.1: rows 0 (hidden 2) and 2 (hidden 4)
+    np.testing.assert_array_equal(first.get_ydata(), means[[0, 2]])
+    with pytest.raises(ValueError, match="plot\\(param\\) needs the parameter to draw"):
+        result.plot()

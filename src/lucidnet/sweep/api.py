@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_bool, check_choice, check_int
+from ..blocks.module import Module
 from .backends import BACKENDS, run_trials
 from .journal import Journal
 from .result import SweepResult
@@ -119,6 +120,11 @@ def sweep(
             "n_jobs must be a nonzero int (negative: all cores but |n_jobs|-1) or None"
         )
     estimator = is_estimator(build)
+    if isinstance(build, Module):
+        raise TypeError(
+            f"build must be a function that makes a new compiled model per trial, such as "
+            f"def build(hidden): ..., not the model {build.name!r} itself"
+        )
     if not estimator and not callable(build):
         raise TypeError(
             f"build must be a function build(**params) returning a compiled model, or a "
@@ -278,7 +284,10 @@ def _fingerprint(
     digest = hashlib.sha256()
     for array in (x, y, *(test for _, test in splits)):
         digest.update(f"{array.shape}{array.dtype}".encode())
-        digest.update(np.ascontiguousarray(array).tobytes())
+        if array.dtype.kind == "O":  # Python objects (string labels): their text, not addresses
+            digest.update(json.dumps(array.tolist(), default=repr).encode())
+        else:
+            digest.update(np.ascontiguousarray(array).tobytes())
     settings = [name_of(score), epochs, batch_size, random_state, fit_kwargs]
     digest.update(json.dumps(settings, sort_keys=True, default=lambda o: type(o).__name__).encode())
     return digest.hexdigest()[:16]

@@ -72,9 +72,15 @@ class SweepResult:
 
     @property
     def errors(self) -> list[dict[str, Any]]:
-        """The failed trials: their params, fold and error message."""
+        """The failed trials: their params, fold, error message and (where the trial raised)
+        the last frames of its traceback."""
         return [
-            {"params": self.candidates[row], "fold": fold, "error": record["error"]}
+            {
+                "params": self.candidates[row],
+                "fold": fold,
+                "error": record["error"],
+                "traceback": record.get("traceback"),
+            }
             for row, line in enumerate(self._records)
             for fold, record in enumerate(line)
             if record is not None and record.get("error")
