@@ -444,3 +444,20 @@ def test_switching_to_regression_shows_r2_and_test_points_on_demand(open_page) -
     page.check("[data-testid=show-test-data]")
     page.wait_for_function("() => window.lucidnetPlayground.settings.show_test_data")
     assert page.evaluate(points) != without
+
+
+def test_the_lessons_set_up_the_seeds_display_with_1_2_and_3_hidden_neurons(
+    open_page, server
+) -> None:
+    page = open_page("seed=5")
+    wait_model(page, "true")
+    for units in (1, 2, 3):
+        page.select_option("[data-testid=preset]", f"neurons-{units}")
+        wait_model(
+            page, f"m.settings.layers.length === 1 && m.settings.layers[0].units === {units}"
+        )
+        settings = state(server)["settings"]
+        assert (settings["dataset"], settings["classes"], settings["seed"]) == ("spiral", 3, 5)
+        assert page.locator("[data-testid^=neuron-1-]").count() == units
+    steps(page, 2)
+    assert [layer["units"] for layer in state(server)["layers"]] == [3, 3]

@@ -236,3 +236,26 @@ def test_preflight_advice_is_shown_when_lucidnet_has_it_and_the_weights_are_unto
     ]
     for a, b in zip(session.weights(), plain.weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_tiny_updates_under_a_vanishing_gradient_are_reported_as_that_one_cause() -> None:
+    from lucidnet.playground import doctor
+
+    session = Session({"layers": [{"units": 4, "activation": "sigmoid"}] * 3})
+    figures = {
+        "hidden_1": {"grad_norm": 1e-7, "update_ratio": 1e-8, "saturation_fraction": 0.0},
+        "hidden_2": {"grad_norm": 1e-4, "update_ratio": 1e-5, "saturation_fraction": 0.0},
+        "hidden_3": {"grad_norm": 1e-3, "update_ratio": 1e-4, "saturation_fraction": 0.0},
+        "output": {"grad_norm": 1e-1, "update_ratio": 1e-3},
+        "first_last_grad_ratio": 1e-6,
+    }
+    rows = doctor.layer_rows(session.model, figures, session.settings)
+    notes = [note for row in rows for note in row["notes"]]
+    assert len(notes) == 1 and "vanishes" in notes[0] and rows[0]["status"] == "problem"
+    healthy_ratio = {**figures, "first_last_grad_ratio": 0.5}
+    notes = [
+        n
+        for row in doctor.layer_rows(session.model, healthy_ratio, session.settings)
+        for n in row["notes"]
+    ]
+    assert notes == ["the weights barely move (1.0e-08 per step): raise the learning rate"]

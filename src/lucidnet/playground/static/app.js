@@ -17,6 +17,32 @@ const DATASET_NAMES = {
   blobs: "Blobs", plane: "Plane (regression)", multi_gauss: "Multi-Gaussian (regression)",
 };
 
+// Lessons: whole settings for the classroom demos (the rest from the defaults, the seed kept).
+const tanh = (units) => ({ units, activation: "tanh" });
+const relu = (units) => ({ units, activation: "relu" });
+const SEEDS_DISPLAY = {
+  dataset: "spiral", classes: 3, noise: 20, optimizer: "adam", learning_rate: 0.03, speed: "normal",
+};
+const PRESETS = {
+  "neurons-1": { ...SEEDS_DISPLAY, layers: [tanh(1)] },
+  "neurons-2": { ...SEEDS_DISPLAY, layers: [tanh(2)] },
+  "neurons-3": { ...SEEDS_DISPLAY, layers: [tanh(3)] },
+  spirals: {
+    dataset: "spiral", classes: 3, noise: 10, features: ["x1", "x2", "sinx1", "sinx2"],
+    layers: [relu(16), relu(8)], optimizer: "adam", learning_rate: 0.01, speed: "fast",
+  },
+  features: { dataset: "circle", features: ["x1sq", "x2sq"], layers: [], learning_rate: 0.01 },
+  "dying-relu": {
+    dataset: "spiral", layers: [relu(8), relu(8), relu(8)], learning_rate: 1, health_every: 1, speed: "slow",
+  },
+  diverging: { dataset: "plane", layers: [tanh(8), tanh(8)], learning_rate: 10, speed: "slow" },
+  "deep-sigmoid": {
+    dataset: "xor", layers: Array.from({ length: 6 }, () => ({ units: 4, activation: "sigmoid" })),
+    learning_rate: 0.1, health_every: 1,
+  },
+  symmetric: { dataset: "circle", initializer: "zeros", layers: [tanh(4), tanh(4)] },
+};
+
 const page = {
   options: null, defaults: null, model: null, settings: null, playing: false,
   history: [], frames: 0, header: null, arrays: null, socket: null, seqs: [],
@@ -292,6 +318,16 @@ $("problem").addEventListener("change", (event) => {
   const problem = event.target.value;
   const dataset = problem === "regression" ? page.options.regression_sets[0] : page.options.classification_sets[0];
   send({ type: "settings", settings: { problem, dataset } });
+});
+$("preset").addEventListener("change", (event) => {
+  const preset = PRESETS[event.target.value];
+  if (!preset) return;
+  const settings = { ...page.defaults, seed: page.settings.seed, ...preset };
+  settings.problem = page.options.regression_sets.includes(settings.dataset) ? "regression" : "classification";
+  settings.loss = settings.problem === "regression" ? "mse" : "softmax_cross_entropy";
+  if (page.playing) send({ type: "pause" });
+  send({ type: "settings", settings });
+  event.target.value = "";
 });
 $("add-layer").addEventListener("click", () => {
   const layers = page.settings.layers.map((layer) => ({ ...layer }));

@@ -98,7 +98,7 @@ export class NetworkView {
         return canvas;
       });
       this.neuronCanvases.push(canvases);
-      this.layerControl(l, layer, columnX(l + 1), activations);
+      this.layerControl(l, layer, columnX(l + 1), columnX(1) - columnX(0), activations);
     });
 
     // output units: circles in the class colours (one for two classes and regression)
@@ -146,9 +146,10 @@ export class NetworkView {
     node.style.height = `${this.size}px`;
   }
 
-  layerControl(l, layer, x, activations) {
+  layerControl(l, layer, x, spacing, activations) {
     const box = element("div", { class: "layer-control" }, this.controls);
     box.style.left = `${x}px`;
+    box.style.width = `${Math.max(48, Math.min(104, spacing - 6))}px`;
     const units = element("div", { class: "units" }, box);
     const add = element("button", { "data-testid": `layer-${l + 1}-add-unit`, title: "Add a neuron" }, units);
     add.textContent = "+";
