@@ -21,6 +21,7 @@ LAYERS = {
     "_checks": 0,
     "_kernels": 0,
     "_registry": 0,
+    "_report": 0,
     "engine": 0,
     "blocks": 1,
     "models": 2,

@@ -121,5 +121,6 @@ __all__ = [
     "regularizers",
     "set_default_dtype",
     "stack",
+    "sweep",
     "tensor",
 ]

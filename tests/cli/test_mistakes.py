@@ -239,3 +239,10 @@ def test_a_real_process_prints_one_line_and_no_traceback(tmp_path):
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("Error: run.toml: [model] layers[0]: Dense units must be")
     assert line.endswith("got 0") and result.stdout == ""
+
+
+def test_lucidnet_without_a_command_still_shows_the_whole_help(tmp_path):
+    result = invoke([], tmp_path)
+    assert result.exit_code in (0, 2)  # click < 8.2 exits 0, later 2
+    assert "Usage:" in result.output and "Commands:" in result.output
+    assert len(result.output.splitlines()) > 5

@@ -46,8 +46,12 @@ def blobs(seed: int, n: int = 300) -> tuple[np.ndarray, np.ndarray]:
 
 
 def mlp(
-    hidden: list[int], activation: Any = "relu", out: int = 2, out_activation: Any = None,
-    features: int = 2, **options: Any
+    hidden: list[int],
+    activation: Any = "relu",
+    out: int = 2,
+    out_activation: Any = None,
+    features: int = 2,
+    **options: Any,
 ) -> ln.Sequential:
     layers = [
         Dense(units, activation=activation, input_shape=(features,) if i == 0 else None, **options)
@@ -56,7 +60,12 @@ def mlp(
     return ln.Sequential([*layers, Dense(out, activation=out_activation)])
 
 
-def compiled(model: Any, optimizer: Any = None, loss: Any = "softmax_cross_entropy", metrics: Any = ("accuracy",)) -> Any:
+def compiled(
+    model: Any,
+    optimizer: Any = None,
+    loss: Any = "softmax_cross_entropy",
+    metrics: Any = ("accuracy",),
+) -> Any:
     model.compile(optimizer or ln.optim.Adam(lr=0.01), loss, metrics=list(metrics), lint=False)
     return model
 
@@ -75,14 +84,23 @@ def healthy_deep_tanh(seed: int) -> Case:
     ln.manual_seed(seed)
     x, y = moons(seed)
     model = mlp([16] * 8, "tanh", kernel_initializer="xavier_uniform")
-    return Case("healthy_deep_tanh", compiled(model, ln.optim.Adam(lr=0.005)), x, y, dict(FIT), set())
+    return Case(
+        "healthy_deep_tanh", compiled(model, ln.optim.Adam(lr=0.005)), x, y, dict(FIT), set()
+    )
 
 
 def healthy_sigmoid_bce(seed: int) -> Case:
     ln.manual_seed(seed)
     x, y = moons(seed)
     model = mlp([32, 32], out=1, out_activation="sigmoid")
-    return Case("healthy_sigmoid_bce", compiled(model, loss="binary_crossentropy"), x, y.astype(np.float32), dict(FIT), set())
+    return Case(
+        "healthy_sigmoid_bce",
+        compiled(model, loss="binary_crossentropy"),
+        x,
+        y.astype(np.float32),
+        dict(FIT),
+        set(),
+    )
 
 
 def healthy_sigmoid_mse(seed: int) -> Case:
@@ -90,7 +108,14 @@ def healthy_sigmoid_mse(seed: int) -> Case:
     ln.manual_seed(seed)
     x, y = moons(seed)
     model = mlp([32, 32], out=1, out_activation="sigmoid")
-    return Case("healthy_sigmoid_mse", compiled(model, loss="mse"), x, y.astype(np.float32), dict(FIT), set())
+    return Case(
+        "healthy_sigmoid_mse",
+        compiled(model, loss="mse"),
+        x,
+        y.astype(np.float32),
+        dict(FIT),
+        set(),
+    )
 
 
 def healthy_zero_then_random(seed: int) -> Case:
@@ -103,7 +128,9 @@ def healthy_zero_then_random(seed: int) -> Case:
             Dense(2),
         ]
     )
-    return Case("healthy_zero_then_random", compiled(model, ln.optim.Adam(lr=0.05)), x, y, dict(FIT), set())
+    return Case(
+        "healthy_zero_then_random", compiled(model, ln.optim.Adam(lr=0.05)), x, y, dict(FIT), set()
+    )
 
 
 def healthy_sgd_momentum(seed: int) -> Case:
@@ -118,7 +145,14 @@ def healthy_softmax_onehot(seed: int) -> Case:
     x, y = blobs(seed)
     model = mlp([32], out=3, out_activation="softmax", features=4)
     onehot = np.eye(3, dtype=np.float32)[y]
-    return Case("healthy_softmax_onehot", compiled(model, loss="categorical_crossentropy"), x, onehot, dict(FIT), set())
+    return Case(
+        "healthy_softmax_onehot",
+        compiled(model, loss="categorical_crossentropy"),
+        x,
+        onehot,
+        dict(FIT),
+        set(),
+    )
 
 
 def healthy_regression(seed: int) -> Case:
@@ -170,7 +204,9 @@ def softmax_one_unit(seed: int) -> Case:
     ln.manual_seed(seed)
     x, y = moons(seed)
     model = compiled(mlp([32, 32], out=1, out_activation="softmax"), loss="binary_crossentropy")
-    return Case("softmax_one_unit", model, x, y.astype(np.float32), dict(FIT), {"output_loss_mismatch"})
+    return Case(
+        "softmax_one_unit", model, x, y.astype(np.float32), dict(FIT), {"output_loss_mismatch"}
+    )
 
 
 def relu_mse_onehot(seed: int) -> Case:
@@ -184,13 +220,17 @@ def relu_mse_onehot(seed: int) -> Case:
 def lr_high(seed: int) -> Case:
     ln.manual_seed(seed)
     x, y = moons(seed)
-    return Case("lr_high", compiled(mlp([32, 32]), ln.optim.SGD(lr=20.0)), x, y, dict(FIT), {"lr_high"})
+    return Case(
+        "lr_high", compiled(mlp([32, 32]), ln.optim.SGD(lr=20.0)), x, y, dict(FIT), {"lr_high"}
+    )
 
 
 def lr_low(seed: int) -> Case:
     ln.manual_seed(seed)
     x, y = moons(seed)
-    return Case("lr_low", compiled(mlp([32, 32]), ln.optim.SGD(lr=1e-5)), x, y, dict(FIT), {"lr_low"})
+    return Case(
+        "lr_low", compiled(mlp([32, 32]), ln.optim.SGD(lr=1e-5)), x, y, dict(FIT), {"lr_low"}
+    )
 
 
 def unscaled(seed: int) -> Case:
@@ -204,7 +244,9 @@ def init_too_large(seed: int) -> Case:
     ln.manual_seed(seed)
     x, y = moons(seed)
     model = mlp([32, 32], "tanh", kernel_initializer=ln.init.get("normal", std=4.0))
-    return Case("init_too_large", compiled(model, ln.optim.SGD(lr=0.05)), x, y, dict(FIT), {"init_scale"})
+    return Case(
+        "init_too_large", compiled(model, ln.optim.SGD(lr=0.05)), x, y, dict(FIT), {"init_scale"}
+    )
 
 
 def sum_reduction(seed: int) -> Case:
@@ -234,7 +276,9 @@ def imbalanced(seed: int) -> Case:
     x, y = moons(seed, 600)
     keep = np.flatnonzero(y == 0).tolist() + np.flatnonzero(y == 1)[:15].tolist()
     keep = np.random.default_rng(seed).permutation(keep)
-    return Case("imbalanced", compiled(mlp([32, 32])), x[keep], y[keep], dict(FIT), {"class_imbalance"})
+    return Case(
+        "imbalanced", compiled(mlp([32, 32])), x[keep], y[keep], dict(FIT), {"class_imbalance"}
+    )
 
 
 def no_zero_grad(seed: int) -> Case:
@@ -246,14 +290,25 @@ def no_zero_grad(seed: int) -> Case:
 
 def unscaled_and_lr_low(seed: int) -> Case:
     case = unscaled(seed)
-    case.model.compile(ln.optim.SGD(lr=1e-6), "softmax_cross_entropy", metrics=["accuracy"], lint=False)
+    case.model.compile(
+        ln.optim.SGD(lr=1e-6), "softmax_cross_entropy", metrics=["accuracy"], lint=False
+    )
     return Case("unscaled+lr_low", case.model, case.x, case.y, case.fit, {"input_scale", "lr_low"})
 
 
 def double_softmax_and_lr_high(seed: int) -> Case:
     case = double_softmax(seed)
-    case.model.compile(ln.optim.SGD(lr=50.0), "softmax_cross_entropy", metrics=["accuracy"], lint=False)
-    return Case("double_softmax+lr_high", case.model, case.x, case.y, case.fit, {"double_softmax", "lr_high"})
+    case.model.compile(
+        ln.optim.SGD(lr=50.0), "softmax_cross_entropy", metrics=["accuracy"], lint=False
+    )
+    return Case(
+        "double_softmax+lr_high",
+        case.model,
+        case.x,
+        case.y,
+        case.fit,
+        {"double_softmax", "lr_high"},
+    )
 
 
 def dead_bias_and_over_regularized(seed: int) -> Case:
@@ -264,7 +319,14 @@ def dead_bias_and_over_regularized(seed: int) -> Case:
         bias_initializer=ln.init.get("constant", value=-10.0),
         kernel_regularizer=ln.regularizers.get("l2", l2=1.0),
     )
-    return Case("dead_bias+over_regularized", compiled(model), x, y, dict(FIT), {"init_bias", "over_regularized"})
+    return Case(
+        "dead_bias+over_regularized",
+        compiled(model),
+        x,
+        y,
+        dict(FIT),
+        {"init_bias", "over_regularized"},
+    )
 
 
 HEALTHY: list[Callable[[int], Case]] = [
@@ -298,3 +360,44 @@ FAULTY: list[Callable[[int], Case]] = [
     double_softmax_and_lr_high,
     dead_bias_and_over_regularized,
 ]
+
+
+# ----------------------------------------------------------------- the doctor's diagnosis
+def manual_loop(case: Case) -> Any:
+    """The PyTorch loop that forgets zero_grad(): gradients pile up across steps."""
+    model, optimizer = case.model, case.model.optimizer
+    loss = model._training_setup.loss
+    if not optimizer.is_bound:
+        optimizer.bind(model.trainable_parameters())
+    rng = np.random.default_rng(0)
+    batch = case.fit.get("batch_size", 32)
+    for _ in range(case.fit.get("epochs", 1)):
+        order = rng.permutation(len(case.x))
+        for start in range(0, len(order), batch):
+            rows = order[start : start + batch]
+            loss(model(ln.tensor(case.x[rows])), case.y[rows]).backward()
+            optimizer.step()  # no zero_grad()
+    return model
+
+
+def diagnose(case: Case) -> tuple[list[Any], list[Any], Any]:
+    """preflight, then the training with a HealthMonitor (or the manual loop): the merged
+    advice, the warnings raised, and the history (None for a manual loop)."""
+    import warnings
+
+    from lucidnet.diagnostics.advice import DiagnosticWarning, merge
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        advice = ln.preflight(case.model, case.x, case.y, verbose=0)
+        history = None
+        if case.manual:
+            manual_loop(case)
+        else:
+            history = case.model.fit(
+                case.x, case.y, callbacks=[ln.callbacks.HealthMonitor()], verbose=0, **case.fit
+            )
+    raised = [w.message for w in caught if isinstance(w.message, DiagnosticWarning)]
+    found = [w.advice for w in raised if w.advice is not None]
+    combined = merge(advice, history.advice if history is not None else [], found)
+    return combined, raised, history

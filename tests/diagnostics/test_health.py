@@ -125,9 +125,7 @@ def test_grad_norm_and_update_ratio_equal_their_definitions_on_the_last_batch(op
     grad = twin.layers[0].weight.grad
     update = np.linalg.norm(twin.layers[0].weight.data - weight) / np.linalg.norm(weight)
     model.compile(make[optimizer](None), "softmax_cross_entropy", lint=False)
-    history, _ = fit_recording(
-        model, x, y, HealthMonitor(), epochs=1, batch_size=32, shuffle=False
-    )
+    history, _ = fit_recording(model, x, y, HealthMonitor(), epochs=1, batch_size=32, shuffle=False)
     figures = history.health[0][layer.name]
     assert figures["grad_norm"] == pytest.approx(np.linalg.norm(grad), rel=1e-4)
     assert figures["update_ratio"] == pytest.approx(update, rel=1e-4)
@@ -144,7 +142,11 @@ def test_saturated_tanh_layer_is_measured_from_its_outputs_and_named_init_scale(
     history, messages = fit_recording(model, x, y, HealthMonitor(), epochs=3, batch_size=64)
     fraction = history.health[0][model.layers[0].name]["saturation_fraction"]
     assert fraction == np.mean(np.abs(z) > 3) > 0.5
-    assert any("tanh activations saturated (|z| > 3)" in m and "[init_scale]" in m for m in messages)
+    assert any(
+        "tanh activations saturated (|z| > 3)" in m and "[init_scale]" in m for m in messages
+    )
+
+
 class SigmoidByFunction(ln.Module):
     def __init__(self):
         super().__init__()

@@ -10,11 +10,15 @@ import lucidnet as ln
 from lucidnet.diagnostics.advice import HealthWarning
 
 
-def loop(zero_grad: bool, backwards_per_step: int = 1, steps: int = 3) -> list[warnings.WarningMessage]:
+def loop(
+    zero_grad: bool, backwards_per_step: int = 1, steps: int = 3
+) -> list[warnings.WarningMessage]:
     ln.manual_seed(0)
     x = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
     y = (x[:, 0] > 0).astype(np.int64)
-    model = ln.Sequential([ln.layers.Dense(4, activation="relu", input_shape=(3,)), ln.layers.Dense(2)])
+    model = ln.Sequential(
+        [ln.layers.Dense(4, activation="relu", input_shape=(3,)), ln.layers.Dense(2)]
+    )
     optimizer = ln.optim.SGD(model.parameters(), lr=0.1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

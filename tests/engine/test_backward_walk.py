@@ -1,5 +1,6 @@
 """The backward walk (creation-ordered heap, gradients kept without copies) against the walk it
-replaced: a topological sort, gradients summed in a dict, every leaf gradient copied.
+replaced: a topological sort, gradients summed in a dict, every leaf gradient copied; and the
+manual training loop against PyTorch in float64.
 
 The reference below is that earlier ``Tensor.backward`` verbatim; each test runs the same
 steps once with it (monkeypatched in) and once with the engine's walk, in float64, and
@@ -86,7 +87,7 @@ CONFIGS = {  # the benchmark networks (benchmarks/peers.py), float64; steps scal
     "tiny": ((3, 3, 2, 2), ("sigmoid", "relu"), 5, 60),
     "small": ((2, 16, 16, 2), ("relu", "relu"), 32, 60),
     "mnist": ((784, 256, 128, 10), ("relu", "relu"), 128, 4),
-    "wide": ((1024, 1024, 1024, 10), ("relu", "relu"), 256, 2),
+    "wide": ((1024, 1024, 1024, 10), ("relu", "relu"), 64, 3),  # batch 256 in the benchmark
 }
 OPTIMIZERS = {
     "sgd": {"lr": 0.05},
@@ -289,3 +290,48 @@ def test_backward_on_a_leaf_and_with_a_given_gradient():
     out.backward(seed)
     seed[...] = 0.0  # the caller's array is not kept
     np.testing.assert_array_equal(out._parents[1].grad, [[5.0, 6.0], [10.0, 12.0]])
+
+
+# ----------------------------------------------------------------------------- against PyTorch
+def torch_loop(config: str, optimizer: str, weights: list[np.ndarray]) -> list[np.ndarray]:
+    """The same manual loop in PyTorch float64 from the same weights (``(in, out)`` layout)."""
+    torch = pytest.importorskip("torch")
+    sizes, activations, batch, steps = CONFIGS[config]
+    params = [torch.tensor(w, requires_grad=True) for w in weights]
+    options = dict(OPTIMIZERS[optimizer])
+    kind = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+    opt = kind[optimizer.removesuffix("_momentum")](params, **options)
+    rng = np.random.default_rng(1)
+    x = torch.tensor(rng.standard_normal((batch, sizes[0])))
+    y = torch.tensor(rng.integers(0, sizes[-1], size=batch))
+    functions = {"relu": torch.relu, "sigmoid": torch.sigmoid}
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        h = x
+        for index in range(len(sizes) - 1):
+            h = h @ params[2 * index] + params[2 * index + 1]
+            if index < len(activations):
+                h = functions[activations[index]](h)
+        loss = torch.nn.functional.cross_entropy(h, y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return [np.array(losses)] + [p.detach().numpy() for p in params]
+
+
+@pytest.mark.parametrize(
+    ("config", "optimizer"),
+    [(c, o) for c in ("tiny", "small") for o in ("sgd", "sgd_momentum", "adamw")]
+    + [("mnist", "sgd")],
+)
+def test_manual_loop_matches_pytorch_in_float64(config, optimizer):
+    """Independent of the engine's history: the loop equals PyTorch's to 1e-12."""
+    ln.manual_seed(0)
+    sizes, activations, _, _ = CONFIGS[config]
+    initial = [p.data.copy() for p in mlp(sizes, activations).parameters()]
+    ln.manual_seed(0)
+    mine = manual_loop(config, optimizer)
+    reference = torch_loop(config, optimizer, initial)
+    for index, (got, expected) in enumerate(zip(mine, reference, strict=True)):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12, err_msg=f"value {index}")

@@ -94,6 +94,7 @@ def test_dim_is_accepted_wherever_axis_is() -> None:
     assert ln.activations.get("softmax", dim=0) == ln.activations.get("softmax", axis=0)
     assert ln.concatenate([t, t], dim=0).shape == (4, 3)
     assert ln.stack([t, t], dim=1).shape == (2, 2, 3)
+    assert ln.layers.Concatenate(dim=0)([t, t]).shape == (4, 3)
 
 
 def test_softmax_of_the_seeds_with_dim_zero() -> None:
@@ -132,3 +133,12 @@ def test_dir_shows_the_public_api_only() -> None:
     assert "sys" not in names and "annotations" not in names
     for public in ("Sequential", "tensor", "linspace", "randn", "nn", "optim", "viz"):
         assert public in names
+
+
+def test_argmax_gives_torchs_class_indices() -> None:
+    data = np.array([[0.1, 2.0, -1.0], [3.0, 0.0, 3.5]])
+    t, tt = ln.tensor(data), torch.tensor(data)
+    np.testing.assert_array_equal(t.argmax(dim=1).numpy(), tt.argmax(dim=1).numpy())
+    np.testing.assert_array_equal(t.argmax(axis=0, keepdims=True).numpy(), [[1, 0, 1]])
+    assert t.argmax().item() == tt.argmax().item() == 5
+    assert t.argmax(dim=1).dtype == np.int64 and not t.argmax(dim=1).requires_grad

@@ -194,23 +194,100 @@ def test_unsupported_module_is_named_with_its_position():
         ln.interop.from_torch(net)
 
 
-def test_plain_module_needs_assume_sequential():
-    class Net(nn.Module):
+class SeedNet(nn.Module):
+    """The seeds' PyTorch model: Linear children, activations applied in forward()."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear1 = nn.Linear(3, 3)
+        self.linear2 = nn.Linear(3, 2)
+        self.out = nn.Linear(2, 2)
+
+    def forward(self, x):
+        x = torch.sigmoid(self.linear1(x))
+        x = torch.relu(self.linear2(x))
+        return torch.softmax(self.out(x), dim=-1)
+
+
+@pytest.mark.parametrize("assume_sequential", [False, True])
+def test_from_torch_traces_activations_applied_in_forward(assume_sequential):
+    torch.manual_seed(0)
+    net = SeedNet()
+    model = ln.interop.from_torch(net, assume_sequential=assume_sequential)
+    assert [layer.activation.name for layer in model.layers] == ["sigmoid", "relu", "softmax"]
+    x = np.random.default_rng(4).normal(size=(5, 3)).astype(np.float32) * 5
+    assert_matches(model(x).numpy(), torch_outputs(net, x), "float32")
+
+
+def test_from_torch_traces_functions_with_their_options_and_methods():
+    class Options(nn.Module):
         def __init__(self):
             super().__init__()
-            self.hidden = nn.Linear(3, 4)
-            self.act = nn.ReLU()
-            self.out = nn.Linear(4, 1)
+            self.first = nn.Linear(4, 5)
+            self.second = nn.Linear(5, 3)
 
         def forward(self, x):
-            return self.out(self.act(self.hidden(x)))
+            x = torch.flatten(x, 1)
+            x = nn.functional.leaky_relu(self.first(x), 0.2)
+            x = nn.functional.gelu(x, approximate="tanh").tanh()
+            return nn.functional.log_softmax(self.second(x), dim=1)
 
-    net = Net()
-    with pytest.raises(ValueError, match="assume_sequential=True"):
-        ln.interop.from_torch(net)
-    model = ln.interop.from_torch(net, assume_sequential=True)
-    x = np.random.default_rng(4).normal(size=(3, 3)).astype(np.float32)
-    assert_matches(model(x).numpy(), torch_outputs(net, x), "float32")
+    net = Options().double()
+    model = ln.interop.from_torch(net)
+    assert repr(model.layers[1].activation) == "LeakyReLU(alpha=0.2)"
+    x = np.random.default_rng(5).normal(size=(6, 4)) * 3
+    assert_matches(model(x).numpy(), torch_outputs(net, x), "float64")
+
+
+def test_from_torch_refuses_a_forward_that_is_not_a_chain():
+    class Residual(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = nn.Linear(3, 3)
+
+        def forward(self, x):
+            return x + torch.relu(self.inner(x))
+
+    with pytest.raises(ValueError, match="not a chain of layers"):
+        ln.interop.from_torch(Residual())
+
+    class Exponential(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = nn.Linear(3, 3)
+
+        def forward(self, x):
+            return torch.exp(self.inner(x))
+
+    with pytest.raises(ValueError, match="calls .*exp.* not a layer or an activation"):
+        ln.interop.from_torch(Exponential())
+
+
+class Untraceable(nn.Module):
+    """A forward() torch.fx cannot trace (control flow on values)."""
+
+    def __init__(self, activate: bool):
+        super().__init__()
+        self.activate = activate
+        self.hidden = nn.Linear(3, 4)
+        self.out = nn.Linear(4, 2)
+
+    def forward(self, x):
+        x = self.hidden(x)
+        if x.sum() > -1e9 and self.activate:
+            x = torch.relu(x)
+        return self.out(x)
+
+
+def test_untraceable_forward_is_refused_unless_the_children_chain_reproduces_it():
+    with pytest.raises(ValueError, match="cannot trace Untraceable.forward"):
+        ln.interop.from_torch(Untraceable(activate=False))
+    plain = Untraceable(activate=False)
+    model = ln.interop.from_torch(plain, assume_sequential=True)  # checked on a probe: equal
+    x = np.random.default_rng(6).normal(size=(4, 3)).astype(np.float32)
+    assert_matches(model(x).numpy(), torch_outputs(plain, x), "float32")
+    with pytest.raises(ValueError, match="does not reproduce Untraceable.forward"):
+        ln.interop.from_torch(Untraceable(activate=True), assume_sequential=True)
 
 
 def test_to_torch_refuses_layers_without_a_torch_module():

@@ -134,3 +134,40 @@ def test_count_params_and_get_weights_refuse_an_unbuilt_model() -> None:
             method()
     unbuilt(X)
     assert unbuilt.count_params() == 3 * 4 + 4 + 4 + 1
+
+
+def test_the_seeds_keras_subclass_runs_with_the_import_changed(capsys) -> None:
+    import lucidnet as keras  # was: import tensorflow as tf; tf.keras
+
+    class MyModel(keras.Model):
+        def __init__(self):
+            super(MyModel, self).__init__()  # noqa: UP008 (the seeds' spelling)
+            self.layer1 = keras.layers.Dense(
+                3,
+                activation="relu",
+                kernel_initializer="he_normal",
+                name="layer1",
+                input_shape=(3,),
+            )
+            self.layer2 = keras.layers.Dense(
+                2, activation="relu", kernel_initializer="he_normal", name="layer2"
+            )
+            self.layer3 = keras.layers.Dense(
+                2, activation="sigmoid", kernel_initializer="he_normal", name="layer3"
+            )
+
+        def call(self, inputs):
+            x = self.layer1(inputs)
+            x = self.layer2(x)
+            return self.layer3(x)
+
+    model = MyModel()
+    x = keras.ones((1, 3))
+    y = model(x)
+    assert y.shape == (1, 2)
+    model.summary()
+    table = capsys.readouterr().out
+    for row in ("layer1 (Dense)    (None, 3)    12", "layer2 (Dense)    (None, 2)    8"):
+        assert " ".join(row.split()) in " ".join(table.split())
+    assert "Total params: 26" in table
+    assert [w.shape for w in model.get_weights()] == [(3, 3), (3,), (3, 2), (2,), (2, 2), (2,)]

@@ -295,3 +295,66 @@ def test_functional_linear_takes_torchs_weight_layout() -> None:
     x, w, b = rng.normal(size=(4, 3)), rng.normal(size=(2, 3)), rng.normal(size=2)
     expected = torch.nn.functional.linear(*(torch.from_numpy(a) for a in (x, w, b)))
     assert_close(F.linear(ln.tensor(x), ln.tensor(w), ln.tensor(b)), expected, "float64")
+
+
+def test_module_list_registers_its_modules_under_torchs_names() -> None:
+    class Stack(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden = nn.ModuleList([nn.Linear(3, 4), nn.Linear(4, 4)])
+            self.hidden.append(nn.Linear(4, 2))
+
+        def forward(self, x):
+            for layer in self.hidden:
+                x = F.relu(layer(x))
+            return x
+
+    class TorchStack(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden = torch.nn.ModuleList(
+                [torch.nn.Linear(3, 4), torch.nn.Linear(4, 4), torch.nn.Linear(4, 2)]
+            )
+
+    ours, theirs = Stack(), TorchStack()
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert len(ours.hidden) == 3 and ours(ln.ones(2, 3)).shape == (2, 2)
+    assert ours.count_params() == 16 + 20 + 10
+
+
+def test_a_torch_spelled_sequential_saves_and_loads_as_lucidnet_layers(tmp_path) -> None:
+    net = nn.Sequential(
+        nn.Linear(3, 4), nn.BatchNorm1d(4), nn.LeakyReLU(0.2), nn.Dropout(0.1), nn.Linear(4, 2)
+    )
+    net.add(nn.Softmax(dim=1))
+    net.save(tmp_path / "net.safetensors")
+    loaded = ln.load_model(tmp_path / "net.safetensors")
+    x = np.random.default_rng(1).normal(size=(5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
+    assert [type(layer).__name__ for layer in loaded.layers] == [
+        "Linear",
+        "BatchNorm",
+        "Activation",
+        "Dropout",
+        "Linear",
+        "Activation",
+    ]
+
+    class Doubled(nn.ReLU):  # a user's subclass is code: not saved as a plain ReLU
+        def forward(self, x):
+            return super().forward(x) * 2
+
+    with pytest.raises(TypeError, match="cannot save the architecture of Doubled"):
+        nn.Sequential(nn.Linear(3, 2), Doubled()).save(tmp_path / "doubled.safetensors")
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu"])
+def test_the_seeds_activation_gradient_plots_run_with_the_import_changed(name) -> None:
+    x = ln.linspace(-20, 20, 1000, requires_grad=True)
+    getattr(F, name)(x).sum().backward()
+    points = np.asarray(x.detach()), x.grad  # what plt.plot(x.detach(), x.grad) receives
+    np.testing.assert_allclose(points[0], torch.linspace(-20, 20, 1000), rtol=1e-6, atol=1e-5)
+    tx = torch.tensor(points[0], requires_grad=True)
+    getattr(torch, name)(tx).sum().backward()
+    assert points[1].dtype == np.float32
+    np.testing.assert_allclose(points[1], tx.grad.numpy(), rtol=1e-6, atol=1e-6)

@@ -401,3 +401,63 @@ def test_kernel_initializer_is_used_for_the_weights():
     )
     clf.fit(x, y)
     assert np.abs(clf.coefs_[0]).max() < 1e-9
+
+
+# ---------------------------------------------------------------- the one training loop
+def test_classifier_trains_on_the_fast_step_of_the_one_loop():
+    x, y = _blobs()
+    clf = MLPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(x, y)
+    assert clf.model_._training.plan is not None  # the static plan computed the steps
+    assert clf.model_.history.stop_reason == "completed"
+    assert clf.loss_curve_ == pytest.approx(clf.model_.history.history["loss"], rel=1e-12)
+    assert all(layer.kernel_regularizer is None for layer in clf.model_.layers)
+
+
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_a_diverging_fit_keeps_finite_weights_and_counts_only_good_epochs(estimator):
+    x, y = _blobs()
+    model = estimator(
+        hidden_layer_sizes=(8,),
+        solver="sgd",
+        momentum=0.0,
+        learning_rate_init=1e30,
+        max_iter=20,
+        random_state=0,
+    )
+    from lucidnet.training.loop import NonFiniteLossWarning
+
+    with np.errstate(all="ignore"), pytest.warns(NonFiniteLossWarning):
+        model.fit(x * 1e3, y)
+    assert model.model_.history.stop_reason == "non_finite"
+    assert all(np.isfinite(w).all() for w in model.coefs_ + model.intercepts_)
+    assert model.n_iter_ == len(model.loss_curve_) < 20
+    assert all(np.isfinite(model.loss_curve_))
+
+
+def test_the_sklearn_input_check_is_fit_s_input_check():
+    x, y = _blobs()
+    with pytest.raises(ValueError, match="overflows float32"):
+        MLPRegressor(max_iter=1).fit(x.astype(np.float32), np.where(y == 1, 1e39, 0.0))
+
+
+def test_regressor_trains_on_the_fast_step_with_the_same_numbers_as_the_tape():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(40, 3)), rng.normal(size=(40, 2))
+    options = dict(hidden_layer_sizes=(6,), solver="sgd", learning_rate_init=0.05, alpha=0.1,
+                   batch_size=16, max_iter=4, random_state=0)  # fmt: skip
+    fast = MLPRegressor(**options).fit(x, y)
+    assert fast.model_._training.plan is not None
+
+    from lucidnet.training.plan import TrainingPlan
+
+    original, TrainingPlan.build = TrainingPlan.build, lambda *args: None
+    try:
+        slow = MLPRegressor(**options).fit(x, y)
+    finally:
+        TrainingPlan.build = original
+    assert slow.model_._training.plan is None
+    for mine, tape in zip(
+        fast.coefs_ + fast.intercepts_, slow.coefs_ + slow.intercepts_, strict=True
+    ):
+        np.testing.assert_allclose(mine, tape, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fast.loss_curve_, slow.loss_curve_, rtol=1e-10)

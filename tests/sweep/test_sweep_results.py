@@ -129,9 +129,8 @@ from pathlib import Path
 
 x, y = data(60)
 build = KillingBuild(victim=8, marker=Path({marker!r}))
-result = ln.sweep(build, GRID, x, y, cv=2, epochs=2, backend="serial", refit=False,
-                  progress=False, results={results!r})
-import json; from sweep_helpers import scores; print(json.dumps(scores(result).tolist()))
+ln.sweep(build, GRID, x, y, cv=2, epochs=2, backend="serial", refit=False, progress=False,
+         results={results!r})
 """
 
 
@@ -156,7 +155,8 @@ def test_a_driver_killed_with_sigkill_resumes_to_the_uninterrupted_table(tmp_pat
     killed = drive()
     assert killed.returncode == -9, killed.stderr
     assert len(results.read_text().splitlines()) == 4  # hidden=2 and 4 done, 8 killed it
-    resumed = drive()
-    assert resumed.returncode == 0, resumed.stderr
+    counting = CountingBuild()
+    resumed = run(counting, results)  # the rerun, here: the same sweep, the same file
+    assert counting.calls == [8, 8]
     uninterrupted = run(build, tmp_path / "fresh.jsonl")
-    np.testing.assert_array_equal(np.array(json.loads(resumed.stdout)), scores(uninterrupted))
+    np.testing.assert_array_equal(scores(resumed), scores(uninterrupted))

@@ -194,14 +194,19 @@ def test_random_search_runs_n_iter_parameter_sets():
 @pytest.mark.parametrize(
     ("options", "error", "message"),
     [
-        ({"backend": "threads"}, ValueError, "backend must be one of serial, local, dask, ray"),
+        (
+            {"backend": "threads"},
+            ValueError,
+            "backend must be one of 'serial', 'local', 'dask', 'ray', got 'threads'",
+        ),
         ({"cv": 1}, ValueError, "cv must be at least 2"),
         ({"cv": "five"}, TypeError, "cv must be a number of folds"),
         ({"fit_kwargs": {"epochs": 3}}, ValueError, "fit_kwargs must not set epochs"),
         ({"scoring": "r2"}, ValueError, "scoring='r2'"),
         ({"scoring": "neg_accuracy"}, ValueError, "only the error metrics"),
-        ({"epochs": 0}, ValueError, "epochs must be an int >= 1"),
-        ({"random_state": None}, TypeError, "random_state must be an int"),
+        ({"epochs": 0}, ValueError, "epochs must be an int >= 1, got 0"),
+        ({"random_state": None}, TypeError, "random_state must be an int, got NoneType None"),
+        ({"refit": "yes"}, TypeError, "refit must be True or False"),
         ({"client": object()}, ValueError, "client= is a dask.distributed Client"),
         ({"backend": "local", "address": "tcp://x:1"}, ValueError, "address= is a scheduler"),
     ],

@@ -55,7 +55,7 @@ def test_bad_grids_are_refused_with_the_reason(grid, message):
 
 
 def test_unknown_search_is_refused():
-    with pytest.raises(ValueError, match="search must be one of grid, random"):
+    with pytest.raises(ValueError, match="search must be one of 'grid', 'random', got 'bayes'"):
         candidates({"hidden": [4]}, "bayes", 10, 0)
 
 

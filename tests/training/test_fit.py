@@ -387,8 +387,10 @@ def test_exploding_run_stops_with_message_and_keeps_last_good_finite_weights():
     failing_batch = len(snapshots.weights)  # 1-based number of the batch whose loss was bad
     assert f"batch {failing_batch}" in message
     assert failing_batch >= 2
-    assert history.stop_reason is not None and "epoch 1" in history.stop_reason
-    assert history.history == {} and history.epoch == []
+    assert history.stop_reason == "non_finite" and "epoch 1" in history.stop_message
+    # the stopped epoch is logged, with the non-finite loss of its last batch in the mean
+    assert history.epoch == [0] and len(history.history["loss"]) == 1
+    assert not np.isfinite(history.history["loss"][0])
     # Weights before the step that made the loss non-finite (the last batch that trained).
     last_good = snapshots.weights[-2][2]
     for name, value in model.state_dict().items():
@@ -458,7 +460,7 @@ def test_history_has_one_entry_per_epoch_for_every_key():
     assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert all(len(values) == 4 for values in history.history.values())
     assert history.params == {"epochs": 4, "steps": 3, "samples": 24, "batch_size": 8, "verbose": 0}
-    assert history.stop_reason is None
+    assert history.stop_reason == "completed" and history.stop_message is None
 
 
 def test_epoch_loss_is_the_sample_weighted_mean_of_batch_losses():

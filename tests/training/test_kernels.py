@@ -122,7 +122,7 @@ def fit(model, loss, targets, optimizer, *, plan=True, epochs=3, x=X, batch_size
         )
     finally:
         TrainingPlan.build = original
-    return history.history["loss"], getattr(model, "_training_plan", None) is not None
+    return history.history["loss"], model._training.plan is not None
 
 
 def manual_loop(model, loss, targets, optimizer, *, epochs=3, x=X, batch_size=BATCH):
@@ -269,7 +269,7 @@ def test_custom_activation_trains_through_fit_as_the_manual_loop(activation, mak
     losses, planned = fit(fast, "softmax_cross_entropy", LABELS, make_optimizer())
     expected = manual_loop(slow, ln.losses.get("softmax_cross_entropy"), LABELS, make_optimizer())
     assert planned
-    step = fast._training_plan.steps[0]
+    step = fast._training.plan.steps[0]
     assert step.in_place == isinstance(activation, HalfReLU)
     np.testing.assert_allclose(losses, expected, rtol=1e-12)
     assert_same_weights(fast, slow)
@@ -452,13 +452,13 @@ def test_update_on_a_flat_group_equals_update_per_parameter():
 
 # ------------------------------------------------------------------ the step interface
 def test_plan_and_tape_are_training_steps():
-    from lucidnet.training.trainer import _TapeStep
+    from lucidnet.training.step import TapeStep
 
     model = dense_stack()
     fit(model, "softmax_cross_entropy", LABELS, ln.optim.SGD(lr=0.1), epochs=1)
-    assert isinstance(model._training_plan, TrainingStep)
+    assert isinstance(model._training.plan, TrainingStep)
     for method in ("forward", "backward", "backup", "restore", "finish"):
-        assert callable(getattr(_TapeStep, method))
+        assert callable(getattr(TapeStep, method))
 
 
 # ------------------------------------------------------------------ every config x optimizer
@@ -508,3 +508,56 @@ def test_plan_equals_the_tape_on_every_benchmark_config_and_optimizer(config, op
     # entry by its own size, so an entry that is a near-cancelling sum (summed in another
     # order by the plan's matrix products) moves by lr * its relative rounding error
     assert_same_weights(*models, atol=1e-12)
+
+
+# ------------------------------------------------------------------ exporters map exact classes
+def test_builtin_name_is_only_given_to_the_registered_class():
+    assert ln.activations.builtin_name(ln.activations.get("swish")) == "silu"
+    assert ln.activations.builtin_name(ln.activations.ReLU6()) == "relu6"
+    assert ln.activations.builtin_name(SquaredReLU()) is None
+    assert ln.activations.builtin_name(Softclip()) is None
+    assert ln.activations.builtin_name(np.tanh) is None
+
+
+def test_exporters_refuse_a_relu_subclass_instead_of_writing_relu(tmp_path):
+    pytest.importorskip("onnx")
+    model = ln.Sequential([ln.layers.Dense(2, activation=SquaredReLU(), input_shape=(3,))])
+    with pytest.raises(ValueError, match="cannot export the activation SquaredReLU"):
+        ln.export.to_onnx(model, tmp_path / "model.onnx")
+    pytest.importorskip("torch")
+    with pytest.raises(ValueError, match="cannot convert the activation SquaredReLU"):
+        ln.interop.to_torch(model)
+
+
+def test_an_element_wise_output_under_a_logits_loss_is_planned_as_the_tape_computes_it():
+    loss = ln.losses.get("binary_crossentropy", from_logits=True)
+    targets = (X[:, :1] > 0).astype(float)
+    fast = dense_stack(outputs=1, output_activation="tanh")
+    slow = dense_stack(outputs=1, output_activation="tanh")
+    losses, planned = fit(fast, loss, targets, ln.optim.Adam(lr=0.01))
+    expected = manual_loop(slow, loss, targets, ln.optim.Adam(lr=0.01))
+    assert planned
+    np.testing.assert_allclose(losses, expected, rtol=1e-12)
+    assert_same_weights(fast, slow)
+
+
+@pytest.mark.parametrize("plan", [True, False], ids=["plan", "tape"])
+def test_a_one_column_target_for_two_outputs_is_never_broadcast(plan):
+    model = dense_stack(outputs=2)
+    with pytest.raises(ValueError, match="shape"):
+        fit(model, "mse", X[:, 0], ln.optim.SGD(lr=0.1), plan=plan)
+
+
+def test_an_identity_subclass_with_its_own_formula_is_applied_on_the_tape():
+    class Doubling(ln.activations.Identity):
+        def forward(self, x):
+            return 2 * x
+
+        def derivative(self, x):
+            return np.full_like(x, 2.0)
+
+    x = ln.tensor(np.array([[1.0, -2.0]]), requires_grad=True)
+    y = ln.functional.dense(x, ln.tensor(np.eye(2)), None, Doubling())
+    y.sum().backward()
+    np.testing.assert_array_equal(y.data, [[2.0, -4.0]])
+    np.testing.assert_array_equal(x.grad, [[2.0, 2.0]])

@@ -207,14 +207,14 @@ def test_plan_declines_what_it_cannot_replay(make_model):
     model = make_model()
     model.compile(optimizer="sgd", loss="softmax_cross_entropy", lint=False)
     model.optimizer.bind(model.parameters())
-    assert TrainingPlan.build(model, model._training_setup.loss, model.optimizer) is None
+    assert TrainingPlan.build(model, model._training.loss, model.optimizer) is None
 
 
 def test_health_monitor_keeps_the_plan():
     model = build(activations=("relu", "relu"))
     model.compile(optimizer="sgd", loss="softmax_cross_entropy", lint=False)
     history = model.fit(X, LABELS, epochs=1, verbose=0, callbacks=[ln.callbacks.HealthMonitor()])
-    assert getattr(model, "_training_plan", None) is not None  # it reads the plan's buffers
+    assert model._training.plan is not None  # it reads the plan's buffers
     assert len(history.health) == 1 and history.health[0][model.layers[0].name]["grad_norm"] > 0
 
 
@@ -235,12 +235,12 @@ def test_plan_is_reused_by_the_next_fit_and_rebuilt_when_the_setup_changes():
     model = build()
     model.compile(optimizer=ln.optim.SGD(lr=0.1), loss="softmax_cross_entropy", lint=False)
     model.fit(X, LABELS, epochs=1, verbose=0)
-    first = model._training_plan
+    first = model._training.plan
     model.fit(X, LABELS, epochs=1, verbose=0)
-    assert model._training_plan is first
+    assert model._training.plan is first
     model.compile(optimizer=ln.optim.SGD(lr=0.1), loss="softmax_cross_entropy", lint=False)
     model.fit(X, LABELS, epochs=1, verbose=0)
-    assert model._training_plan is not first
+    assert model._training.plan is not first
 
 
 def test_plan_notices_a_weight_replaced_between_fits():
@@ -261,13 +261,13 @@ def _compare(fast, slow, rtol=1e-12, atol=1e-14):
 def test_plain_sgd_updates_inside_the_backward_pass_and_keeps_no_gradient():
     model = build()
     train(model, "softmax_cross_entropy", LABELS, ln.optim.SGD(lr=0.1), use_plan=True)
-    plan = model._training_plan
+    plan = model._training.plan
     assert plan.fused and not plan._flips  # 79 weights: backed up by a copy
     assert all(p.grad is None for p in model.parameters())
     assert all(step.joined is not None for step in plan.steps)  # [W; b] in one matrix
     momentum = build()
     train(momentum, "softmax_cross_entropy", LABELS, ln.optim.SGD(lr=0.1, momentum=0.5), True)
-    assert not momentum._training_plan.fused
+    assert not momentum._training.plan.fused
     assert all(p.grad is not None for p in momentum.parameters())
 
 
@@ -280,7 +280,7 @@ def test_parameter_groups_with_their_own_learning_rates_match_the_tape():
     fast, slow = build(), build()
     train(fast, "softmax_cross_entropy", LABELS, optimizer(fast), use_plan=True)
     train(slow, "softmax_cross_entropy", LABELS, optimizer(slow), use_plan=False)
-    plan = fast._training_plan
+    plan = fast._training.plan
     assert not plan.fused and all(step.joined is None for step in plan.steps)
     _compare(fast, slow)
 
@@ -300,7 +300,7 @@ def test_large_plain_sgd_flips_between_two_buffers_and_matches_the_tape():
     fast, slow = wide_model(), wide_model()
     train(fast, "softmax_cross_entropy", LABELS, ln.optim.SGD(lr=0.05), use_plan=True)
     train(slow, "softmax_cross_entropy", LABELS, ln.optim.SGD(lr=0.05), use_plan=False)
-    assert fast._training_plan._flips  # 92k weights: the update writes into the other buffer
+    assert fast._training.plan._flips  # 92k weights: the update writes into the other buffer
     _compare(fast, slow)
 
 
@@ -381,7 +381,7 @@ def test_plan_matches_the_tape_on_every_benchmark_config(config):
             history = model.fit(x, y, epochs=2, batch_size=batch, shuffle=False, verbose=0)
         finally:
             TrainingPlan.build = original
-        assert (getattr(model, "_training_plan", None) is not None) == use_plan
+        assert (model._training.plan is not None) == use_plan
         models.append((model, history.history["loss"]))
     (fast, fast_loss), (slow, slow_loss) = models
     np.testing.assert_allclose(fast_loss, slow_loss, rtol=1e-12)

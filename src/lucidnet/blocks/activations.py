@@ -67,10 +67,13 @@ class Activation(Configurable):
     """Base class: subclasses define ``forward`` and ``derivative`` (and maybe kernels).
 
     Class attributes say what the activation is (see the module docstring); the
-    defaults describe an activation nothing is known about.  ``forward_`` and
-    ``backward_`` are None here: the in-place kernels are optional, and offered
-    as a pair (``forward_`` overwrites the pre-activation, so ``backward_`` may
-    use the output only).
+    defaults describe an activation nothing is known about.
+
+    The in-place kernels are optional (None here) and offered as a pair:
+    ``forward_(x)`` overwrites ``x`` with f(x) and returns it; ``backward_(y, g, work)``
+    overwrites ``g`` with g * f'(x) and returns it, knowing only the output ``y``
+    (``x`` is gone) and a scratch array ``work`` of y's shape.  Both must give
+    ``forward`` and ``vjp``'s numbers up to rounding.
     """
 
     name = "activation"
@@ -271,9 +274,11 @@ class Identity(Activation):
         return g
 
     def forward_(self, x: np.ndarray) -> np.ndarray:
+        """Nothing to do: f(x) = x."""
         return x
 
     def backward_(self, y: np.ndarray, g: np.ndarray, work: np.ndarray) -> np.ndarray:
+        """Nothing to do: f'(x) = 1."""
         return g
 
 
@@ -315,7 +320,8 @@ class Sigmoid(Activation):
         return np.add(x, 0.5, out=x)
 
     def backward_(self, y: np.ndarray, g: np.ndarray, work: np.ndarray) -> np.ndarray:
-        slope = np.subtract(1, y, out=work)  # y (1 - y)
+        """g * y (1 - y), the derivative from the output."""
+        slope = np.subtract(1, y, out=work)
         slope *= y
         g *= slope
         return g
@@ -347,7 +353,8 @@ class Tanh(Activation):
         return np.tanh(x, out=x)
 
     def backward_(self, y: np.ndarray, g: np.ndarray, work: np.ndarray) -> np.ndarray:
-        slope = np.multiply(y, y, out=work)  # 1 - y^2
+        """g * (1 - y^2), the derivative from the output."""
+        slope = np.multiply(y, y, out=work)
         np.subtract(1, slope, out=slope)
         g *= slope
         return g
@@ -379,6 +386,7 @@ class ReLU(Activation):
         return np.maximum(x, 0, out=x)
 
     def backward_(self, y: np.ndarray, g: np.ndarray, work: np.ndarray) -> np.ndarray:
+        """g * [y > 0]: y > 0 exactly where x > 0, and f'(0) = 0."""
         return np.multiply(g, y > 0, out=g)
 
 
@@ -804,3 +812,21 @@ def get(identifier: Any, **options: Any) -> Activation | Any:
 def available() -> list[str]:
     """Primary names of all activations."""
     return registry.names()
+
+
+def builtin_name(activation: Any) -> str | None:
+    """The registered name of ``activation`` when it is an instance of exactly the class
+    registered under that name, else None: a subclass (or a custom class borrowing a
+    built-in ``name``) may compute something else, so exporters must not map it by name.
+
+    >>> builtin_name(ReLU()), builtin_name(type("Mine", (ReLU,), {})())
+    ('relu', None)
+    """
+    name = getattr(activation, "name", None)
+    if not isinstance(activation, Activation) or not isinstance(name, str):
+        return None
+    try:
+        reference = registry.get(name)
+    except (TypeError, ValueError):
+        return None
+    return reference.name if type(activation) is type(reference) else None

@@ -18,6 +18,7 @@ array([0., 2.], dtype=float32)
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -154,7 +155,7 @@ def dense(
     gradient g:
 
     .. math:: g_z = f.\\mathrm{vjp}(z, y, g), \\quad g_x = g_z W^T, \\quad
-              g_W = x^T g_z, \\quad g_b = \\textstyle\\sum_{\\text{batch}} g_z
+              g_W = x^T g_z, \\quad g_b = \\mathbf{1}^T g_z = \\textstyle\\sum_{\\text{batch}} g_z
 
     Gradients are computed only for the inputs that require them.  A plain
     callable activation (not an :class:`Activation`) is applied after the node.
@@ -195,7 +196,7 @@ def dense_node(x: Tensor, w: Tensor, b: Tensor | None, f: Activation | None) -> 
     hot path).  The backward's gradients are new arrays (``fresh``): a parameter keeps
     its gradient without a copy.
     """
-    if isinstance(f, act.Identity):
+    if type(f) is act.Identity:  # exactly: a subclass may compute something else
         f = None
     x_data, w_data = x.data, w.data
     z = x_data @ w_data
@@ -215,10 +216,20 @@ def dense_node(x: Tensor, w: Tensor, b: Tensor | None, f: Activation | None) -> 
             grad_w = x_2d.T @ grad_z_2d
         if b is None:
             return grad_x, grad_w
-        grad_b = grad_z_2d.sum(axis=0).reshape(b.data.shape) if b.requires_grad else None
+        grad_b = None
+        if b.requires_grad:  # the batch sum as a product: BLAS is 2-8x faster than np.sum
+            grad_b = (_ones(grad_z_2d.shape[0], grad_z_2d.dtype) @ grad_z_2d).reshape(b.data.shape)
         return grad_x, grad_w, grad_b
 
     return Tensor._node(y, parents, backward, "dense", fresh=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of ``n`` ones: ``ones @ g`` sums the rows of ``g``."""
+    ones = np.ones(n, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def linear(x: TensorLike, w: TensorLike | None = None, b: TensorLike | None = None) -> Tensor:

@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 
 from ..engine.dtype import get_default_dtype
-from ..engine.tensor import Parameter, Tensor, no_grad
+from ..engine.tensor import Parameter, Tensor
+from .modes import evaluating
 from .symbolic import SymbolicTensor, contains_symbolic
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
@@ -358,11 +359,21 @@ class Module:
             return parameter.dtype
         return get_default_dtype()
 
+    def extra_repr(self) -> str:
+        """What this module's repr shows inside its parentheses (PyTorch's hook; layers show
+        their sizes and activation, models their name)."""
+        return f"name={self.name!r}"
+
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__}(name={self.name!r}"]
-        for name, child in self._modules.items():
-            lines.append(f"  ({name}): {child!r}".replace("\n", "\n  "))
-        return "\n".join(lines) + ")" if len(lines) > 1 else lines[0] + ")"
+        """``Dense(units=2, activation='relu', input=3)``; a model lists its layers below its
+        own line, one ``(name): layer`` per line, as PyTorch does."""
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not self._modules:
+            return head + ")"
+        children = [
+            f"  ({name}): {child!r}".replace("\n", "\n  ") for name, child in self._modules.items()
+        ]
+        return "\n".join([head, *children, ")"])
 
 
 def dummy_forward(
@@ -375,13 +386,8 @@ def dummy_forward(
     """Run ``module`` on zeros of the given (shape, dtype) pairs: eval mode, no graph, no updates."""
     batch = 2 if batch_size is None else batch_size
     dummy = [Tensor(np.zeros((batch, *shape[1:]), dtype=dtype)) for shape, dtype in inputs]
-    was_training = module.training
-    module.eval()
-    try:
-        with no_grad():
-            return module(dummy, **kwargs) if list_call else module(*dummy, **kwargs)
-    finally:
-        module.train(was_training)
+    with evaluating(module):
+        return module(dummy, **kwargs) if list_call else module(*dummy, **kwargs)
 
 
 def output_shape(

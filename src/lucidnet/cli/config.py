@@ -9,6 +9,8 @@ A config has four tables (see ``examples/*.toml``)::
     [training]  optimizer = "adam", lr = 0.001, loss = "softmax_cross_entropy",
                 metrics = ["accuracy"], epochs = 50, batch_size = 32, validation_split = 0.0
     [output]    model = "model.safetensors", history = "history.csv"
+    [sweep]     (``lucidnet sweep`` only) the grid and how to search it: see
+                :mod:`lucidnet.sweep.config`
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "verbose": int,
     },
     "output": {"model": str, "history": str},
+    "sweep": {
+        **dict.fromkeys(("hidden", "activation", "kernel_initializer", "dropout"), list),
+        **dict.fromkeys(("lr", "optimizer"), list),
+        **{"cv": int, "scoring": str, "search": str, "n_iter": int, "random_state": int},
+        **{"backend": str, "n_jobs": int, "address": str},
+    },
 }
 LAYER_KEYS = {
     "units": int,

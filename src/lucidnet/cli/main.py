@@ -36,7 +36,17 @@ def user_input(where: str) -> Iterator[None]:
     except click.ClickException:
         raise
     except (ValueError, TypeError, OSError) as error:  # UnicodeDecodeError is a ValueError
-        raise UserMistake(f"{where}: {error}") from None
+        raise UserMistake(f"{where}: {_describe(error)}") from None
+
+
+def _describe(error: Exception) -> str:
+    """The error's message without Python's ``[Errno N]`` prefix."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    return str(error)
+
+
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
 
 
 class OneLineErrors(click.Group):
@@ -47,6 +57,9 @@ class OneLineErrors(click.Group):
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
+        except _NO_ARGS_IS_HELP as error:  # plain `lucidnet`: the help, as click shows it
+            error.show()
+            sys.exit(error.exit_code)
         except click.UsageError as error:
             command = error.ctx.command_path if error.ctx else "lucidnet"
             click.echo(
@@ -132,6 +145,7 @@ def demo(out: Path, epochs: int, seed: int, animation: bool) -> None:
         validation_data=(x_test, y_test),
         callbacks=[health],
         verbose=1,
+        preflight=True,  # data, init and learning rate checked first (history.advice)
     )
     scores = model.evaluate(x_test, y_test)
     click.secho(
@@ -317,6 +331,7 @@ def _compile(model: Any, training: dict[str, Any], config_path: Path) -> dict[st
         "batch_size": training.get("batch_size", 32),
         "validation_split": training.get("validation_split", 0.0),
         "verbose": training.get("verbose", 1),
+        "preflight": training.get("preflight", True),
     }
 
 
@@ -441,7 +456,13 @@ def summary(model_path: Path) -> None:
     default=None,
     help="Write predictions here instead of standard output.",
 )
-def predict(model_path: Path, data_path: Path, out: Path | None) -> None:
+@click.option(
+    "--classes/--no-classes",
+    default=None,
+    help="Add a predicted_class column (argmax; one column: > 0.5). Default: when the "
+    "model ends in softmax or one sigmoid; give --classes for a logits output.",
+)
+def predict(model_path: Path, data_path: Path, out: Path | None, classes: bool | None) -> None:
     """Predict for every row of DATA.csv (features only); writes CSV."""
     if out is not None and not out.parent.is_dir():
         raise UserMistake(f"--out {out}: the folder {out.parent} does not exist")
@@ -452,12 +473,25 @@ def predict(model_path: Path, data_path: Path, out: Path | None) -> None:
         if expected is not None and x.shape[1] != expected:
             raise ValueError(f"{x.shape[1]} columns but the model expects {expected} features")
         outputs = model.predict(x)
+    last = getattr(getattr(model, "layers", [None])[-1], "activation", None)
+    if classes is None:  # a classifier's probabilities: softmax, or one sigmoid column
+        kind, width = getattr(last, "name", None), outputs.shape[1]
+        classes = (kind in ("softmax", "log_softmax") and width > 1) or (
+            kind == "sigmoid" and width == 1
+        )
     with user_input(f"--out {out}"):
         handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
     try:
         writer = csv.writer(handle)
-        writer.writerow([f"output_{j}" for j in range(outputs.shape[1])])
-        writer.writerows([[f"{v:.8g}" for v in row] for row in outputs])
+        header = [f"output_{j}" for j in range(outputs.shape[1])]
+        rows = [[f"{v:.8g}" for v in row] for row in outputs]
+        if classes:
+            threshold = 0.5 if getattr(last, "name", None) == "sigmoid" else 0.0
+            labels = outputs.argmax(axis=1) if outputs.shape[1] > 1 else outputs[:, 0] > threshold
+            header.append("predicted_class")
+            rows = [[*row, int(label)] for row, label in zip(rows, labels, strict=True)]
+        writer.writerow(header)
+        writer.writerows(rows)
     finally:
         if out:
             handle.close()
@@ -466,8 +500,10 @@ def predict(model_path: Path, data_path: Path, out: Path | None) -> None:
 
 
 from .playground import playground  # noqa: E402
+from .sweep import sweep  # noqa: E402
 
 main.add_command(playground)
+main.add_command(sweep)
 
 if __name__ == "__main__":
     main()

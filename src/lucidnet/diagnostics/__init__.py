@@ -1,30 +1,15 @@
 """Diagnostics: gradcheck, lint, preflight, health monitoring, and the doctor's repairs.
 
 Every finding is an :class:`Advice` with a root cause from :data:`CAUSES` and a
-structured remedy from :data:`REMEDIES`.  ``preflight``, ``lr_find``, ``apply_remedy``
-and ``repair`` load on first use.
+structured remedy from :data:`REMEDIES`.  (The functions are bound here after their
+modules load, so ``diagnostics.preflight`` is the function, not its module.)
 """
 
 from .advice import CAUSES, REMEDIES, SEVERITIES, Advice, HealthWarning, LintWarning
-
-_LAZY = {
-    "preflight": ("preflight", "preflight"),
-    "lr_find": ("lr_find", "lr_find"),
-    "LRFind": ("lr_find", "LRFind"),
-    "apply_remedy": ("remedies", "apply_remedy"),
-    "repair": ("repair", "repair"),
-    "Repair": ("repair", "Repair"),
-}
-
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
-
-        module, attribute = _LAZY[name]
-        return getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+from .lr_find import LRFind, lr_find
+from .preflight import preflight
+from .remedies import apply_remedy
+from .repair import Repair, repair
 
 __all__ = [
     "CAUSES",
@@ -32,6 +17,11 @@ __all__ = [
     "SEVERITIES",
     "Advice",
     "HealthWarning",
+    "LRFind",
     "LintWarning",
-    *_LAZY,
+    "Repair",
+    "apply_remedy",
+    "lr_find",
+    "preflight",
+    "repair",
 ]

@@ -154,12 +154,52 @@ def merge(*groups: Iterable[Advice]) -> list[Advice]:
             )
             continue
         kept[key] = item
-    return ordered(kept.values())
+    return ordered(one_cause_per_problem(list(kept.values())))
 
 
 def _layers(item: Advice) -> list[str] | None:
     layers = (item.remedy or {}).get("layers")
     return layers if isinstance(layers, list) else None
+
+
+_UPSTREAM_OF_LR = {
+    "labels_misaligned",
+    "input_scale",
+    "no_nonlinearity",
+    "double_softmax",
+    "output_loss_mismatch",
+    "depth_saturating",
+    "init_symmetric",
+    "init_scale",
+    "init_bias",
+    "loss_reduction",
+    "over_regularized",
+}
+
+
+def one_cause_per_problem(advice: list[Advice]) -> list[Advice]:
+    """Symptoms under their cause: a learning-rate finding under an upstream design cause,
+    and the NaN guard's ``non_finite`` under any other cause, become evidence of the first
+    such cause (they are what it did), not advice of their own."""
+    serious = [a for a in advice if a.severity != "info"]
+    upstream = [a for a in serious if a.cause in _UPSTREAM_OF_LR]
+    explains = [a for a in serious if a.cause != "non_finite"]
+    folds = []
+    if upstream:
+        folds += [(upstream[0], a) for a in advice if a.cause in ("lr_high", "lr_low")]
+    if explains:
+        head = upstream[0] if upstream else explains[0]
+        folds += [(head, a) for a in advice if a.cause == "non_finite"]
+    if not folds:
+        return advice
+    symptoms = [symptom for _, symptom in folds]
+    kept = [a for a in advice if a not in symptoms]
+    heads = list({id(head): head for head, _ in folds}.values())
+    for head in heads:
+        listed = [f"{s.cause}: {s.message}" for h, s in folds if h is head]
+        evidence = {**head.evidence, "symptoms": [*head.evidence.get("symptoms", []), *listed]}
+        kept[kept.index(head)] = replace(head, evidence=evidence)
+    return kept
 
 
 def format_report(advice: Iterable[Advice], title: str = "lint") -> str:
@@ -237,6 +277,7 @@ __all__ = [
     "by_severity",
     "format_report",
     "merge",
+    "one_cause_per_problem",
     "ordered",
     "show",
     "user_stacklevel",

@@ -53,8 +53,10 @@ from ..blocks import activations as activation_registry
 from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
 from ..training.callbacks import Callback
+from ..training.state import training_state
 from .advice import Advice, HealthWarning, merge, show
 from .layer_graph import layer_graph
+from .lint import lint
 
 DYING_ACTIVATIONS = frozenset({"relu", "relu6"})  # zero gradient wherever the unit is off
 SATURATION_LIMITS = {"sigmoid": 6.0, "tanh": 3.0}  # |z| beyond which the curve is flat
@@ -184,6 +186,13 @@ class HealthMonitor(Callback):
         self._warned: set[tuple[str, str]] = set()
         self.advice = []
         self._hooks = [watch.layer.register_forward_hook(self._record) for watch in self._watches]
+        self._upstream = [a for a in lint(self.model, verbose=0) if a.severity != "info"]
+        self._max_update = 0.0
+        self._initial_bias = {
+            watch.name: float(np.mean(watch.layer.bias.data))
+            for watch in self._watches
+            if watch.layer.bias is not None
+        }
         self._started = started
         self._spent = time.perf_counter() - started
 
@@ -198,7 +207,7 @@ class HealthMonitor(Callback):
 
     # ----------------------------------------------------------------- sampling
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        last = epoch + 1 == self.model.history.params.get("epochs")
+        last = epoch + 1 == self.model.history.params.get("epochs") or _checkpoint(epoch)
         if self.sample_every is not None:
             take = epoch % self.sample_every == 0 or last
         else:
@@ -255,17 +264,34 @@ class HealthMonitor(Callback):
                 *self._order.values(),
                 *(w for w in self._watches if id(w.layer) not in self._order),
             ]
-        entry: dict[str, Any] = {watch.name: dict(watch.figures) for watch in ordered}
+        entry: dict[str, Any] = {watch.name: watch.figures for watch in ordered}  # fresh each epoch
         norms = [entry[watch.name].get("grad_norm") for watch in ordered]
         if norms and norms[0] is not None and norms[-1] is not None:
             entry["first_last_grad_ratio"] = _ratio(norms[0], norms[-1])
         self.model.history.health.append(entry)
+        self._max_update = max(
+            [
+                self._max_update,
+                *(f.get("update_ratio", 0.0) for f in entry.values() if isinstance(f, dict)),
+            ]
+        )
         self._sampled.append({"epoch": epoch, "entry": entry, "layers": ordered})
-        if epoch >= 4 and self.verbose:  # warn early once training is seen to fail
-            self._diagnose(final=False)
+        if _checkpoint(epoch) and self.verbose:  # warn early once training is seen to fail
+            stop = getattr(self.model.history, "stop_reason", None)
+            if _failing(self._data_losses, stop)[0]:
+                self._diagnose(final=False)
         self._spent += time.perf_counter() - started
 
     # ----------------------------------------------------------------- diagnosis
+    def _diverged(self) -> bool:
+        """The loss jumped: the first epoch far above an untrained network's, or a rise of
+        half between epochs (the learning rate's signature, not the initialization's)."""
+        losses = [v for v in self._data_losses if math.isfinite(v)]
+        expected = _expected_loss(self.model)
+        if losses and expected is not None and losses[0] > 3 * expected:
+            return True
+        return any(b > 1.5 * a for a, b in zip(losses, losses[1:], strict=False))
+
     def _diagnose(self, final: bool) -> list[Advice]:
         """The causes behind the latest sampled figures; warnings only when the loss is
         not falling; each warning raised once per fit."""
@@ -276,6 +302,8 @@ class HealthMonitor(Callback):
         )
         sample = self._sampled[-1]
         advice = merge(self._findings(sample["entry"], sample["layers"], failing, progress))
+        if self._upstream:  # a design fault lint found explains learning-rate symptoms
+            advice = [a for a in advice if a.cause not in ("lr_high", "lr_low")]
         fresh = [
             a for a in advice if a.severity != "info" and (a.cause, a.where) not in self._warned
         ]
@@ -317,8 +345,7 @@ class HealthMonitor(Callback):
         for watch in layers:
             figures = entry[watch.name]
             dead = figures.get("dead_fraction", 0.0)
-            bias = watch.layer.bias
-            bias_mean = float(np.mean(bias.data)) if bias is not None else 0.0
+            bias_mean = self._initial_bias.get(watch.name, 0.0)  # the init, not what training did
             if dead > self.dead_threshold:
                 symptom = (
                     f"layer {watch.name}: {dead:.0%} of ReLU units dead (never active on a batch)"
@@ -344,7 +371,10 @@ class HealthMonitor(Callback):
                         {"action": "standardize_inputs"},
                         dead_fraction=dead,
                     )
-                elif largest_update > self.max_update_ratio:
+                elif (
+                    max(largest_update, self._max_update) > self.max_update_ratio
+                    or self._diverged()
+                ):
                     add(
                         "H001",
                         "lr_high",
@@ -474,6 +504,21 @@ class HealthMonitor(Callback):
         return found
 
 
+def _checkpoint(epoch: int) -> bool:
+    """Epochs 5, 10, 20, 40, ... (counting from 1): where training is judged early."""
+    return (epoch + 1) % 5 == 0 and ((epoch + 1) // 5) & (epoch // 5) == 0
+
+
+def _expected_loss(model: Module) -> float | None:
+    """ln C for a C-class cross-entropy on logits (what an untrained network scores)."""
+    setup = getattr(model, "_training_setup", None)
+    name = getattr(getattr(setup, "loss", None), "name", None)
+    dense = [m for m in model.modules() if isinstance(m, Dense)]
+    if not dense or name not in ("softmax_cross_entropy", "sparse_categorical_crossentropy"):
+        return None
+    return math.log(max(dense[-1].units, 2))
+
+
 def _learning_rate(model: Module) -> float | None:
     optimizer = getattr(model, "optimizer", None)
     groups = getattr(optimizer, "param_groups", None)
@@ -524,7 +569,7 @@ class _PlanViews:
 
 def _plan_views(model: Module, by_layer: dict[int, _LayerWatch]) -> _PlanViews | None:
     """The compiled plan ``fit`` runs for ``model``, if any, mapped to the watches."""
-    plan = getattr(model, "_training_plan", None)
+    plan = getattr(training_state(model), "plan", None)
     if plan is None or getattr(plan, "model", None) is not model:
         return None
     places = []
@@ -555,7 +600,7 @@ def warn_grad_accumulation(optimizer_name: str) -> None:
     show([advice], HealthWarning)
 
 
-def diagnose_non_finite(model: Module, value: float, epoch: int, batch: int) -> Advice:
+def diagnose_non_finite(model: Module, value: float, epoch: int, batch: int | None) -> Advice:
     """The NaN guard's finding as an Advice (cause ``non_finite``), with the likely upstream
     cause in its evidence: the learning rate, the input scale or a summed loss."""
     optimizer = getattr(model, "optimizer", None)
@@ -567,8 +612,12 @@ def diagnose_non_finite(model: Module, value: float, epoch: int, batch: int) -> 
         "error",
         "non_finite",
         "model",
-        f"loss became {value} at epoch {epoch + 1}, batch {batch + 1}; training stopped and "
-        "the weights of the last good step were restored",
+        (
+            f"the weights became non-finite in epoch {epoch + 1}"
+            if batch is None  # the loop's epoch-end check: the loss stayed finite
+            else f"loss became {value} at epoch {epoch + 1}, batch {batch + 1}"
+        )
+        + "; training stopped and the weights of the last good step were restored",
         "lower the learning rate, scale the inputs, or clip gradients",
         {"action": "set_lr", "value": lr / 10} if isinstance(lr, (int, float)) and lr else None,
         {"value": value, "epoch": epoch, "batch": batch, "lr": lr},

@@ -61,6 +61,7 @@ from ..blocks import init as initializer_registry
 from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
 from ..training import losses as loss_registry
+from ..training.state import training_state
 from .advice import Advice, LintWarning, format_report, ordered, show
 from .layer_graph import LayerGraph, Link, Step, layer_graph
 
@@ -118,7 +119,7 @@ def lint(model: Module, loss: Any = None, warn: bool = False, verbose: int = 1) 
 def _resolve_loss(model: Module, loss: Any) -> tuple[str, bool, str] | None:
     """``(name, from_logits, reduction)`` of the loss, or None when unknown."""
     if loss is None:
-        setup = getattr(model, "_training_setup", None)
+        setup = training_state(model)
         loss = getattr(setup, "loss", None)
     if loss is None:
         return None

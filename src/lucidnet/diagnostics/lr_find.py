@@ -31,6 +31,7 @@ import numpy as np
 from ..blocks.module import Module
 from ..engine.random import get_rng
 from ..training import losses as loss_registry
+from ..training.state import training_state
 from .probe import Snapshot, fresh_optimizer, total_loss
 
 SMOOTHING = 0.98
@@ -85,7 +86,7 @@ def lr_find(
         raise ValueError(f"need 0 < start < end, got start={start!r}, end={end!r}")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
         raise ValueError(f"steps must be an int >= 2, got {steps!r}")
-    setup = getattr(model, "_training_setup", None)
+    setup = training_state(model)
     loss = loss_registry.get(loss if loss is not None else getattr(setup, "loss", None))
     if loss is None:
         raise ValueError("lr_find needs a loss: compile the model or pass loss=...")

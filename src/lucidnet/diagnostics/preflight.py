@@ -37,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -46,10 +47,12 @@ from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
 from ..engine.tensor import no_grad
 from ..training import losses as loss_registry
-from .advice import Advice, HealthWarning, format_report, merge, show
+from ..training.state import training_state
+from .advice import Advice, HealthWarning, format_report, merge, one_cause_per_problem, show
 from .health import DYING_ACTIVATIONS, SATURATION_LIMITS, _watches_for
 from .lint import lint
 from .probe import Snapshot, fresh_optimizer, total_loss, train_steps
+from .remedies import apply_remedy, is_model_remedy
 
 _CLASSIFICATION = {
     "softmax_cross_entropy",
@@ -105,7 +108,7 @@ def preflight(
     started = time.perf_counter()
     if not isinstance(model, Module):
         raise TypeError(f"preflight needs a model (an ln.Module), got {type(model).__name__}")
-    setup = getattr(model, "_training_setup", None)
+    setup = training_state(model)
     if loss is None:
         loss = getattr(setup, "loss", None)
     if loss is None:
@@ -137,7 +140,9 @@ def preflight(
         advice += _learning_rate_probe(
             model, loss, optimizer, sample_x, sample_y, task, started, time_budget
         )
-    advice = _one_cause_per_problem(merge(advice))
+    advice = one_cause_per_problem(merge(advice))
+    if time.perf_counter() - started < time_budget / 2:
+        advice = _lr_after_fix(model, advice, sample_x, sample_y, task, started, time_budget)
     if verbose:
         show(advice, HealthWarning, verbose, title="preflight")
     return advice
@@ -318,6 +323,7 @@ class _LayerFigures:
     bias_shift: float  # mean bias / std of the pre-activation without it
     scale_ratio: float  # weight std / the std the activation's initializer gives
     pre_activation_std: float
+    input_constant: bool  # every sample gives the layer the same input (upstream units dead)
 
 
 def _layer_figures(model: Module, x: np.ndarray) -> list[_LayerFigures]:
@@ -366,6 +372,7 @@ def _layer_figures(model: Module, x: np.ndarray) -> list[_LayerFigures]:
                 float(np.mean(bias)) / spread,
                 float(weight.std()) / _recommended_std(activation, *weight.shape),
                 float(z.std()),
+                bool(np.all(np.ptp(source, axis=0) == 0)),
             )
         )
     return figures
@@ -387,6 +394,8 @@ def _unit_health(layers: list[_LayerFigures], scale_advice: list[Advice]) -> lis
         dead, saturated = figures.dead_fraction or 0.0, figures.saturation_fraction or 0.0
         if dead < 0.5 and saturated < 0.5:
             continue
+        if figures.input_constant and not (dead >= 0.5 and figures.bias_shift < -1):
+            continue  # its input carries nothing: a symptom of the layer before, reported there
         symptom = (
             f"{dead:.0%} of its ReLU units are dead at initialization (never positive on the sample)"
             if dead >= 0.5
@@ -576,9 +585,8 @@ def _learning_rate_probe(
     drops: dict[float, float] = {}
     update: dict[float, float] = {}
     last = [m for m in model.modules() if isinstance(m, Dense) and m.weight is not None]
-    for factor in (1.0, 0.1, 10.0):
-        if time.perf_counter() - started > time_budget * 0.8:
-            break
+
+    def probe(factor: float) -> None:
         with Snapshot(model):
             before = last[-1].weight.data.copy() if last else None
             losses = train_steps(
@@ -591,6 +599,24 @@ def _learning_rate_probe(
         drops[factor] = (
             (first - final) / abs(first) if math.isfinite(final) and first else -math.inf
         )
+
+    for factor in (1.0, 0.1, 10.0):
+        if time.perf_counter() - started > time_budget * 0.8:
+            break
+        probe(factor)
+
+    def best(direction: float) -> float:
+        """The best of lr x 10^k (k = 1..4 in ``direction``) while time allows."""
+        for k in (2, 3, 4, 5, 6):
+            if (
+                time.perf_counter() - started > time_budget * 0.8
+                or drops[direction ** (k - 1)] < max(drops.values()) - 0.05
+            ):
+                break  # out of time, or past the best
+            probe(direction**k)
+        tried = [f for f in drops if f == 1.0 or (f > 1) == (direction > 1)]
+        return lr * max(tried, key=lambda f: (drops[f], -abs(math.log10(f))))
+
     if 1.0 not in drops:
         return []
     evidence = {"lr": lr, "probe_steps": _PROBE_STEPS, "loss_drop": drops, "update_ratio": update}
@@ -605,8 +631,8 @@ def _learning_rate_probe(
                 f"the learning rate {lr:g} is too high: in {_PROBE_STEPS} probe steps the loss "
                 + ("diverged" if now == -math.inf else f"changed by {-now:+.0%}")
                 + (f", while 10x lower it fell by {lower:.0%}" if lower is not None else ""),
-                f"lower the learning rate to about {lr / 10:g}",
-                {"action": "set_lr", "value": lr / 10},
+                f"lower the learning rate to about {(value := best(0.1)):g}",
+                {"action": "set_lr", "value": value},
                 evidence,
             )
         ]
@@ -625,12 +651,56 @@ def _learning_rate_probe(
                 f"the learning rate {lr:g} is too low: in {_PROBE_STEPS} probe steps the loss fell "
                 f"by {max(now, 0):.1%} and the last layer moved by {update.get(1.0, 0):.1e} of its "
                 f"norm, while 10x higher it fell by {higher:.0%}",
-                f"raise the learning rate to about {lr * 10:g} (or use ln.lr_find)",
-                {"action": "set_lr", "value": lr * 10},
+                f"raise the learning rate to about {(value := best(10.0)):g} (or use ln.lr_find)",
+                {"action": "set_lr", "value": value},
                 evidence,
             )
         ]
     return []
+
+
+def _lr_after_fix(
+    model: Module,
+    advice: list[Advice],
+    x: np.ndarray,
+    y: np.ndarray,
+    task: _Task,
+    started: float,
+    time_budget: float,
+) -> list[Advice]:
+    """Probe the learning rate again on a copy with the first cause fixed: a learning rate
+    that only worked because of the fault (huge inputs, a double softmax) must change with
+    the fix, so it joins that advice's remedy as ``lr``."""
+    head = next(
+        (
+            a
+            for a in advice
+            if a.severity != "info"
+            and is_model_remedy(a.remedy)
+            and a.remedy["action"] not in ("set_lr", "set_optimizer")
+        ),
+        None,
+    )
+    if head is None:
+        return advice
+    try:
+        fixed = apply_remedy(model, head.remedy, x)
+    except (ValueError, TypeError, KeyError):
+        return advice  # not a Sequential, or a remedy it cannot rebuild: keep the advice
+    setup = fixed._training_setup
+    found = _learning_rate_probe(
+        fixed, setup.loss, setup.optimizer, x, y, task, started, time_budget
+    )
+    if not found:
+        return advice
+    lr = found[0].remedy["value"]
+    better = replace(
+        head,
+        fix=f"{head.fix}; then set the learning rate to {lr:g} ({found[0].cause} once fixed)",
+        remedy={**head.remedy, "lr": lr},
+        evidence={**head.evidence, "after_fix": found[0].evidence},
+    )
+    return [better if a is head else a for a in advice]
 
 
 def _probe_rows(task: _Task, n: int) -> np.ndarray:
@@ -643,37 +713,6 @@ def _probe_rows(task: _Task, n: int) -> np.ndarray:
     ]
     rows = np.concatenate([p for p in picked if len(p)]) if picked else np.arange(0)
     return rows if len(rows) else np.arange(min(n, _PROBE_ROWS))
-
-
-# ----------------------------------------------------------------- one cause per problem
-_UPSTREAM_OF_LR = {
-    "labels_misaligned",
-    "input_scale",
-    "no_nonlinearity",
-    "double_softmax",
-    "output_loss_mismatch",
-    "depth_saturating",
-    "init_symmetric",
-    "init_scale",
-    "init_bias",
-    "loss_reduction",
-    "over_regularized",
-}
-
-
-def _one_cause_per_problem(advice: list[Advice]) -> list[Advice]:
-    """A learning-rate symptom under an upstream cause becomes that cause's evidence;
-    input-scale symptoms (dead/saturated units) join the input-scale advice."""
-    upstream = [a for a in advice if a.cause in _UPSTREAM_OF_LR and a.severity != "info"]
-    if not upstream:
-        return advice
-    symptoms = [a for a in advice if a.cause in ("lr_high", "lr_low")]
-    kept = [a for a in advice if a not in symptoms]
-    if symptoms:
-        head = upstream[0]
-        evidence = {**head.evidence, "symptoms": [f"{s.cause}: {s.message}" for s in symptoms]}
-        kept[kept.index(head)] = dataclasses.replace(head, evidence=evidence)
-    return kept
 
 
 def report(advice: list[Advice]) -> str:

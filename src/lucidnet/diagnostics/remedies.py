@@ -21,6 +21,7 @@ set_loss                 loss ``name`` with ``options``; the output activation f
                          (softmax for categorical CE, sigmoid for binary CE)
 set_reduction            the loss's reduction (``"mean"``)
 set_lr / set_optimizer   the optimizer's learning rate / kind
+(any, with ``lr``)       also the learning rate that fits once the cause is fixed
 set_regularizer          ``l1``/``l2`` kernel penalties of ``layers`` (None: all that
                          have one)
 standardize_inputs       a BatchNorm in front, its running statistics set from ``x``
@@ -52,6 +53,7 @@ from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
 from ..training import losses as loss_registry
 from ..training.optim import optimizer as optimizer_registry
+from ..training.state import training_state
 from .advice import REMEDIES
 
 _LOGIT_LOSSES = {"softmax_cross_entropy"}
@@ -78,7 +80,7 @@ def apply_remedy(model: Module, remedy: dict[str, Any] | None, x: Any = None) ->
             f"remedy must be a dict {{'action': ...}} with an action from {sorted(REMEDIES)}, "
             f"got {remedy!r}"
         )
-    setup = getattr(model, "_training_setup", None)
+    setup = training_state(model)
     if setup is None:
         raise ValueError("apply_remedy needs a compiled model (model.compile(...) first)")
     config = copy.deepcopy(model_to_config(model))
@@ -150,10 +152,12 @@ def apply_remedy(model: Module, remedy: dict[str, Any] | None, x: Any = None) ->
             0,
             {
                 "class_name": "BatchNorm",
-                "config": {"name": "standardize", "input_shape": first.get("input_shape")},
+                "config": {"num_features": int(features.shape[1]), "name": "standardize"},
             },
         )
-        first["input_shape"] = None
+        if first.get("input_shape") is not None:
+            config["config"]["input_shape"] = first["input_shape"]
+            first["input_shape"] = None
     elif action == "reduce_depth":
         drop = set(params.get("layers") or [])
         kept = [entry for entry in layers if entry["config"].get("name") not in drop]
@@ -164,6 +168,8 @@ def apply_remedy(model: Module, remedy: dict[str, Any] | None, x: Any = None) ->
         if kept and layers[0] not in kept:
             kept[0]["config"]["input_shape"] = layers[0]["config"].get("input_shape")
         config["config"]["layers"] = layers = kept
+    if params.get("lr") is not None and action not in ("set_lr", "set_optimizer"):
+        optimizer_options["lr"] = float(params["lr"])  # the lr that fits once the cause is fixed
     rebuilt = _build(model_from_config, config, statistics)
     _copy_weights(model, rebuilt, fresh, initializers)
     optimizer = optimizer_registry.get(optimizer_name, **optimizer_options)

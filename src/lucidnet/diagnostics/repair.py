@@ -32,7 +32,9 @@ from .remedies import apply_remedy
 
 @dataclass
 class Repair:
-    """What :func:`repair` did: the repaired ``model`` (the original when nothing helped),
+    """What :func:`repair` did: the repaired ``model`` (when nothing helped, a copy of the
+    original trained the same way: ``fit`` itself may fix a loop fault such as a forgotten
+    ``zero_grad()``),
     the ``applied`` remedies, the metrics ``before`` and ``after`` (``evaluate`` on the
     training data), and every ``attempts`` entry ``{"remedies", "metrics", "learns"}``."""
 
@@ -107,7 +109,7 @@ def repair(
             return Repair(candidate, chosen, before, metrics, attempts, list(advice))
     if best is not None and _better(best[1], before):
         return Repair(best[0], best[2], before, best[1], attempts, list(advice))
-    return Repair(model, [], before, before, attempts, list(advice))
+    return Repair(baseline, [], before, before, attempts, list(advice))
 
 
 def _train(

@@ -153,9 +153,9 @@ class Tensor:
     ) -> Tensor:
         """Result of an operation: records parents and backward only when a gradient can flow.
 
-        ``fresh=True`` promises that ``backward`` returns new arrays that nothing else
-        holds (no view of ``g`` or of saved data): a leaf may then keep one as its
-        ``.grad`` without the defensive copy.
+        ``fresh=True`` promises that ``backward`` returns new arrays, one per parent,
+        that nothing else holds (no view of ``g`` or of saved data): a leaf may then
+        keep one as its ``.grad`` without the defensive copy.
         """
         out = cls.__new__(cls)
         out.data = data
@@ -295,10 +295,9 @@ class Tensor:
             return
         # Non-leaf nodes wait in a max-heap of creation numbers: every node that feeds
         # a gradient to another was created after it, so it is handed out first and
-        # each node runs its backward once, with its complete gradient.
+        # each node runs its backward once, with its complete gradient.  A leaf adds
+        # each share to its .grad as it comes (keeping a fresh first one as it is).
         grads: dict[int, np.ndarray] = {id(self): seed}
-        owned: set[int] = set()  # keys whose array only ``grads`` holds (may be kept)
-        leaves: list[Tensor] = []
         heap: list[tuple[int, Tensor]] = [(-self._seq, self)]
         pop, push = heapq.heappop, heapq.heappush
         while heap:
@@ -310,42 +309,26 @@ class Tensor:
             for parent, parent_grad in zip(node._parents, node._backward(node_grad), strict=True):
                 if parent_grad is None or not parent.requires_grad:
                     continue
+                if parent._backward is None:  # a leaf
+                    parent._accumulate(parent_grad, fresh)
+                    continue
                 key = id(parent)
                 if key in grads:
                     grads[key] = grads[key] + parent_grad
-                    owned.add(key)
-                    continue
-                grads[key] = parent_grad
-                if fresh:
-                    owned.add(key)
-                if parent._backward is None:
-                    leaves.append(parent)
                 else:
+                    grads[key] = parent_grad
                     push(heap, (-parent._seq, parent))
-        for leaf in leaves:
-            key = id(leaf)
-            leaf_grad = grads[key]
-            if (  # the usual first gradient: kept as it is (see _accumulate)
-                leaf.grad is None
-                and key in owned
-                and leaf_grad.shape == leaf.data.shape
-                and leaf_grad.dtype == leaf.data.dtype
-            ):
-                leaf.grad = leaf_grad
-            else:
-                leaf._accumulate(leaf_grad, key in owned)
 
     def _accumulate(self, grad: np.ndarray, owned: bool = False) -> None:
         """Add ``grad`` to ``.grad``; an ``owned`` array (nothing else holds it) is kept as is."""
         data = self.data
-        if grad.shape != data.shape:  # a backward returned a broadcastable gradient
-            grad = np.broadcast_to(grad, data.shape)
-            owned = False
         if self.grad is not None:
-            self.grad += grad
+            self.grad += grad  # broadcasts a broadcastable gradient
+        elif grad.shape != data.shape:  # a backward returned a broadcastable gradient
+            self.grad = np.array(np.broadcast_to(grad, data.shape), dtype=data.dtype)
         elif owned and grad.dtype == data.dtype:
             self.grad = grad
-        else:
+        else:  # the array may be shared: a copy
             self.grad = np.array(grad, dtype=data.dtype, copy=True)
 
     # ----------------------------------------------------------------- arithmetic
@@ -555,6 +538,19 @@ class Tensor:
     ) -> Tensor:
         axis, keepdims = _reduction_args("min", axis, dim, keepdims, keepdim, out)
         return -((-self).max(axis=axis, keepdims=keepdims))
+
+    def argmax(
+        self,
+        axis: int | None = None,
+        keepdims: bool = False,
+        *,
+        dim: int | None = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Index of the maximum along ``axis`` (the flattened index when None): an int64
+        tensor without gradient, e.g. the predicted classes ``logits.argmax(dim=1)``."""
+        axis, keepdims = _reduction_args("argmax", axis, dim, keepdims, keepdim, None)
+        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims).astype(np.int64))
 
     # ----------------------------------------------------------------- element-wise
     def exp(self) -> Tensor:

@@ -363,7 +363,7 @@ _ActivationEmitter = Callable[[_Graph, Any, str, str], str]
 
 def _emit_activation(graph: _Graph, activation: Any, x: str, scope: str) -> str:
     """Emit ``activation`` applied to ``x`` (ValueError when it has no ONNX form)."""
-    name = activation.name if isinstance(activation, act.Activation) else None
+    name = act.builtin_name(activation)  # a subclass may compute something else
     emitter = _ACTIVATION_EMITTERS.get(name)
     if emitter is None:
         raise ValueError(

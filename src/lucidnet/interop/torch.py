@@ -1,8 +1,10 @@
 """Convert MLPs between lucidnet and PyTorch, with equal outputs.
 
 - :func:`to_torch`: an ``ln.Sequential`` -> ``torch.nn.Sequential``;
-- :func:`from_torch`: a ``torch.nn.Sequential`` (or a ``state_dict`` plus the
-  activations) -> ``ln.Sequential``.
+- :func:`from_torch`: a ``torch.nn.Sequential``, a module whose ``forward`` is a
+  chain of layers and activations (traced with ``torch.fx``), or a ``state_dict``
+  plus the activations -> ``ln.Sequential``; checked on a probe input, and refused
+  rather than returned when it would compute something else.
 
 Layer correspondence (weights copied, never shared):
 
@@ -169,7 +171,7 @@ def _torch_modules(torch: Any, layer: Module, position: int) -> list[Any]:
 
 
 def _activation_module(torch: Any, activation: Any, layer: Module, position: int) -> Any:
-    name = activation.name if isinstance(activation, act.Activation) else None
+    name = act.builtin_name(activation)  # a subclass may compute something else
     if name not in ACTIVATION_MODULES:
         raise ValueError(
             f"cannot convert the activation {activation!r} of layer {position} {layer.name!r} to "
@@ -202,32 +204,36 @@ def from_torch(
     assume_sequential: bool = False,
     name: str | None = None,
 ) -> Sequential:
-    """An ``ln.Sequential`` computing the same function as a PyTorch MLP.
+    """An ``ln.Sequential`` computing the same function as a PyTorch MLP, or a ValueError.
 
     Args:
         source: a ``torch.nn.Sequential`` (nested ones are flattened) of ``nn.Linear``,
             activation modules (see :data:`ACTIVATION_MODULES`), ``nn.Dropout``,
             ``nn.Flatten``, ``nn.BatchNorm1d``, ``nn.PReLU`` and ``nn.Identity``; or any
-            ``nn.Module`` whose children are applied in registration order, with
-            ``assume_sequential=True``; or a ``state_dict`` of Linear layers
+            ``nn.Module`` whose ``forward`` is a chain of those modules and of activation
+            functions (``torch.relu``, ``F.softmax(x, dim=-1)``, ``x.sigmoid()``, ...),
+            read by tracing it with ``torch.fx``; or a ``state_dict`` of Linear layers
             (``"0.weight"``, ``"0.bias"``, ``"2.weight"``, ...), with ``activations``.
         activations: for a state_dict only: one activation per Linear layer, in
             order (a name, an activation, or None for none), e.g.
             ``["relu", "relu", None]``.
-        assume_sequential: treat a plain ``nn.Module``'s children as a chain (its
-            ``forward`` is not read: only say so when it applies them in order).
+        assume_sequential: when ``forward`` cannot be traced, take the module's children
+            in registration order instead; the result is then checked on a probe input
+            and refused unless it reproduces ``forward``.
         name: the name of the returned model.
 
-    An activation module right after a Linear becomes that Dense layer's
-    ``activation``; elsewhere it becomes an ``Activation`` layer.  Weights are
-    copied (transposed to lucidnet's ``(in_features, units)``) in their dtype,
-    float32 or float64; the train/eval mode is copied.
+    An activation right after a Linear becomes that Dense layer's ``activation``;
+    elsewhere it becomes an ``Activation`` layer.  Weights are copied (transposed to
+    lucidnet's ``(in_features, units)``) in their dtype, float32 or float64; the
+    train/eval mode is copied.  A converted module is run on a probe input, both in
+    eval mode, and refused when the outputs differ: the result never computes
+    something else than ``source``.
 
     Raises:
         ImportError: torch is not installed.
-        ValueError: an unsupported module (named with its position), a plain
-            ``nn.Module`` without ``assume_sequential=True``, or a state_dict
-            without matching ``activations``.
+        ValueError: an unsupported module or operation (named with its position), a
+            ``forward`` that is not a chain, outputs that differ on the probe input, or
+            a state_dict without matching ``activations``.
 
     >>> import torch
     >>> net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
@@ -246,12 +252,43 @@ def from_torch(
         raise ValueError(
             f"from_torch takes a torch.nn.Module or a state_dict, got {type(source).__name__}"
         )
-    layers: list[Module] = []
-    for position, module in _chain(torch, source, assume_sequential, "model"):
-        layer = _lucidnet_layer(torch, module, position)
-        if layer is None:
-            continue
-        previous = layers[-1] if layers else None
+    assumed = False
+    if _is_plain_chain(torch, source):
+        layers = [_lucidnet_layer(torch, m, p) for p, m in _chain(torch, source, False, "model")]
+    else:
+        try:
+            layers = _traced_layers(torch, source)
+        except ValueError as error:
+            if not assume_sequential:
+                raise
+            layers, assumed = _assumed_layers(torch, source, error), True
+    model = _assemble([layer for layer in layers if layer is not None], source, name)
+    _verify(torch, model, source, required=assumed)
+    return model
+
+
+def _is_plain_chain(torch: Any, module: Any) -> bool:
+    """Whether ``module`` is an nn.Sequential whose nested children are nn.Sequentials or leaves."""
+    return isinstance(module, torch.nn.Sequential) and all(
+        isinstance(child, torch.nn.Sequential) or not list(child.children())
+        for child in module.modules()
+    )
+
+
+def _assumed_layers(torch: Any, source: Any, reason: ValueError) -> list[Module | None]:
+    """The children in registration order (``assume_sequential=True``), checked later."""
+    try:
+        chain = list(_chain(torch, source, True, "model"))
+    except ValueError as error:
+        raise ValueError(f"{error} (tracing forward() failed too: {reason})") from error
+    return [_lucidnet_layer(torch, module, position) for position, module in chain]
+
+
+def _assemble(layers: list[Module], source: Any, name: str | None) -> Sequential:
+    """The Sequential of ``layers``, each activation layer merged into the Dense before it."""
+    merged: list[Module] = []
+    for layer in layers:
+        previous = merged[-1] if merged else None
         if (
             type(layer) is Activation
             and type(previous) is Dense
@@ -259,14 +296,182 @@ def from_torch(
         ):
             previous.activation = layer.activation
             continue
-        layers.append(layer)
-    if not layers:
+        merged.append(layer)
+    if not merged:
         raise ValueError(f"{type(source).__name__} holds no convertible layer")
-    model = Sequential(layers, name=name)
-    features = _input_features(layers)
+    model = Sequential(merged, name=name)
+    features = _input_features(merged)
     if not model.built and features is not None:
         model.build((None, features))
     return model.train(source.training)
+
+
+def _verify(torch: Any, model: Sequential, source: Any, required: bool) -> None:
+    """Run both models on one probe input in eval mode; ValueError unless the outputs agree."""
+    features = _input_features(model.layers)
+    if features is None:
+        if required:
+            raise ValueError(
+                f"cannot check that the children of {type(source).__name__} in registration "
+                "order reproduce its forward() (the input width is unknown); refusing"
+            )
+        return
+    dtype = model.dtype
+    probe = np.random.default_rng(0).standard_normal((8, features)).astype(dtype)
+    was_training = source.training
+    source.eval()
+    model.eval()
+    try:
+        with torch.no_grad():
+            expected = source(torch.from_numpy(probe)).detach().cpu().numpy()
+        actual = model.predict(probe)
+    finally:
+        source.train(was_training)
+        model.train(was_training)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-10
+    if actual.shape != expected.shape or not np.allclose(
+        actual, expected, rtol=tolerance, atol=tolerance
+    ):
+        gap = (
+            float(np.max(np.abs(actual - expected)))
+            if actual.shape == expected.shape
+            else f"shape {actual.shape} instead of {expected.shape}"
+        )
+        raise ValueError(
+            f"the converted model does not reproduce {type(source).__name__}.forward() on a "
+            f"probe input (largest difference {gap}): its forward() does more than apply its "
+            "children in registration order (an activation function, a skip connection, ...); "
+            "write it as an nn.Sequential of modules (nn.ReLU(), ...) to convert it"
+        )
+
+
+# --------------------------------------------------------------------------- tracing forward()
+#: activation name -> [(lucidnet option, torch argument name, torch default)], in torch's order.
+_FUNCTION_OPTIONS: dict[str, list[tuple[str, str, Any]]] = {
+    "leaky_relu": [("alpha", "negative_slope", 0.01)],
+    "elu": [("alpha", "alpha", 1.0)],
+    "gelu": [("approximate", "approximate", "none")],
+    "softplus": [("beta", "beta", 1.0), ("threshold", "threshold", 20.0)],
+    "hard_tanh": [("min_val", "min_val", -1.0), ("max_val", "max_val", 1.0)],
+    "softmax": [("axis", "dim", None)],
+    "log_softmax": [("axis", "dim", None)],
+}
+
+#: Tensor methods that are activations (``x.relu()``), by method name.
+_METHOD_ACTIVATIONS = {
+    "relu": "relu",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "softmax": "softmax",
+    "log_softmax": "log_softmax",
+}
+
+
+def _function_activations(torch: Any) -> dict[Any, str]:
+    """torch and torch.nn.functional activation functions -> lucidnet activation names."""
+    F = torch.nn.functional
+    pairs = [
+        ("relu", [torch.relu, F.relu]),
+        ("sigmoid", [torch.sigmoid, F.sigmoid]),
+        ("tanh", [torch.tanh, F.tanh]),
+        ("leaky_relu", [F.leaky_relu]),
+        ("elu", [F.elu]),
+        ("selu", [torch.selu, F.selu]),
+        ("gelu", [F.gelu]),
+        ("silu", [F.silu]),
+        ("softplus", [F.softplus]),
+        ("softsign", [F.softsign]),
+        ("hard_sigmoid", [F.hardsigmoid]),
+        ("hard_tanh", [F.hardtanh]),
+        ("relu6", [F.relu6]),
+        ("mish", [F.mish]),
+        ("softmax", [torch.softmax, F.softmax]),
+        ("log_softmax", [torch.log_softmax, F.log_softmax]),
+    ]
+    return {function: name for name, functions in pairs for function in functions}
+
+
+def _traced_layers(torch: Any, source: Any) -> list[Module | None]:
+    """The layers of ``source.forward`` read with ``torch.fx``: a chain from the input to
+    the output through modules and activation functions, nothing else."""
+    import torch.fx
+
+    kind = type(source).__name__
+    try:
+        graph_module = torch.fx.symbolic_trace(source)
+    except Exception as error:  # fx raises many types for Python it cannot trace
+        raise ValueError(
+            f"cannot trace {kind}.forward() with torch.fx ({type(error).__name__}: {error}); "
+            "write the model as an nn.Sequential"
+        ) from error
+    functions = _function_activations(torch)
+    layers: list[Module | None] = []
+    current = None
+    for node in graph_module.graph.nodes:
+        if node.op == "placeholder":
+            if current is not None:
+                raise ValueError(f"{kind}.forward() takes several inputs; from_torch needs one")
+            current = node
+            continue
+        if node.op == "get_attr":
+            raise ValueError(
+                f"{kind}.forward() reads the tensor {node.target!r} directly; only layers "
+                "and activations can be converted"
+            )
+        if node.op == "output":
+            if node.args[0] is not current:
+                raise ValueError(f"{kind}.forward() does not return the end of one chain")
+            break
+        tensors = [a for a in (*node.args, *node.kwargs.values()) if isinstance(a, torch.fx.Node)]
+        if not node.args or node.args[0] is not current or len(tensors) != 1:
+            raise ValueError(
+                f"{kind}.forward() is not a chain of layers: {node.format_node()} does not "
+                "apply one layer to the previous result (skip connections, sums and "
+                "concatenations cannot be converted to a Sequential)"
+            )
+        layers.append(_traced_layer(torch, graph_module, node, functions, kind))
+        current = node
+    return layers
+
+
+def _traced_layer(
+    torch: Any, graph_module: Any, node: Any, functions: dict[Any, str], kind: str
+) -> Module | None:
+    """The lucidnet layer for one traced call (a module, an activation function or method)."""
+    if node.op == "call_module":
+        return _lucidnet_layer(torch, graph_module.get_submodule(node.target), node.target)
+    activation = None
+    if node.op == "call_function":
+        if node.target in (torch.flatten,):
+            return _flatten_call(node, kind)
+        activation = functions.get(node.target)
+    elif node.op == "call_method":
+        if node.target == "flatten":
+            return _flatten_call(node, kind)
+        activation = _METHOD_ACTIVATIONS.get(node.target)
+    if activation is None:
+        raise ValueError(
+            f"{kind}.forward() calls {node.format_node()}, which is not a layer or an "
+            f"activation lucidnet converts; supported modules: {_SUPPORTED_MODULES}"
+        )
+    options = {}
+    for index, (option, argument, default) in enumerate(_FUNCTION_OPTIONS.get(activation, [])):
+        value = node.args[index + 1] if len(node.args) > index + 1 else default
+        options[option] = node.kwargs.get(argument, value)
+    if activation in ("softmax", "log_softmax") and options["axis"] is None:
+        options["axis"] = -1
+    return Activation(activation, **options)
+
+
+def _flatten_call(node: Any, kind: str) -> Flatten:
+    start = node.args[1] if len(node.args) > 1 else node.kwargs.get("start_dim", 0)
+    end = node.args[2] if len(node.args) > 2 else node.kwargs.get("end_dim", -1)
+    if (start, end) != (1, -1):
+        raise ValueError(
+            f"{kind}.forward() flattens with start_dim={start}, end_dim={end}; only "
+            "flatten(x, 1) (all but the batch axis) converts"
+        )
+    return Flatten()
 
 
 def _input_features(layers: list[Module]) -> int | None:

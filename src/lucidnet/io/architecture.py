@@ -82,7 +82,7 @@ def model_to_config(module: Module) -> dict[str, Any]:
     Raises :class:`NotSerializableError` (a ``TypeError`` and a ``ValueError``) for a
     subclassed Module or a layer class lucidnet does not know, naming ``save_weights``.
     """
-    cls = type(module)
+    cls = type(module).__dict__.get("saved_as", type(module))  # lucidnet.nn's spellings
     if LAYER_CLASSES.get(cls.__name__) is not cls:
         raise NotSerializableError(
             f"cannot save the architecture of {cls.__name__} {module.name!r}: it is defined by "

@@ -7,12 +7,14 @@ input and recording each direct child's output (Keras cannot do this).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .._checks import check_int
+from .._report import Report, show
 from ..blocks.module import Module, output_shape
 from .walk import input_features, trace_calls
 
@@ -24,8 +26,12 @@ def summary(
     input_shape: tuple[int, ...] | int | None = None,
     batch_size: int | None = None,
     print_fn: Callable[[str], Any] | None = print,
-) -> str:
-    """Print and return the summary table, then Total/Trainable/Non-trainable params with bytes."""
+) -> Report:
+    """Print and return the summary table, then Total/Trainable/Non-trainable params with bytes.
+
+    The result is a :class:`~lucidnet._report.Report` (a ``str``): in Jupyter it is
+    shown once, as an HTML table.
+    """
     from ..blocks.layers.base import normalize_feature_shape
     from .functional import Model
     from .sequential import Sequential
@@ -39,10 +45,8 @@ def summary(
         rows = functional_rows(model, batch_size)
     else:
         rows = traced_rows(model, features, batch_size)
-    text = _format(model, rows)
-    if print_fn is not None:
-        print_fn(text)
-    return text
+    model.require_built("summary()")  # e.g. a lazy layer the traced forward never called
+    return show(_format(model, rows), print_fn)
 
 
 def _own_count(module: Module, counted: set[int]) -> int:
@@ -118,9 +122,17 @@ def traced_rows(
     if features is None:
         features = input_features(model)
     if features is None:
+        if all(module.built for module in model.modules()):  # called before: sizes known
+            attribute = {id(module): name for name, module in reversed(model._modules.items())}
+            counted: set[int] = set()
+            return [
+                (attribute[id(c)], type(c).__name__, "?", _own_count(c, counted))
+                for c in model.children()
+            ]
         raise ValueError(
             f"summary() of the subclassed model {model.name!r} traces it with a dummy "
-            "input: give summary(input_shape=...), e.g. input_shape=(3,)"
+            "input: give summary(input_shape=...), e.g. input_shape=(3,), or call the "
+            "model on a batch first"
         )
     children = list(model.children())
     calls: list[tuple[Module, tuple[int, ...]]] = []
@@ -156,7 +168,7 @@ def _size_text(n_bytes: int) -> str:
     return f"{size:.2f} GB"
 
 
-def _format(model: Module, rows: list[Row]) -> str:
+def _format(model: Module, rows: list[Row]) -> Report:
     header = ("Layer (type)", "Output Shape", "Param #")
     cells = [(f"{name} ({kind})", shape, f"{count:,}") for name, kind, shape, count in rows]
     widths = [
@@ -178,13 +190,29 @@ def _format(model: Module, rows: list[Row]) -> str:
     frozen_bytes = sum(p.data.nbytes for p in frozen_params) + sum(
         np.asarray(b).nbytes for b in buffers
     )
-    lines = [f'Model: "{model.name}"', "_" * width, line(header), "=" * width]
-    lines += [line(c) for c in cells]
-    lines += [
-        "=" * width,
+    title = f'Model: "{model.name}"'
+    totals = [
         f"Total params: {trainable + frozen:,} ({_size_text(trainable_bytes + frozen_bytes)})",
         f"Trainable params: {trainable:,} ({_size_text(trainable_bytes)})",
         f"Non-trainable params: {frozen:,} ({_size_text(frozen_bytes)})",
-        "_" * width,
     ]
-    return "\n".join(lines)
+    lines = [title, "_" * width, line(header), "=" * width]
+    lines += [line(c) for c in cells]
+    lines += ["=" * width, *totals, "_" * width]
+    return Report("\n".join(lines), html=_html_table(title, header, cells, totals))
+
+
+def _html_table(
+    title: str, header: tuple[str, ...], cells: list[tuple[str, ...]], totals: list[str]
+) -> str:
+    """The summary as an HTML table (what Jupyter shows)."""
+
+    def row(values: tuple[str, ...], tag: str) -> str:
+        return "<tr>" + "".join(f"<{tag}>{html.escape(v)}</{tag}>" for v in values) + "</tr>"
+
+    body = "".join(row(c, "td") for c in cells)
+    notes = "<br>".join(html.escape(t) for t in totals)
+    return (
+        f"<div><b>{html.escape(title)}</b><table><thead>{row(header, 'th')}</thead>"
+        f"<tbody>{body}</tbody></table><p>{notes}</p></div>"
+    )

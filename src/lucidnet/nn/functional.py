@@ -27,7 +27,7 @@ from ..blocks.functional import sigmoid, softsign, tanh
 from ..blocks.layers.core import Dropout as _Dropout
 from ..engine.tensor import Tensor, tensor
 from ..training import losses as _losses
-from ..training.labels import _class_indices
+from ..training.labels import class_indices
 
 __all__ = [
     "binary_cross_entropy",
@@ -191,7 +191,7 @@ def cross_entropy(
         logits = input if isinstance(input, Tensor) else tensor(input)
         classes = logits.shape[-1]
         if np.shape(target) != logits.shape:
-            labels = _class_indices(target, logits.shape[0], classes, "cross_entropy")
+            labels = class_indices(target, logits.shape[0], classes, "cross_entropy")
             target = np.eye(classes, dtype=logits.dtype)[labels]
         target = (1 - label_smoothing) * np.asarray(
             target, dtype=logits.dtype
@@ -215,7 +215,7 @@ def nll_loss(
         raise ValueError(
             f"nll_loss: input must have shape (batch, classes), got {log_probabilities.shape}"
         )
-    labels = _class_indices(target, *log_probabilities.shape, "nll_loss")
+    labels = class_indices(target, *log_probabilities.shape, "nll_loss")
     picked = -log_probabilities[np.arange(labels.shape[0]), labels]
     return _reduce(picked, reduction)
 

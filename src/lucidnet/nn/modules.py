@@ -240,3 +240,46 @@ class Sequential(_Sequential):
         """Add ``module`` at the end (``ln.Sequential.add``)."""
         self.add(module)
         return self
+
+
+# model.save() writes each of these classes as the lucidnet layer it spells (and loading
+# gives that layer back); set on the class itself, so a user's subclass is not covered.
+for _spelling in (ReLU, ReLU6, Sigmoid, Tanh, SELU, SiLU, Mish, Softsign, Hardsigmoid, Identity,
+                  LeakyReLU, ELU, GELU, Softplus, Hardtanh, Softmax, LogSoftmax):  # fmt: skip
+    _spelling.saved_as = Activation
+Dropout.saved_as = _Dropout
+Flatten.saved_as = _Flatten
+BatchNorm1d.saved_as = BatchNorm
+Sequential.saved_as = _Sequential
+
+
+class ModuleList(Module):
+    """``torch.nn.ModuleList``: modules in a list, registered as ``0``, ``1``, ... so that
+    their parameters are the owner's (``layers.0.weight``); it is not called itself."""
+
+    def __init__(self, modules: Any = None) -> None:
+        super().__init__()
+        for module in modules or []:
+            self.append(module)
+
+    def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end."""
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def extend(self, modules: Any) -> ModuleList:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self._modules.values())[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(list(self._modules.values()))
+
+    def extra_repr(self) -> str:
+        return ""

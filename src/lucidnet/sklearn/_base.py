@@ -1,7 +1,9 @@
 """What :class:`~lucidnet.sklearn.MLPClassifier` and :class:`~lucidnet.sklearn.MLPRegressor`
 share: ``_BaseMLP``, holding scikit-learn's parameters and their checks, the ``Sequential``
-of ``Dense`` layers it builds, the training loop (scikit-learn's objective and stopping
-rule, described in :mod:`lucidnet.sklearn.estimators`) and pickling.  Needs scikit-learn.
+of ``Dense`` layers it builds, and pickling.  Training runs in lucidnet's one training loop
+(:func:`lucidnet.training.loop.run_training`: fit's input check, NaN guard and fast step);
+scikit-learn's objective and stopping rule (described in :mod:`lucidnet.sklearn.estimators`)
+are two callbacks of that loop.  Needs scikit-learn.
 """
 
 from __future__ import annotations
@@ -23,12 +25,16 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..blocks import activations as activation_registry
 from ..blocks import init as initializers
 from ..blocks.layers.dense import Dense
+from ..blocks.modes import evaluating
 from ..blocks.regularizers import L2
 from ..engine.dtype import get_default_dtype
-from ..engine.tensor import Tensor, no_grad
+from ..engine.tensor import Tensor
 from ..training import optim
+from ..training.callbacks import Callback
+from ..training.loop import run_training
+from ..training.state import training_state
+from ..training.targets import prepare
 from ..training.trainable import Sequential
-from ..training.trainer import NonFiniteLossWarning
 
 SOLVERS = ("adam", "sgd", "adamw", "rmsprop", "adagrad")
 """Accepted ``solver`` names: scikit-learn's stochastic ones and lucidnet's optimizers."""
@@ -266,7 +272,7 @@ class _BaseMLP(BaseEstimator):
             self.best_loss_ = np.inf
 
     def _outputs(self, x: np.ndarray) -> np.ndarray:
-        with no_grad():
+        with evaluating(self.model_):
             return self.model_(Tensor(x)).data
 
     def _validated_features(self, X: Any) -> np.ndarray:
@@ -275,6 +281,8 @@ class _BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------ training
     def _fit(self, X: Any, y: Any, incremental: bool) -> _BaseMLP:
+        """Train through lucidnet's one training loop: its input check, NaN guard and fast
+        step; scikit-learn's L2 scaling and stopping rule are two callbacks."""
         self._check_hyperparameters()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -295,8 +303,10 @@ class _BaseMLP(BaseEstimator):
             # scikit-learn starts a new optimizer on every fit; partial_fit keeps its state.
             model.compile(optimizer=self._optimizer(), loss=self._training_loss(), lint=False)
             model.optimizer.bind(model.trainable_parameters())
+        state = training_state(model)
+        x, targets = prepare(model, state.loss, x, targets)
 
-        x_val = targets_val = None
+        validation = None
         if self.early_stopping:
             x, x_val, targets, targets_val = train_test_split(
                 x,
@@ -310,33 +320,26 @@ class _BaseMLP(BaseEstimator):
                     "The validation set is too small (fewer than 2 samples); "
                     "increase validation_fraction or the size of the data set"
                 )
+            validation = (x_val, targets_val)
         batch_size = self._batch_size(x.shape[0])
 
         self.n_iter_ = 0
-        for _ in range(self.max_iter):
-            snapshot = [p.data.copy() for p in model.parameters()]
-            epoch_loss = self._train_epoch(x, targets, batch_size, rng)
-            if epoch_loss is None:
-                self._stop_on_non_finite(snapshot)
-                break
-            self.n_iter_ += 1
-            self.t_ += x.shape[0]
-            self.loss_ = epoch_loss
-            self.loss_curve_.append(epoch_loss)
-            if self.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {epoch_loss:.8f}")
-            self._update_no_improvement_count(x_val, targets_val)
-            if self._no_improvement_count > self.n_iter_no_change:
-                if self.verbose:
-                    watched = "Validation score" if self.early_stopping else "Training loss"
-                    print(
-                        f"{watched} did not improve more than tol={self.tol:f} for "
-                        f"{self.n_iter_no_change} consecutive epochs. Stopping."
-                    )
-                break
-            if incremental:
-                break
-        else:
+        penalty = _BatchL2Penalty(self.alpha, model)
+        try:
+            history = run_training(
+                model,
+                state,
+                x,
+                targets,
+                epochs=1 if incremental else self.max_iter,
+                batch_size=batch_size,
+                shuffle_rng=rng if self.shuffle else None,
+                callbacks=[penalty, _StoppingRule(self, validation, x.shape[0])],
+                verbose=0,
+            )
+        finally:
+            penalty.detach()
+        if history.stop_reason == "completed" and not incremental:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
@@ -359,47 +362,24 @@ class _BaseMLP(BaseEstimator):
             )
         return int(min(self.batch_size, n_samples))
 
-    def _train_epoch(
-        self, x: np.ndarray, targets: np.ndarray, batch_size: int, rng: np.random.Generator
-    ) -> float | None:
-        """One pass over the data; the mean batch objective J_B, or None if it became non-finite."""
-        model, loss_function = self.model_, self._training_loss()
-        optimizer = model.optimizer
-        kernels = [layer.weight for layer in model.layers]
-        n_samples = x.shape[0]
-        order = rng.permutation(n_samples) if self.shuffle else None
-        total = 0.0
-        for start in range(0, n_samples, batch_size):
-            index = (
-                slice(start, start + batch_size)
-                if order is None
-                else order[start : start + batch_size]
-            )
-            batch_x, batch_y = x[index], targets[index]
-            loss = loss_function(model(Tensor(batch_x)), batch_y)
-            if self.alpha:
-                penalty = L2(self.alpha / batch_x.shape[0])
-                for kernel in kernels:
-                    loss = loss + penalty(kernel)
-            value = float(loss.data)
-            if not math.isfinite(value):
-                return None
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += value * batch_x.shape[0]
-        return total / n_samples
-
-    def _stop_on_non_finite(self, snapshot: list[np.ndarray]) -> None:
-        for parameter, saved in zip(self.model_.parameters(), snapshot, strict=True):
-            parameter.data[...] = saved
-        warnings.warn(
-            f"the training loss became NaN or infinite in epoch {self.n_iter_ + 1}; "
-            "training stopped and the weights of the previous epoch were restored. "
-            "Lower learning_rate_init or scale the inputs (StandardScaler).",
-            NonFiniteLossWarning,
-            stacklevel=4,
-        )
+    def _end_epoch(self, loss: float, n_samples: int, validation: Any) -> bool:
+        """Record an epoch (``n_iter_``, ``loss_curve_``, ...); True when the rule says stop."""
+        self.n_iter_ += 1
+        self.t_ += n_samples
+        self.loss_ = loss
+        self.loss_curve_.append(loss)
+        if self.verbose:
+            print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
+        self._update_no_improvement_count(*(validation or (None, None)))
+        if self._no_improvement_count > self.n_iter_no_change:
+            if self.verbose:
+                watched = "Validation score" if self.early_stopping else "Training loss"
+                print(
+                    f"{watched} did not improve more than tol={self.tol:f} for "
+                    f"{self.n_iter_no_change} consecutive epochs. Stopping."
+                )
+            return True
+        return False
 
     def _update_no_improvement_count(
         self, x_val: np.ndarray | None, targets_val: np.ndarray | None
@@ -457,3 +437,38 @@ class _BaseMLP(BaseEstimator):
 
     def _out_activation(self) -> str:
         raise NotImplementedError
+
+
+class _BatchL2Penalty(Callback):
+    """scikit-learn's penalty alpha / (2 |B|) sum ||W||^2 on every kernel: an ``L2`` attached
+    to the kernels for the fit, whose strength follows the size |B| of each batch."""
+
+    def __init__(self, alpha: float, model: Any) -> None:
+        self.regularizer = L2(alpha) if alpha else None
+        self.alpha = alpha
+        self.layers = list(model.layers) if alpha else []
+        for layer in self.layers:
+            layer.kernel_regularizer = self.regularizer
+
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.regularizer is not None:
+            self.regularizer.l2 = self.alpha / logs["size"]
+
+    def detach(self) -> None:
+        for layer in self.layers:
+            layer.kernel_regularizer = None
+
+
+class _StoppingRule(Callback):
+    """scikit-learn's bookkeeping and stopping rule at each epoch end (see ``_end_epoch``)."""
+
+    def __init__(self, estimator: _BaseMLP, validation: Any, n_samples: int) -> None:
+        self.estimator = estimator
+        self.validation = validation
+        self.n_samples = n_samples
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.model.history.stop_reason == "non_finite":
+            return  # the NaN guard stopped this epoch: it does not count
+        if self.estimator._end_epoch(logs["loss"], self.n_samples, self.validation):
+            self.model.stop_training = True

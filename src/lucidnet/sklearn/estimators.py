@@ -61,6 +61,40 @@ def squared_error(y_pred: Any, y_true: Any) -> Tensor:
     return losses.mse(prediction, y_true, reduction="sum") * (0.5 / prediction.shape[0])
 
 
+class _SquaredErrorObjective:
+    """:func:`squared_error` with its closed form, so that fit's static plan computes the
+    regressor's steps: value 1/(2n) sum ||p - y||^2 and gradient (p - y) / n."""
+
+    name = "squared_error"
+    reduction = "mean"
+
+    def __call__(self, y_pred: Any, y_true: Any) -> Tensor:
+        return squared_error(y_pred, y_true)
+
+    def value_and_grad(
+        self,
+        y_pred: np.ndarray,
+        y_true: np.ndarray,
+        reduction: str | None = None,
+        *,
+        scale: float = 1.0,
+        out: np.ndarray | None = None,
+        class_axis: int = -1,
+    ) -> tuple[float, np.ndarray]:
+        """The objective and ``scale`` times its gradient; samples run along the axis that
+        is not ``class_axis`` (the plan hands over (outputs, batch) arrays)."""
+        if y_true.shape != y_pred.shape:
+            raise ValueError(
+                f"squared_error: y_pred has shape {y_pred.shape} but y_true has shape "
+                f"{y_true.shape}; they must be equal"
+            )
+        n_samples = y_pred.shape[1] if class_axis % 2 == 0 else y_pred.shape[0]
+        error = np.subtract(y_pred, y_true, out=out)
+        value = 0.5 * float(np.vdot(error, error)) / n_samples
+        error *= scale / n_samples
+        return value, error
+
+
 _PARAMETERS_DOC = """
     Parameters
     ----------
@@ -292,11 +326,12 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             multi_output=True,
             y_numeric=True,
         )
-        targets = np.asarray(y, dtype=x.dtype).reshape(x.shape[0], -1)
+        # cast to the model's dtype by fit's input check (which reports an overflow)
+        targets = np.asarray(y, dtype=np.float64).reshape(x.shape[0], -1)
         return x, targets, targets.shape[1]
 
     def _training_loss(self) -> Callable[[Any, Any], Tensor]:
-        return squared_error
+        return _SquaredErrorObjective()
 
     def _out_activation(self) -> str:
         return "identity"

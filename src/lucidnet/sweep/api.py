@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import check_positive_int
+from .._checks import check_bool, check_choice, check_int
 from .backends import BACKENDS, run_trials
 from .journal import Journal
 from .result import SweepResult
@@ -65,17 +65,24 @@ def sweep(
             ``set_params`` per trial; ``random_state=None`` becomes the trial's seed).
         grid: dict of lists (every combination) or a list of such dicts, as
             ``sklearn.model_selection.ParameterGrid``.
-        x, y: the data (arrays, lists or pandas objects).
+        x: the inputs [samples, features] (array, list or pandas object).
+        y: the targets, one per sample.
         cv: number of folds (stratified for classification, shuffled with ``random_state``),
             or a scikit-learn splitter.
         scoring: a metric name of ``ln.metrics`` (errors such as ``"mse"`` are negated so that
             larger is better) or a callable ``(model, x, y) -> float``. Default: accuracy for
             classification, negative MSE for regression.
-        epochs, batch_size, fit_kwargs: how each compiled model is trained.
+        epochs: epochs of each ``model.fit``.
+        batch_size: batch size of each ``model.fit``.
+        fit_kwargs: further ``model.fit`` arguments (copied per trial).
         search: ``"grid"`` (every parameter set) or ``"random"`` (``n_iter`` of them).
-        backend: ``"serial"``, ``"local"`` (``n_jobs`` worker processes; None: every core),
-            ``"dask"`` (``client=``, or ``address=`` of a scheduler, or a local cluster of
-            ``n_jobs`` workers) or ``"ray"`` (``address=`` of a Ray cluster).
+        n_iter: how many parameter sets a random search tries.
+        backend: ``"serial"``, ``"local"`` (worker processes), ``"dask"`` or ``"ray"``.
+        n_jobs: local worker processes (None: every core; -1 too, -2 all but one), or the
+            workers of the local Dask cluster made when neither ``client`` nor ``address``
+            is given.
+        address: the scheduler of a running Dask (or Ray) cluster, e.g. ``tcp://host:8786``.
+        client: a ``dask.distributed.Client`` to run on (used as is, not closed).
         results: a ``.jsonl`` path: each finished trial is appended; a rerun runs only the
             trials it lacks.
         refit: train the best parameter set on all of ``x, y`` (``best_model``).
@@ -100,12 +107,17 @@ def sweep(
     [2, 8]
     """
     x, y = _arrays(x, y)
-    random_state = _check_int(random_state, "random_state")
-    epochs = check_positive_int(epochs, "epochs")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    n_iter = check_positive_int(n_iter, "n_iter")
+    random_state = check_int(random_state, "random_state")
+    epochs = check_int(epochs, "epochs", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    n_iter = check_int(n_iter, "n_iter", low=1)
+    refit, progress = check_bool(refit, "refit"), check_bool(progress, "progress")
     fit_kwargs = _check_fit_kwargs(fit_kwargs)
-    _check_backend(backend, address, client)
+    backend = _check_backend(backend, address, client)
+    if n_jobs is not None and check_int(n_jobs, "n_jobs") == 0:
+        raise ValueError(
+            "n_jobs must be a nonzero int (negative: all cores but |n_jobs|-1) or None"
+        )
     estimator = is_estimator(build)
     if not estimator and not callable(build):
         raise TypeError(
@@ -214,12 +226,6 @@ def _arrays(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _check_int(value: Any, argument: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{argument} must be an int, got {value!r}")
-    return int(value)
-
-
 def _check_fit_kwargs(fit_kwargs: Any) -> dict[str, Any]:
     if fit_kwargs is None:
         return {}
@@ -234,9 +240,8 @@ def _check_fit_kwargs(fit_kwargs: Any) -> dict[str, Any]:
     return dict(fit_kwargs)
 
 
-def _check_backend(backend: Any, address: Any, client: Any) -> None:
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+def _check_backend(backend: Any, address: Any, client: Any) -> str:
+    backend = check_choice(backend, "backend", BACKENDS)
     if client is not None and backend != "dask":
         raise ValueError(
             f"client= is a dask.distributed Client for backend='dask', not {backend!r}"
@@ -245,6 +250,7 @@ def _check_backend(backend: Any, address: Any, client: Any) -> None:
         raise ValueError(f"address= is a scheduler for backend='dask' or 'ray', not {backend!r}")
     if address is not None and client is not None:
         raise ValueError("give client= or address=, not both")
+    return backend
 
 
 def _check_estimator_params(estimator: Any, parameter_sets: list[dict[str, Any]]) -> None:

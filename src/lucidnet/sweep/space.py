@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_choice
+
 SEARCHES = ("grid", "random")
 
 
@@ -26,8 +28,7 @@ def candidates(grid: Any, search: str, n_iter: int, random_state: int) -> list[d
     """The parameter sets to try, in scikit-learn's order, each once (by canonical key)."""
     from sklearn.model_selection import ParameterGrid, ParameterSampler
 
-    if search not in SEARCHES:
-        raise ValueError(f"search must be one of {', '.join(SEARCHES)}, got {search!r}")
+    search = check_choice(search, "search", SEARCHES)
     _check_grid(grid)
     try:
         if search == "grid":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import string
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -43,7 +44,12 @@ class Callback:
 
 
 class History(Callback):
-    """Records every epoch's logs: ``history.history["loss"]`` is the per-epoch list."""
+    """Records every epoch's logs: ``history.history["loss"]`` is the per-epoch list.
+
+    ``stop_reason`` says why training stopped: "completed" (all epochs ran),
+    "early_stopping" (a callback set ``model.stop_training``) or "non_finite" (the NaN
+    guard; ``stop_message`` then says where, and the stopped epoch is logged too).
+    """
 
     def __init__(self) -> None:
         self.history: dict[str, list[float]] = {}
@@ -51,6 +57,7 @@ class History(Callback):
         self.params: dict[str, Any] = {}
         self.health: list[dict[str, Any]] = []
         self.stop_reason: str | None = None
+        self.stop_message: str | None = None
         self.advice: list[Any] = []  # ln.Advice from preflight, HealthMonitor and the NaN guard
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -169,6 +176,7 @@ class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved for ``patience`` epochs.
 
     ``restore_best_weights=True`` puts back the weights of the best epoch at the end.
+    ``verbose=1`` says when and why it stopped (and which weights it restored).
     """
 
     def __init__(
@@ -179,7 +187,9 @@ class EarlyStopping(Callback):
         mode: str = "auto",
         restore_best_weights: bool = False,
         baseline: float | None = None,
+        verbose: int = 0,
     ) -> None:
+        self.verbose = verbose
         self.tracker = _Monitor(monitor, mode, min_delta)
         self.patience = _check_epochs(patience, "patience")
         self.restore_best_weights = restore_best_weights
@@ -215,17 +225,30 @@ class EarlyStopping(Callback):
         if self.wait >= self.patience:
             self.stopped_epoch = epoch
             self.model.stop_training = True
+            if self.verbose:
+                since = "" if self.best_epoch is None else f" since epoch {self.best_epoch + 1}"
+                print(
+                    f"Epoch {epoch + 1}: early stopping: {self.tracker.monitor} has not improved "
+                    f"on {self.tracker.best:.6g}{since} (patience {self.patience})."
+                )
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.restore_best_weights and self.best_weights is not None:
             self.model.load_state_dict(self.best_weights)
+            if self.verbose:
+                print(f"Restoring the weights of the best epoch, {self.best_epoch + 1}.")
 
 
 class ModelCheckpoint(Callback):
     """Save the model (``model.save``) after each epoch, or only when ``monitor`` improves.
 
     ``filepath`` may contain ``{epoch}`` and log keys, e.g.
-    ``"ckpt-{epoch:02d}-{val_loss:.3f}.lnx"``.
+    ``"ckpt-{epoch:02d}-{val_loss:.3f}.lnx"``: ``epoch``, ``lr``, ``loss``,
+    ``regularization`` and the names of ``ln.metrics``, each also with a ``val_`` prefix,
+    and the ``monitor`` key.  Any other field is refused when the callback is created.
+
+    Weights that are not finite are never written (a warning says so): after a
+    divergence the file keeps the last good model.
     """
 
     def __init__(
@@ -237,6 +260,7 @@ class ModelCheckpoint(Callback):
         save_weights_only: bool = False,
     ) -> None:
         self.filepath = str(filepath)
+        _check_path_template(self.filepath, monitor)
         self.tracker = _Monitor(monitor, mode, 0.0)
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
@@ -244,14 +268,63 @@ class ModelCheckpoint(Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.save_best_only:
             current = self.tracker.value(logs)
-            if current is None or not self.tracker.improved(current):
+            if current is None or not math.isfinite(current) or not self.tracker.improved(current):
                 return
             self.tracker.best = current
-        path = self.filepath.format(epoch=epoch + 1, **(logs or {}))
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **(logs or {}))
+        except KeyError as error:
+            raise ValueError(
+                f"ModelCheckpoint filepath {self.filepath!r} names {{{error.args[0]}}}, which "
+                f"epoch {epoch + 1} did not log; logged: {sorted(logs or {})}"
+            ) from None
+        if not all(np.isfinite(p.data).all() for p in self.model.parameters()):
+            warnings.warn(
+                f"ModelCheckpoint: the weights after epoch {epoch + 1} are not finite; "
+                f"{path!r} was not written",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return
         if self.save_weights_only:
             self.model.save_weights(path)
         else:
             self.model.save(path)
+
+
+def _template_fields(monitor: str) -> set[str]:
+    """The fields a checkpoint path may name: the epoch and every key fit can log."""
+    from . import metrics
+
+    logged = {
+        "loss",
+        "regularization",
+        monitor.removeprefix("val_"),
+        *metrics.registry.names(),
+        *metrics.registry.aliases(),
+    }
+    return {"epoch", "lr"} | logged | {f"val_{key}" for key in logged}
+
+
+def _check_path_template(filepath: str, monitor: str) -> None:
+    """Raise ValueError for a ``filepath`` template that could not be filled after an epoch."""
+    try:
+        fields = [
+            field for _, field, _, _ in string.Formatter().parse(filepath) if field is not None
+        ]
+    except ValueError as error:
+        raise ValueError(
+            f"ModelCheckpoint filepath {filepath!r} is not a valid template: {error}"
+        ) from None
+    known = _template_fields(monitor)
+    for field in fields:
+        name = field.split("[")[0].split(".")[0]
+        if name not in known:
+            raise ValueError(
+                f"ModelCheckpoint filepath {filepath!r} names the field {{{field}}}, which is "
+                "not logged; use {epoch}, {loss}, {val_loss}, {lr}, the monitored key or a "
+                "metric name such as {val_accuracy} (double a brace to write it literally)"
+            )
 
 
 class LearningRateScheduler(Callback):

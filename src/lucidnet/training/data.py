@@ -75,24 +75,59 @@ def check_finite(array: np.ndarray, argument: str) -> None:
     if array.dtype.kind != "f" or np.isfinite(array).all():
         return
     bad = np.argwhere(~np.isfinite(array))[0]
-    row = int(bad[0])
-    where = f"row {row}" + (f", column {int(bad[1])}" if len(bad) > 1 else "")
-    value = array[tuple(bad)]
-    raise ValueError(f"{argument} contains {value} at {where}; remove or impute non-finite values")
+    raise ValueError(
+        f"{argument} contains {array[tuple(bad)]} at {_position(bad)}; remove or impute "
+        "non-finite values"
+    )
+
+
+def _position(index: np.ndarray) -> str:
+    return f"row {int(index[0])}" + (f", column {int(index[1])}" if len(index) > 1 else "")
+
+
+def as_dtype(array: np.ndarray, dtype: np.dtype, argument: str) -> np.ndarray:
+    """``array`` as a C-contiguous array of ``dtype``, after checking it is finite; a value
+    too large for ``dtype`` (1e39 into float32) is reported as an overflow, not as inf."""
+    check_finite(array, argument)
+    with np.errstate(over="ignore"):  # an overflow is reported below, with its value
+        converted = np.ascontiguousarray(array, dtype=dtype)  # row-major: one BLAS path
+    if converted.dtype.kind == "f" and array.dtype != converted.dtype:
+        finite = np.isfinite(converted)
+        if not finite.all():
+            bad = np.argwhere(~finite)[0]
+            limit = np.finfo(converted.dtype).max
+            raise ValueError(
+                f"{argument} has {array[tuple(bad)].item()!r} at {_position(bad)}, which "
+                f"overflows {converted.dtype} (largest {limit:.3g}); scale the data or use a "
+                "float64 model"
+            )
+    return converted
 
 
 def prepare_features(
-    x: Any, dtype: np.dtype, expected_features: int | None, argument: str = "x"
+    x: Any,
+    dtype: np.dtype,
+    expected_features: int | None,
+    argument: str = "x",
+    sample_shape: tuple[int, ...] | None = None,
 ) -> np.ndarray:
-    """Validated 2-D-or-more float array of ``dtype`` for a single-input model."""
+    """Validated float array of ``dtype`` for one model input: [n_samples, features], or
+    [n_samples, *sample_shape] when the model states the shape of a sample."""
     array = to_array(x, argument)
     if array.ndim == 1:
         raise ValueError(
             f"{argument} must be 2-D [n_samples, n_features], got shape "
             f"{array.shape}; use {argument}.reshape(-1, 1) for a single feature"
         )
-    array = np.ascontiguousarray(array, dtype=dtype)  # row-major: one layout, one BLAS path
-    check_finite(array, argument)
+    if sample_shape is not None and len(sample_shape) == 1 and array.ndim == 2:
+        expected_features, sample_shape = sample_shape[0], None  # the feature-count message
+    if sample_shape is not None and array.shape[1:] != tuple(sample_shape):
+        wanted = ", ".join(["n_samples", *map(str, sample_shape)])
+        raise ValueError(
+            f"{argument} has shape {array.shape} but the model takes samples of shape "
+            f"{tuple(sample_shape)}: give {argument} as an array [{wanted}]"
+        )
+    array = as_dtype(array, dtype, argument)
     if expected_features is not None and array.shape[-1] != expected_features:
         raise ValueError(
             f"{argument} has {array.shape[-1]} features (shape {array.shape}) but the "
@@ -102,13 +137,18 @@ def prepare_features(
 
 
 def prepare_targets(
-    y: Any, n_samples: int, output_width: int | None, argument: str = "y", x_argument: str = "x"
+    y: Any,
+    n_samples: int,
+    output_width: int | None,
+    argument: str = "y",
+    x_argument: str = "x",
+    dtype: np.dtype | None = None,
 ) -> np.ndarray:
-    """Validated targets: same length as x; shape (n,) becomes (n, 1) for a one-column model."""
+    """Validated targets: same length as x; shape (n,) becomes (n, 1) for a one-column model;
+    float targets in ``dtype`` (integer labels stay integers)."""
     array = to_array(y, argument)
     if array.dtype.kind == "b":
         array = array.astype(np.int64)
-    check_finite(array, argument)
     if array.shape[0] != n_samples:
         raise ValueError(
             f"{x_argument} has {n_samples} samples but {argument} has {array.shape[0]}; they "
@@ -116,26 +156,10 @@ def prepare_targets(
         )
     if array.ndim == 1 and output_width == 1:
         array = array.reshape(-1, 1)
+    if array.dtype.kind == "f" and dtype is not None:
+        return as_dtype(array, dtype, argument)
+    check_finite(array, argument)
     return array
-
-
-def check_class_labels(y: np.ndarray, n_classes: int, argument: str = "y") -> None:
-    """Integer labels must lie in [0, n_classes)."""
-    if y.dtype.kind == "f":
-        if not np.all(y == np.round(y)):
-            row = int(np.argwhere(y != np.round(y))[0][0])
-            raise ValueError(
-                f"{argument} must hold integer class labels for this loss; row {row} "
-                f"has {y.reshape(len(y), -1)[row].tolist()}"
-            )
-    outside = (y < 0) | (y >= n_classes)
-    if outside.any():
-        row = int(np.argwhere(outside)[0][0])
-        label = y.reshape(len(y), -1)[row][0].item()
-        raise ValueError(
-            f"{argument} has label {label!r} at row {row}, "
-            f"outside the model's {n_classes} classes [0, {n_classes - 1}]"
-        )
 
 
 def split_validation(

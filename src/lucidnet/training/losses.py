@@ -45,11 +45,12 @@ from ..engine.dtype import get_default_dtype
 from ..engine.tensor import Tensor
 from .labels import (
     _as_float_target,
-    _class_indices,
     _labels_from_either_form,
     _reject_label_gradient,
     _signed_labels,
+    check_target,
     class_decisions,
+    class_indices,
 )
 
 EPSILON = 1e-7
@@ -253,7 +254,9 @@ def binary_crossentropy(
     """
     _check_from_logits(from_logits)
     prediction = _as_prediction(y_pred, reduction)
-    target, target_tensor = _as_float_target(y_true, prediction, "binary_crossentropy")
+    target, target_tensor = _as_float_target(
+        y_true, prediction, "binary_crossentropy", kind="binary"
+    )
     x = prediction.data
     if from_logits:
         return _loss_node(
@@ -293,7 +296,8 @@ def _log_sum_exp_parts(
     logits: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``shifted = x - max(x)``, ``exp(shifted)``, its sum and the log of that, on the last axis."""
-    shifted = logits - logits.max(axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):  # a class 1e38 below the max is -inf: p = 0, exactly
+        shifted = logits - logits.max(axis=-1, keepdims=True)
     exp_shifted = np.exp(shifted)
     total = exp_shifted.sum(axis=-1, keepdims=True)
     return shifted, exp_shifted, total, np.log(total)
@@ -313,7 +317,10 @@ def _cross_entropy_soft_targets(
         # log p = shifted - lse, so L = lse * sum(y) - sum(y * shifted).
         shifted, exp_shifted, total, log_total = _log_sum_exp_parts(x)
         mass = target.sum(axis=-1, keepdims=True)
-        values = (log_total * mass)[..., 0] - (target * shifted).sum(axis=-1)
+        # y_c x_c only where y_c != 0: a class far below the max has shifted = -inf in
+        # float32 (e.g. logits [2e38, -2e38, 0]), and 0 * -inf would make the loss NaN.
+        picked = np.multiply(target, shifted, out=np.zeros_like(shifted), where=target != 0)
+        values = (log_total * mass)[..., 0] - picked.sum(axis=-1)
 
         def pred_vjp(g: np.ndarray) -> np.ndarray:
             g = g[..., None]
@@ -403,7 +410,7 @@ def sparse_categorical_crossentropy(
     prediction = _as_prediction(y_pred, reduction)
     _check_scores(prediction, "sparse_categorical_crossentropy")
     _reject_label_gradient(y_true, "sparse_categorical_crossentropy")
-    labels = _class_indices(y_true, *prediction.shape, "sparse_categorical_crossentropy")
+    labels = class_indices(y_true, *prediction.shape, "sparse_categorical_crossentropy")
     return _cross_entropy_labels(
         prediction, labels, from_logits, reduction, "sparse_categorical_crossentropy"
     )
@@ -425,7 +432,7 @@ def softmax_cross_entropy(y_pred: Any, y_true: Any, *, reduction: str = "mean") 
             prediction, target, True, reduction, "softmax_cross_entropy", target_tensor
         )
     _reject_label_gradient(y_true, "softmax_cross_entropy")
-    labels = _class_indices(y_true, *prediction.shape, "softmax_cross_entropy")
+    labels = class_indices(y_true, *prediction.shape, "softmax_cross_entropy")
     return _cross_entropy_labels(prediction, labels, True, reduction, "softmax_cross_entropy")
 
 
@@ -640,6 +647,9 @@ def _softmax_cross_entropy_closed_form(
     if soft:
         mass = np.add.reduce(y_true, axis=class_axis)
         picked_total = float(np.vdot(y_true, shifted))
+        if not np.isfinite(picked_total):  # 0 * -inf for a class far below the max
+            with np.errstate(invalid="ignore"):
+                picked_total = float(np.where(y_true != 0, y_true * shifted, 0).sum())
     else:
         labels = y_true.reshape(-1)
         if labels.dtype.kind != "i":  # integral float labels, as the loss accepts
@@ -675,6 +685,16 @@ class Loss:
     ``reduction`` given at the call overrides the bound one.  ``name``, ``options``
     (every option, defaults included), ``differentiable`` and ``get_config()``
     describe it; ``get(loss.name, **loss.get_config())`` rebuilds it.
+
+    What the loss is, for the code that trains with it: ``target_kind`` (the form of
+    ``y_true``, one of :data:`lucidnet.training.labels.TARGET_KINDS`), ``family``
+    ("regression", "cross_entropy", "hinge", "divergence" or "evaluation") and
+    ``expects_logits`` (scores before any sigmoid/softmax); :meth:`check_target` is the
+    one target check that ``fit`` and ``evaluate`` run before the first step.
+
+    >>> loss = get("binary_crossentropy", from_logits=True)
+    >>> loss.target_kind, loss.family, loss.expects_logits
+    ('binary', 'cross_entropy', True)
     """
 
     def __init__(
@@ -697,9 +717,27 @@ class Loss:
         self.reduction = reduction
         self.options: dict[str, Any] = {**defaults, **options}
         self.differentiable: bool = getattr(function, "differentiable", True)
+        self.target_kind: str | None = getattr(function, "target_kind", None)
+        self.family: str | None = getattr(function, "family", None)
+
+    @property
+    def expects_logits(self) -> bool:
+        """Whether y_pred are logits: fixed by the loss, or its ``from_logits`` option."""
+        fixed = getattr(self.function, "takes_logits", None)
+        return bool(self.options.get("from_logits", False) if fixed is None else fixed)
+
+    def check_target(
+        self, y_pred_shape: tuple[int, ...], y_true: Any, argument: str = "y_true"
+    ) -> None:
+        """Raise unless ``y_true`` fits this loss for outputs of ``y_pred_shape`` (shape,
+        [0, 1] range, integer labels in [0, C), one-hot width); see
+        :func:`lucidnet.training.labels.check_target`."""
+        check_target(self.target_kind, y_pred_shape, y_true, self.name, argument)
 
     def __call__(self, y_pred: Any, y_true: Any, reduction: str | None = None) -> Tensor:
-        return self.function(y_pred, y_true, reduction=reduction or self.reduction, **self.options)
+        # ``None`` means "the bound one"; any other value ("" and 0 included) is checked.
+        chosen = self.reduction if reduction is None else reduction
+        return self.function(y_pred, y_true, reduction=chosen, **self.options)
 
     @property
     def has_closed_form(self) -> bool:
@@ -743,7 +781,7 @@ class Loss:
         >>> value, grad.ravel()
         (5.0, array([2., 4.]))
         """
-        reduction = reduction or self.reduction
+        reduction = self.reduction if reduction is None else reduction
         kernel = self._closed_form()
         if kernel is None or reduction not in ("mean", "sum"):
             raise NotImplementedError(
@@ -793,49 +831,98 @@ _FUNCTIONS: dict[Callable[..., Tensor], str] = {}
 def _register(
     function: Callable[..., Tensor],
     *aliases: str,
+    target_kind: str,
+    family: str,
+    logits: bool | None = None,
     differentiable: bool = True,
     closed_form: tuple[ClosedForm, dict[str, Any]] | None = None,
 ) -> None:
-    """Register ``function``; ``closed_form`` is its value_and_grad kernel and the options
-    it holds for (e.g. ``{"from_logits": True}``)."""
+    """Register ``function`` with what it is: ``target_kind`` (see :mod:`.labels`), ``family``,
+    whether it takes logits (None: its ``from_logits`` option says), and ``closed_form``, its
+    value_and_grad kernel and the options it holds for (e.g. ``{"from_logits": True}``)."""
     function.differentiable = differentiable  # type: ignore[attr-defined]
+    function.target_kind = target_kind  # type: ignore[attr-defined]
+    function.family = family  # type: ignore[attr-defined]
+    function.takes_logits = logits  # type: ignore[attr-defined]
     function.closed_form = closed_form  # type: ignore[attr-defined]
     registry.add(function.__name__, functools.partial(Loss, function), *aliases)
     _FUNCTIONS[function] = function.__name__
 
 
-_register(mse, "mean_squared_error", "l2_loss", closed_form=(_mse_closed_form, {}))
-_register(mae, "mean_absolute_error", "l1_loss")
-_register(huber, "huber_loss")
+_register(
+    mse,
+    "mean_squared_error",
+    "l2_loss",
+    target_kind="real",
+    family="regression",
+    logits=False,
+    closed_form=(_mse_closed_form, {}),
+)
+_register(
+    mae, "mean_absolute_error", "l1_loss", target_kind="real", family="regression", logits=False
+)
+_register(huber, "huber_loss", target_kind="real", family="regression", logits=False)
 _register(
     binary_crossentropy,
     "bce",
     "binary_cross_entropy",
+    target_kind="binary",
+    family="cross_entropy",
     closed_form=(_binary_crossentropy_logits_closed_form, {"from_logits": True}),
 )
 _register(
     categorical_crossentropy,
     "cce",
     "categorical_cross_entropy",
+    target_kind="probabilities",
+    family="cross_entropy",
     closed_form=(_softmax_cross_entropy_closed_form, {"from_logits": True}),
 )
 _register(
     sparse_categorical_crossentropy,
     "scce",
     "sparse_categorical_cross_entropy",
+    target_kind="labels",
+    family="cross_entropy",
     closed_form=(_softmax_cross_entropy_closed_form, {"from_logits": True}),
 )
 _register(
     softmax_cross_entropy,
     "cross_entropy",
     "softmax_crossentropy",
+    target_kind="labels_or_one_hot",
+    family="cross_entropy",
+    logits=True,
     closed_form=(_softmax_cross_entropy_closed_form, {}),
 )
-_register(hinge)
-_register(squared_hinge)
-_register(multiclass_hinge, "multiclass_svm", "svm")
-_register(kl_divergence, "kld", "kl_div", "kullback_leibler_divergence")
-_register(zero_one, "zero_one_loss", "0-1", differentiable=False)
+_register(hinge, target_kind="signs", family="hinge", logits=True)
+_register(squared_hinge, target_kind="signs", family="hinge", logits=True)
+_register(
+    multiclass_hinge,
+    "multiclass_svm",
+    "svm",
+    target_kind="labels_or_one_hot",
+    family="hinge",
+    logits=True,
+)
+_register(
+    kl_divergence,
+    "kld",
+    "kl_div",
+    "kullback_leibler_divergence",
+    target_kind="probabilities",
+    family="divergence",
+    logits=False,
+)
+_register(
+    zero_one,
+    "zero_one_loss",
+    "0-1",
+    target_kind="classes",
+    family="evaluation",
+    logits=False,
+    differentiable=False,
+)
 
 
 def get(identifier: Any, **options: Any) -> Loss | Any:

@@ -1,17 +1,24 @@
-"""The interface of one training step, and of the kernels a faster step asks for.
+"""How one training step is computed: the :class:`TrainingStep` protocol, its two
+implementations, and the kernels a faster step asks for.
 
-The training loop owns everything around a step (batches, the NaN guard,
-callbacks, history); *how* a step is computed is a :class:`TrainingStep`.  Two
-implement it and give the same numbers: the autograd tape (any model, loss and
-callback) and the static plan of :mod:`lucidnet.training.plan` (a Dense stack,
-faster).  The plan takes no decision by name: it asks each building block for
-its kernels and falls back to the tape when one is missing:
+The training loop (:mod:`.loop`) owns everything around a step — batches, the NaN guard,
+callbacks, history — and asks a step object for the arithmetic only.  Two implement it
+and give the same numbers:
 
-* an activation for ``forward_``/``backward_`` (in place; see
-  :class:`lucidnet.blocks.activations.Activation`), else its ``forward``/``vjp``;
-* the loss for a closed-form ``value_and_grad`` (:class:`ClosedFormLoss`);
-* the optimizer for ``update(param, group, state)`` on a whole flattened group,
-  offered when ``updates_flat_groups`` is true (:class:`GroupUpdater`).
+* :class:`TapeStep`, the generic one: forward on the autograd tape, ``backward()``,
+  ``optimizer.step()``; any Module, loss, regularizer and callback.
+* :class:`~lucidnet.training.plan.TrainingPlan`, the static plan of a Dense stack, faster.
+  It takes no decision by name: it asks each building block for its kernels and the
+  loop falls back to the tape when one is missing:
+
+  * an activation for ``forward_``/``backward_`` (in place; see
+    :class:`lucidnet.blocks.activations.Activation`), else its ``forward``/``vjp``;
+  * the loss for a closed-form ``value_and_grad`` (:class:`ClosedFormLoss`);
+  * the optimizer for ``update(param, group, state)`` on a whole flattened group,
+    offered when ``updates_flat_groups`` is true (:class:`GroupUpdater`).
+
+:func:`choose_step` picks the plan when it can compute this model and loss and nothing
+needs the tape (a callback reading gradients), else the tape.
 """
 
 from __future__ import annotations
@@ -20,19 +27,25 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from ..engine.tensor import Tensor
+from .plan import TrainingPlan
+from .state import TrainingState
+from .targets import Inputs, as_tensors
+
 
 @runtime_checkable
 class TrainingStep(Protocol):
-    """One training step, computed on the tape or by a plan: the loop calls, per batch,
-    ``forward`` then (when the loss is finite) ``backup`` and ``backward``; ``restore``
-    after a non-finite loss; ``finish`` once when training ends."""
+    """One training step on a batch, split where the loop's NaN guard looks at the loss: the
+    loop calls, per batch, ``forward`` then (when the loss is finite) ``backup`` and
+    ``backward``; ``restore`` after a non-finite loss or weights; ``finish`` once at the end."""
 
-    def forward(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
-        """Forward pass and loss of one batch: (data loss, penalty, prediction (batch, out))."""
+    def forward(self, x: Inputs, y: np.ndarray) -> tuple[float, float, np.ndarray]:
+        """Forward pass and loss of a batch: (data loss, regularization penalty, prediction
+        (batch, out)).  Changes no weight; the prediction may be a buffer reused later."""
         ...
 
     def backward(self, batch: int) -> None:
-        """Gradients of the last ``forward`` and the optimizer's update."""
+        """Gradients of the last ``forward`` and the optimizer's update (the weights change)."""
         ...
 
     def backup(self) -> None:
@@ -84,3 +97,67 @@ class GroupUpdater(Protocol):
     param_groups: list[dict[str, Any]]
 
     def update(self, param: Any, group: dict[str, Any], state: dict[str, Any]) -> None: ...
+
+
+def choose_step(model: Any, state: TrainingState, callbacks: Any) -> TrainingStep:
+    """The static plan when the model and loss allow it (same numbers, faster), else the tape.
+
+    The plan's build asks the loss for its closed form (with its own reduction) and the
+    optimizer and activations for their kernels, and declines what it cannot replay.
+    The plan is kept in ``state.plan`` and reused by the next fit while it still fits.
+    """
+    if not callbacks.wants_backward_hook:
+        cached = state.plan
+        if cached is not None and cached.still_fits(state.loss, state.optimizer, state.penalties):
+            return cached
+        # positional arguments: tests replace TrainingPlan.build to compare both paths
+        state.plan = TrainingPlan.build(model, state.loss, state.optimizer, state.penalties)
+        if state.plan is not None:
+            return state.plan
+    return TapeStep(model, state, callbacks)
+
+
+class TapeStep:
+    """The generic training step on the autograd tape: any Module, loss and callbacks."""
+
+    def __init__(self, model: Any, state: TrainingState, callbacks: Any) -> None:
+        self.model = model
+        self.state = state
+        self.callbacks = callbacks
+        self.backward_hook = callbacks.wants_backward_hook
+        self.parameters = model.trainable_parameters()
+        self.saved = [p.data.copy() for p in self.parameters]
+        self.loss: Tensor | None = None
+
+    def forward(self, x: Inputs, y: np.ndarray) -> tuple[float, float, np.ndarray]:
+        prediction = self.model(as_tensors(x))
+        loss = self.state.loss(prediction, y)
+        data_loss, penalty_value = float(loss.data), 0.0
+        penalties = self.state.penalties
+        if penalties:
+            penalty = sum((r(p) for r, p in penalties[1:]), penalties[0][0](penalties[0][1]))
+            penalty_value = float(penalty.data)
+            loss = loss + penalty
+        self.loss = loss
+        return data_loss, penalty_value, prediction.data
+
+    def backward(self, batch: int) -> None:
+        optimizer = self.state.optimizer
+        optimizer.zero_grad()
+        self.loss.backward()
+        self.loss = None
+        if self.backward_hook:
+            self.callbacks.on_backward_end(batch)
+        optimizer.step()
+
+    def backup(self) -> None:
+        for parameter, saved in zip(self.parameters, self.saved, strict=True):
+            np.copyto(saved, parameter.data)
+
+    def restore(self) -> None:
+        for parameter, saved in zip(self.parameters, self.saved, strict=True):
+            parameter.data[...] = saved
+            parameter.grad = None
+
+    def finish(self) -> None:
+        """Nothing to hand back: the tape works on the parameters directly."""

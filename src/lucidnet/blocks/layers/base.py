@@ -57,6 +57,15 @@ class Layer(Module):
         """Constructor arguments that rebuild this layer (used by save/load)."""
         return {"name": self.name}
 
+    def extra_repr(self) -> str:
+        """The constructor options that differ from nothing: ``rate=0.5``, ``axis=-1``, ..."""
+        shown = {
+            key: value
+            for key, value in self.get_config().items()
+            if key not in ("name", "dtype") and value is not None
+        }
+        return ", ".join(f"{key}={value!r}" for key, value in shown.items())
+
     def _config_dtype(self) -> str:
         """The ``dtype=`` given, else the parameters' dtype, by name (for ``get_config``)."""
         return (self.dtype if self.dtype_policy is None else self.dtype_policy).name

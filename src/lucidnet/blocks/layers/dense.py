@@ -16,7 +16,7 @@ from ...engine.tensor import Parameter, Tensor
 from .. import functional as F
 from .. import init as initializers
 from .. import regularizers
-from ..activations import Activation
+from ..activations import Activation, Identity
 from ..activations import get as get_activation
 from .base import Layer, check_features
 
@@ -127,6 +127,19 @@ class Dense(Layer):
             return activation(F.dense_node(x, weight, self.bias, None))
         return F.dense_node(x, weight, self.bias, activation)
 
+    def extra_repr(self) -> str:
+        """``units=32, activation='relu', input=2`` (input: the in_features, once known)."""
+        parts = [f"units={self.units}"]
+        if not isinstance(self.activation, Identity):
+            name = self.activation_name or getattr(self.activation, "__name__", "callable")
+            parts.append(f"activation={name!r}")
+        features = self.in_features or (self.input_shape[-1] if self.input_shape else None)
+        if features is not None:
+            parts.append(f"input={features}")
+        if not self.use_bias:
+            parts.append("use_bias=False")
+        return ", ".join(parts)
+
     def get_config(self) -> dict[str, Any]:
         return {
             "units": self.units,
@@ -198,6 +211,9 @@ class Linear(Dense):
     @property
     def out_features(self) -> int:
         return self.units
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.units}, bias={self.use_bias}"
 
     def get_config(self) -> dict[str, Any]:
         return {

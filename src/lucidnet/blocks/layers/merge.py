@@ -6,16 +6,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...engine.joining import concatenate
-from ...engine.tensor import Tensor
+from ...engine.tensor import Tensor, resolve_axis
 from .base import Layer
 
 
 class Concatenate(Layer):
     """Join a list of tensors along ``axis`` (default: the feature axis)."""
 
-    def __init__(self, axis: int = -1, name: str | None = None) -> None:
+    def __init__(
+        self, axis: int | None = None, name: str | None = None, *, dim: int | None = None
+    ) -> None:
         super().__init__(name=name)
-        self.axis = axis
+        self.axis = resolve_axis(axis, dim, default=-1)  # dim: PyTorch's name
         object.__setattr__(self, "built", True)
 
     def forward(self, inputs: Sequence[Any]) -> Tensor:

@@ -62,7 +62,8 @@ class Maxout(Layer):
     """Maxout: y_j = max_k (x @ W_k + b_k)_j over ``pieces`` affine maps (Goodfellow et al., 2013).
 
     ReLU is the special case max(x @ W + b, 0); the price is ``pieces`` times the weights.
-    The weight has shape ``(in_features, units * pieces)``; piece k of unit j is column
+    Its weight, ``maxout.affine.weight`` (a Dense without activation), has shape
+    ``(in_features, units * pieces)``; piece k of unit j is column
     ``j * pieces + k``.
     """
 
@@ -95,6 +96,14 @@ class Maxout(Layer):
     def forward(self, x: Any) -> Tensor:
         z = self.affine(self.as_input(x))
         return z.reshape(z.shape[0], self.units, self.pieces).max(axis=-1)
+
+    def extra_repr(self) -> str:
+        features = self.affine.in_features or (self.input_shape[-1] if self.input_shape else None)
+        known = "" if features is None else f", input={features}"
+        return f"units={self.units}, pieces={self.pieces}{known}"
+
+    def __repr__(self) -> str:
+        return f"Maxout({self.extra_repr()})"  # its affine map is an inner detail
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -1,0 +1,339 @@
+"""The one training loop: one target check before the first step (fit, evaluate and the
+losses agree), a NaN guard that covers every step, stop reasons, and the eval-mode context."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import lucidnet as ln
+from lucidnet.training.callbacks import Callback
+from lucidnet.training.loop import NonFiniteLossWarning
+from lucidnet.training.step import TapeStep, TrainingStep
+
+RNG = np.random.default_rng(3)
+X = RNG.normal(size=(24, 4))
+LABELS = np.arange(24) % 3
+
+
+def mlp(outputs=3, loss="softmax_cross_entropy", dtype="float64", optimizer=None, activation=None):
+    ln.manual_seed(0)
+    model = ln.Sequential(
+        [
+            ln.layers.Dense(5, activation="tanh", input_shape=(4,), dtype=dtype),
+            ln.layers.Dense(outputs, activation=activation, dtype=dtype),
+        ]
+    )
+    model.compile(optimizer=optimizer or ln.optim.SGD(lr=0.1), loss=loss, lint=False)
+    return model
+
+
+class ReadsGradients(Callback):
+    """A callback that reads gradients, so fit runs on the autograd tape (not the plan)."""
+
+    def on_backward_end(self, batch):
+        pass
+
+
+PATHS = {"plan": [], "tape": [ReadsGradients()]}
+
+
+def fit(model, x, y, path="plan", **options):
+    options = {"epochs": 1, "batch_size": 8, "verbose": 0, **options}
+    callbacks = options.pop("callbacks", []) + PATHS[path]
+    return model.fit(x, y, callbacks=callbacks, **options)
+
+
+# ---------------------------------------------------------------- one target check
+@pytest.mark.parametrize("path", list(PATHS))
+@pytest.mark.parametrize(
+    "loss", ["mse", ln.losses.get("binary_crossentropy", from_logits=True), "mae", "huber"]
+)
+def test_flat_targets_on_a_two_output_model_raise_in_fit_and_evaluate(loss, path):
+    y = (LABELS == 1).astype(float)  # shape (24,): not (24, 2)
+    model = mlp(outputs=2, loss=loss)
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"y has shape \(24,\) but the model outputs 2"):
+        fit(model, X, y, path)
+    with pytest.raises(ValueError, match=r"y has shape \(24,\) but the model outputs 2"):
+        model.evaluate(X, y)
+    for value, old in zip(model.parameters(), before, strict=True):  # no step was taken
+        np.testing.assert_array_equal(value.data, old)
+
+
+def test_flat_targets_on_a_one_output_model_are_a_column():
+    y = (LABELS == 1).astype(float)
+    flat, column = mlp(outputs=1, loss="mse"), mlp(outputs=1, loss="mse")
+    fit(flat, X, y, shuffle=False)
+    fit(column, X, y[:, None], shuffle=False)
+    for a, b in zip(flat.parameters(), column.parameters(), strict=True):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [(-1, "label -1 at row 5"), (3, "label 3 at row 5"), (1.5, r"row 5 has \[1.5\]")],
+)
+@pytest.mark.parametrize("loss", ["softmax_cross_entropy", "sparse_categorical_crossentropy"])
+def test_bad_integer_labels_raise_in_fit_evaluate_and_the_loss(loss, bad, message, path):
+    labels = LABELS.astype(float)
+    labels[5] = bad
+    loss_object = ln.losses.get(loss, from_logits=True) if "sparse" in loss else loss
+    model = mlp(loss=loss_object)
+    with pytest.raises(ValueError, match=message):
+        fit(model, X, labels, path)
+    with pytest.raises(ValueError, match=message):
+        model.evaluate(X, labels)
+    with pytest.raises(ValueError, match=message):
+        ln.losses.get(loss_object)(ln.tensor(np.zeros((24, 3))), labels)
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+@pytest.mark.parametrize("labels", [[-1, 0, 1, 2] * 6, [1.5, 0, 1, 2] * 6, [3, 0, 1, 2] * 6])
+def test_categorical_crossentropy_takes_one_hot_rows_not_labels(labels, path):
+    # it used to train on labels through the plan (-1 became the last class, 1.5 became 1)
+    model = mlp(loss=ln.losses.get("categorical_crossentropy", from_logits=True))
+    with pytest.raises(ValueError, match=r"categorical_crossentropy: y has shape \(24,\)"):
+        fit(model, X, np.array(labels, dtype=float), path)
+    with pytest.raises(ValueError, match=r"categorical_crossentropy: y has shape \(24,\)"):
+        model.evaluate(X, np.array(labels, dtype=float))
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_one_hot_rows_of_the_wrong_width_raise(path):
+    with pytest.raises(
+        ValueError, match=r"y has 4 columns \(shape \(24, 4\)\) but the model outputs 3"
+    ):
+        fit(
+            mlp(loss=ln.losses.get("categorical_crossentropy", from_logits=True)),
+            X,
+            np.eye(4)[LABELS],
+            path,
+        )
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+@pytest.mark.parametrize("bad", [2.0, -1.0, 1.5])
+def test_binary_crossentropy_refuses_targets_outside_0_1(bad, path):
+    y = (LABELS == 1).astype(float)
+    y[7] = bad
+    message = rf"binary_crossentropy: y must hold targets in \[0, 1\].*got {bad} at row 7"
+    for loss in ("binary_crossentropy", ln.losses.get("binary_crossentropy", from_logits=True)):
+        model = mlp(
+            outputs=1, loss=loss, activation="sigmoid" if loss == "binary_crossentropy" else None
+        )
+        with pytest.raises(ValueError, match=message):
+            fit(model, X, y, path)
+        with pytest.raises(ValueError, match=message):
+            model.evaluate(X, y)
+    with pytest.raises(ValueError, match=r"y_true must hold targets in \[0, 1\]"):
+        ln.losses.binary_crossentropy(ln.tensor(np.full((24, 1), 0.5)), y[:, None])
+
+
+def test_soft_binary_targets_in_0_1_train():
+    y = np.linspace(0, 1, 24)
+    history = fit(mlp(outputs=1, loss=ln.losses.get("bce", from_logits=True)), X, y)
+    assert np.isfinite(history.history["loss"][0])
+
+
+def test_loss_check_target_is_the_check_fit_runs():
+    loss = ln.losses.get("sparse_categorical_crossentropy")
+    loss.check_target((3, 4), [0, 3, 1])
+    with pytest.raises(ValueError, match=r"label 4 at row 2"):
+        loss.check_target((3, 4), [0, 3, 4], argument="y")
+    assert (loss.target_kind, loss.family, loss.expects_logits) == (
+        "labels",
+        "cross_entropy",
+        False,
+    )
+    assert ln.losses.get("softmax_cross_entropy").expects_logits
+    assert ln.losses.get("mse").target_kind == "real"
+
+
+# ---------------------------------------------------------------- the NaN guard
+def exploding_last_step(path):
+    """One batch, one step: the loss before the update is finite, the update overflows."""
+    model = mlp(outputs=1, loss="mse", dtype="float32", optimizer=ln.optim.SGD(lr=1e37))
+    y = np.full(24, 1e3)
+    with np.errstate(over="ignore", invalid="ignore"):
+        with pytest.warns(NonFiniteLossWarning, match="weights became non-finite at epoch 1"):
+            history = fit(model, X, y, path, batch_size=24)
+    return model, history
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_a_divergence_on_the_last_step_leaves_finite_weights(path):
+    start = mlp(outputs=1, loss="mse", dtype="float32")
+    model, history = exploding_last_step(path)
+    assert history.stop_reason == "non_finite"
+    for value, initial in zip(model.parameters(), start.parameters(), strict=True):
+        np.testing.assert_array_equal(value.data, initial.data)  # the last good weights
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_a_guard_trip_in_the_first_batch_still_logs_the_epoch(path):
+    model = mlp(outputs=1, loss="mse", optimizer=ln.optim.SGD(lr=1e300))
+    y = np.full(24, 1e200)  # the first loss is already inf
+    with np.errstate(over="ignore", invalid="ignore"):
+        with pytest.warns(NonFiniteLossWarning, match="loss became inf at epoch 1, batch 1"):
+            history = fit(model, X, y, path, epochs=3)
+    assert history.stop_reason == "non_finite"
+    assert history.epoch == [0] and history.history["loss"] == [np.inf]
+    assert all(np.isfinite(p.data).all() for p in model.parameters())
+
+
+def test_stop_reason_names_completed_and_early_stopping():
+    assert fit(mlp(), X, LABELS, epochs=2).stop_reason == "completed"
+    stop = ln.callbacks.EarlyStopping(monitor="loss", patience=0, min_delta=10.0)
+    history = fit(mlp(), X, LABELS, epochs=5, callbacks=[stop])
+    assert history.stop_reason == "early_stopping" and history.epoch == [0, 1]
+
+
+def test_non_finite_weights_before_training_are_refused():
+    model = mlp()
+    model.layers[0].weight.data[0, 0] = np.nan
+    with pytest.raises(ValueError, match="non-finite weights before training"):
+        fit(model, X, LABELS)
+
+
+# ---------------------------------------------------------------- ModelCheckpoint
+def test_model_checkpoint_never_writes_non_finite_weights(tmp_path):
+    model = mlp()
+    checkpoint = ln.callbacks.ModelCheckpoint(tmp_path / "w-{epoch}.st", save_weights_only=True)
+    checkpoint.set_model(model)
+    checkpoint.on_epoch_end(0, {"loss": 1.0})
+    model.layers[1].bias.data[0] = np.inf
+    with pytest.warns(RuntimeWarning, match="not finite"):
+        checkpoint.on_epoch_end(1, {"loss": 1.0})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w-1.st"]
+
+
+def test_model_checkpoint_after_a_divergence_holds_finite_weights(tmp_path):
+    model = mlp(outputs=1, loss="mse", dtype="float32", optimizer=ln.optim.SGD(lr=1e37))
+    checkpoint = ln.callbacks.ModelCheckpoint(tmp_path / "last.st", save_weights_only=True)
+    with np.errstate(over="ignore", invalid="ignore"), pytest.warns(NonFiniteLossWarning):
+        fit(model, X, np.full(24, 1e3), batch_size=24, callbacks=[checkpoint])
+    from safetensors.numpy import load_file
+
+    saved = load_file(tmp_path / "last.st")
+    assert saved and all(np.isfinite(value).all() for value in saved.values())
+
+
+@pytest.mark.parametrize(
+    ("template", "field"),
+    [("c{best}.st", "best"), ("c-{epoch}-{val_los:.2f}.st", "val_los"), ("c{0}.st", "0")],
+)
+def test_model_checkpoint_refuses_a_template_field_that_is_never_logged(template, field):
+    with pytest.raises(ValueError, match=rf"names the field \{{{field}"):
+        ln.callbacks.ModelCheckpoint(template)
+
+
+@pytest.mark.parametrize(
+    "template", ["c{epoch:02d}-{val_loss:.3f}.st", "{loss}-{accuracy}-{val_acc}.st", "{score}.st"]
+)
+def test_model_checkpoint_accepts_logged_fields(template):
+    ln.callbacks.ModelCheckpoint(template, monitor="score")
+
+
+# ---------------------------------------------------------------- reduction and the plan
+@pytest.mark.parametrize("path", list(PATHS))
+def test_a_sum_reduction_is_honoured_by_fit(path):
+    sums = mlp(loss=ln.losses.get("softmax_cross_entropy", reduction="sum"))
+    fit(sums, X, LABELS, path, shuffle=False)
+    assert (sums._training.plan is not None) == (path == "plan")  # the sum's closed form
+    manual = mlp()
+    optimizer = ln.optim.SGD(manual.parameters(), lr=0.1)
+    for start in range(0, 24, 8):
+        optimizer.zero_grad()
+        ln.losses.softmax_cross_entropy(
+            manual(ln.tensor(X[start : start + 8])), LABELS[start : start + 8], reduction="sum"
+        ).backward()
+        optimizer.step()
+    for a, b in zip(sums.parameters(), manual.parameters(), strict=True):
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- modes
+def test_evaluate_and_predict_keep_eval_mode_and_fit_restores_it():
+    model = mlp()
+    model.eval()
+    model.evaluate(X, LABELS)
+    assert model.training is False
+    model.predict(X)
+    assert model.training is False
+    fit(model, X, LABELS)
+    assert model.training is False
+    model.train()
+    model.evaluate(X, LABELS)
+    assert model.training is True
+
+
+def test_dropout_is_on_during_fit_after_eval():
+    ln.manual_seed(0)
+    model = ln.Sequential(
+        [ln.layers.Dense(4, input_shape=(4,)), ln.layers.Dropout(0.5), ln.layers.Dense(3)]
+    )
+    model.compile(optimizer="sgd", loss="softmax_cross_entropy", lint=False)
+    seen = []
+
+    class Mode(Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(self.model.training)
+
+    model.eval()
+    model.fit(X, LABELS, epochs=1, batch_size=12, verbose=0, callbacks=[Mode()])
+    assert seen == [True, True] and model.training is False
+
+
+def test_both_steps_implement_the_step_protocol():
+    members = ("forward", "backward", "backup", "restore", "finish")
+    from lucidnet.training.plan import TrainingPlan
+
+    for implementation in (TapeStep, TrainingPlan):
+        assert all(callable(getattr(implementation, name)) for name in members)
+    assert set(members) <= set(dir(TrainingStep))
+
+
+def test_batch_begin_logs_give_the_batch_size():
+    sizes = []
+
+    class Sizes(Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            sizes.append(logs["size"])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit(mlp(), X[:20], LABELS[:20], callbacks=[Sizes()])
+    assert sizes == [8, 8, 4]
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_weights_that_go_non_finite_under_a_finite_loss_fall_back_to_the_epoch_start(path):
+    # A dead ReLU unit hides a -inf weight from the loss (relu(-inf) = 0): the guard finds
+    # it at the epoch end, and as the last step's backup holds it too, it goes back to the
+    # weights of the epoch start.
+    ln.manual_seed(0)
+    model = ln.Sequential(
+        [
+            ln.layers.Dense(2, activation="relu", input_shape=(4,), dtype="float64"),
+            ln.layers.Dense(1, dtype="float64"),
+        ]
+    )
+    model.compile(optimizer=ln.optim.SGD(lr=0.01), loss="mse", lint=False)
+    model.layers[0].bias.data[1] = -1e3  # unit 2 is dead for these inputs
+    x = np.abs(X) + 0.1
+    start = [p.data.copy() for p in model.parameters()]
+
+    class HideInfinity(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 0:
+                self.model.layers[0].weight.data[0, 1] = -np.inf
+
+    with pytest.warns(NonFiniteLossWarning, match="weights became non-finite at epoch 1"):
+        history = fit(model, x, np.ones(24), path, callbacks=[HideInfinity()], epochs=3)
+    assert history.stop_reason == "non_finite" and np.isfinite(history.history["loss"][0])
+    for value, initial in zip(model.parameters(), start, strict=True):
+        np.testing.assert_array_equal(value.data, initial)
