@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import urllib.request
 from collections.abc import Iterator
@@ -122,6 +123,9 @@ def open_page(browser, server):
         contexts.append(context)
         page = context.new_page()
         page.goto(server.url + (f"#{fragment}" if fragment else ""))
+        seed = re.search(r"seed=(\d+)", fragment)
+        if seed and bypass_csp:  # the settings of the hash are applied (not the server's defaults)
+            wait_model(page, f"m.settings.seed === {seed.group(1)}")
         return page
 
     yield opener
@@ -400,7 +404,7 @@ def test_the_exports_download_a_script_and_weights(open_page) -> None:
 
 
 def test_the_page_works_under_its_own_csp(open_page) -> None:
-    page = open_page("seed=5", bypass_csp=False)
+    page = open_page(bypass_csp=False)  # no hash: nothing rebuilds under the step
     problems = []
     page.on(
         "console",
