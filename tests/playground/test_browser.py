@@ -411,16 +411,19 @@ def test_the_page_works_under_its_own_csp(open_page) -> None:
         lambda message: problems.append(message.text) if message.type == "error" else None,
     )
     page.on("pageerror", lambda error: problems.append(str(error)))
+
+    def poll(expression: str) -> None:  # evaluate, not wait_for_function: that needs bypass_csp
+        for _ in range(400):
+            if page.evaluate(
+                f"() => {{ const p = window.lucidnetPlayground; return {expression}; }}"
+            ):
+                return
+            page.wait_for_timeout(50)
+        raise AssertionError(f"never true: {expression}")
+
+    poll("Boolean(p && p.model && p.header)")
     page.click("[data-testid=step]")
-    for _ in range(200):  # polling with evaluate: wait_for_function needs bypass_csp
-        if (
-            page.evaluate(
-                "() => window.lucidnetPlayground && window.lucidnetPlayground.header && window.lucidnetPlayground.header.epoch"
-            )
-            == 1
-        ):
-            break
-        page.wait_for_timeout(50)
+    poll("p.header.epoch === 1")
     assert page.inner_text("[data-testid=epoch]") == "1"
     assert problems == []
 
