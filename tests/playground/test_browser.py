@@ -468,3 +468,14 @@ def test_the_lessons_set_up_the_seeds_display_with_1_2_and_3_hidden_neurons(
         assert page.locator("[data-testid^=neuron-1-]").count() == units
     steps(page, 2)
     assert [layer["units"] for layer in state(server)["layers"]] == [3, 3]
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)]
+)
+def test_a_missing_browser_fails_in_ci_and_skips_elsewhere_saying_how_to_install(
+    monkeypatch, ci: str, outcome: type
+) -> None:
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="apt-get install -y --no-install-recommends chromium"):
+        _missing("no browser at /nowhere/chromium")
