@@ -18,14 +18,22 @@ import lucidnet as ln
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 # Pages whose ```python blocks run as written (the gallery's draw pictures: `make docs` runs them).
-RUNNABLE_PAGES = ("tour.md",)
+RUNNABLE_PAGES = ("tour.md", "keras.md", "pytorch.md")
 
 
 def _python_blocks(page: str) -> list[str]:
+    """The page's python blocks, but in tabbed pages only the "lucidnet" tab's (not Keras's)."""
     text = (DOCS / page).read_text(encoding="utf-8")
+    sections = re.split(r'(?m)^=== "([^"]+)"\n', text)  # [untabbed, title, body, title, body...]
+    runnable = [sections[0]] + [
+        body
+        for title, body in zip(sections[1::2], sections[2::2], strict=True)
+        if title == "lucidnet"
+    ]
     return [
         "\n".join(line[len(indent) :] for line in body.splitlines())
-        for indent, body in re.findall(r"(?m)^( *)```python\n(.*?)^\1```", text, flags=re.S)
+        for section in runnable
+        for indent, body in re.findall(r"(?m)^( *)```python\n(.*?)^\1```", section, flags=re.S)
     ]
 
 

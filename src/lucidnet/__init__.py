@@ -15,6 +15,7 @@ The public modules are attributes under short names: ``ln.activations``,
 
 from . import datasets, diagnostics
 from .blocks import activations, functional, init, layers, regularizers
+from .blocks.functional import log_softmax, relu, sigmoid, softmax, tanh
 from .diagnostics.advice import Advice
 from .diagnostics.gradcheck import gradcheck
 from .diagnostics.health import HealthWarning
@@ -91,6 +92,12 @@ __all__ = [
     "randn",
     "zeros",
     "zeros_like",
+    # PyTorch's top-level functions (torch.sigmoid, torch.softmax(x, dim=...), ...)
+    "log_softmax",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "tanh",
     # the rest
     "Advice",
     "HealthWarning",

@@ -230,11 +230,21 @@ def test_from_torch_traces_functions_with_their_options_and_methods():
             x = torch.flatten(x, 1)
             x = nn.functional.leaky_relu(self.first(x), 0.2)
             x = nn.functional.gelu(x, approximate="tanh").tanh()
+            x = nn.functional.dropout(x, p=0.3, training=self.training)
             return nn.functional.log_softmax(self.second(x), dim=1)
 
-    net = Options().double()
+    net = Options().double().eval()  # dropout off on both sides
     model = ln.interop.from_torch(net)
     assert repr(model.layers[1].activation) == "LeakyReLU(alpha=0.2)"
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Flatten",
+        "Dense",
+        "Activation",
+        "Activation",
+        "Dropout",
+        "Dense",
+    ]
+    assert model.layers[4].rate == 0.3
     x = np.random.default_rng(5).normal(size=(6, 4)) * 3
     assert_matches(model(x).numpy(), torch_outputs(net, x), "float64")
 

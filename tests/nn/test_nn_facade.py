@@ -243,7 +243,7 @@ def test_unsupported_torch_options_raise_naming_them() -> None:
     with pytest.raises(ValueError, match="affine"):
         nn.BatchNorm1d(3, affine=False)
     with pytest.raises(ValueError, match="weight"):
-        nn.CrossEntropyLoss(weight=[1.0, 2.0])
+        nn.CrossEntropyLoss(weight=np.array([1.0, 2.0]))
     with pytest.raises(ValueError, match="pos_weight"):
         nn.BCEWithLogitsLoss(pos_weight=2.0)
     with pytest.raises(ValueError, match="reduction='avg'"):

@@ -444,6 +444,8 @@ def _traced_layer(
     if node.op == "call_function":
         if node.target in (torch.flatten,):
             return _flatten_call(node, kind)
+        if node.target is torch.nn.functional.dropout:  # identity in eval mode, as the layer
+            return Dropout(node.args[1] if len(node.args) > 1 else node.kwargs.get("p", 0.5))
         activation = functions.get(node.target)
     elif node.op == "call_method":
         if node.target == "flatten":

@@ -81,7 +81,7 @@ hardsigmoid = _inplace_accepted(_blocks.hard_sigmoid)
 def _unsupported(function: str, **arguments: tuple[Any, Any]) -> None:
     """ValueError for a PyTorch option lucidnet does not implement, given other than its default."""
     for name, (value, default) in arguments.items():
-        if value is not default and value != default:
+        if (value is not None) if default is None else bool(value != default):
             raise ValueError(
                 f"{function}: {name}={value!r} is not supported by lucidnet "
                 f"(only the default {name}={default!r})"
