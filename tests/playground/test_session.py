@@ -259,3 +259,56 @@ def test_tiny_updates_under_a_vanishing_gradient_are_reported_as_that_one_cause(
         for n in row["notes"]
     ]
     assert notes == ["the weights barely move (1.0e-08 per step): raise the learning rate"]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        *(
+            {"initializer": name}
+            for name in ("auto", "zeros", "orthogonal", "variance_scaling", "uniform")
+        ),
+        *(
+            {"layers": [{"units": 3, "activation": name}]}
+            for name in ("gelu", "selu", "mish", "hard_sigmoid")
+        ),
+        *({"loss": name} for name in ("binary_crossentropy", "hinge", "multiclass_hinge")),
+        *({"dataset": "multi_gauss", "loss": name} for name in ("mae", "huber")),
+        *({"optimizer": name} for name in ("adagrad", "rmsprop", "adamw")),
+        {"layers": [], "n_samples": 20, "train_ratio": 10, "batch_size": 5000},
+    ],
+)
+def test_every_choice_of_the_page_builds_trains_and_draws(settings: dict) -> None:
+    session = Session(settings)
+    assert session.train_epoch()["epoch"] == 1
+    header, arrays = session.frame()
+    assert np.isfinite(arrays[0][1]).all() and header["epoch"] == 1
+
+
+def test_an_unexpected_error_pauses_and_is_reported_without_killing_the_worker() -> None:
+    import threading
+
+    from lucidnet.playground.runner import Runner
+
+    news = threading.Event()
+    runner = Runner(Session({"seed": 1}), news.set)
+
+    def broken() -> dict:
+        raise RuntimeError("boom")
+
+    runner.session.train_epoch = broken
+    runner.start()
+    try:
+        runner.submit({"type": "step"})
+        messages: list[dict] = []
+        for _ in range(100):
+            news.wait(1)
+            news.clear()
+            messages += runner.take()[0]
+            if any(m["type"] == "error" for m in messages):
+                break
+        assert {"type": "error", "message": "RuntimeError: boom"} in messages
+        assert runner.thread.is_alive() and not runner.playing
+    finally:
+        runner.stop()
+    assert not runner.thread.is_alive()

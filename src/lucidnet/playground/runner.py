@@ -99,14 +99,19 @@ class Runner:
                 message = None
             if self.stopped.is_set():
                 break
-            if message is not None:
-                self._handle(message)
-                continue
-            if self.playing and time.perf_counter() >= next_epoch:
-                self._train()
-                time.sleep(0)  # let the event loop thread take the GIL between epochs
-                rate = EPOCHS_PER_SECOND[self.session.settings["speed"]]
-                next_epoch = time.perf_counter() + (0.0 if math.isinf(rate) else 1.0 / rate)
+            try:
+                if message is not None:
+                    self._handle(message)
+                    continue
+                if self.playing and time.perf_counter() >= next_epoch:
+                    self._train()
+                    time.sleep(0)  # let the event loop thread take the GIL between epochs
+                    rate = EPOCHS_PER_SECOND[self.session.settings["speed"]]
+                    next_epoch = time.perf_counter() + (0.0 if math.isinf(rate) else 1.0 / rate)
+            except Exception as error:  # a bug must not silently kill the page's session
+                self.playing = False
+                self._send({"type": "status", "playing": False})
+                self._send({"type": "error", "message": f"{type(error).__name__}: {error}"})
 
     def _handle(self, message: dict[str, Any]) -> None:
         kind = message["type"]
