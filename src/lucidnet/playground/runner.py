@@ -146,6 +146,8 @@ class Runner:
                 )
         except ValueError as error:
             self._send({"type": "error", "message": str(error)})
+            # the page may have shown the refused change already: give it the settings in force
+            self._send({"type": "settings", "settings": session.settings, "lint": session.lint})
         if kind != "ping":
             self._render()
 

@@ -93,7 +93,11 @@ function connect() {
 }
 
 function send(message) {
-  if (page.socket && page.socket.readyState === WebSocket.OPEN) page.socket.send(JSON.stringify(message));
+  if (!page.socket || page.socket.readyState !== WebSocket.OPEN) return;
+  page.socket.send(JSON.stringify(message));
+  // optimistic: the next change builds on this one even before the server's answer arrives
+  // (the server echoes its settings after an error, which puts them back)
+  if (message.type === "settings" && page.settings) page.settings = { ...page.settings, ...message.settings };
 }
 
 function status(text) {
