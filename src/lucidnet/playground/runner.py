@@ -61,6 +61,10 @@ class Runner:
     def submit(self, message: dict[str, Any]) -> None:
         self.commands.put(message)
 
+    def has_messages(self) -> bool:
+        with self._outbox:
+            return bool(self._messages)
+
     def want_frame(self) -> None:
         """The sender may send again: render after the next epoch."""
         self._wanted.set()

@@ -208,6 +208,8 @@ class Playground:
                 sent = time.perf_counter()
                 await websocket.send_bytes(frame)
                 await asyncio.sleep(max(0.0, interval - (time.perf_counter() - sent)))
+                if runner.playing and not runner.has_messages():
+                    wake.clear()  # a frame rendered during the pause is stale: wait for a fresh one
                 runner.want_frame()
 
     async def _receive_loop(self, websocket: WebSocket, runner: Runner) -> None:
