@@ -487,3 +487,14 @@ def test_a_missing_browser_fails_in_ci_and_skips_elsewhere_saying_how_to_install
     monkeypatch.setenv("CI", ci)
     with pytest.raises(outcome, match="apt-get install -y --no-install-recommends chromium"):
         _missing("no browser at /nowhere/chromium")
+
+
+def test_a_hand_edited_hash_drops_bad_values_instead_of_breaking_the_connection(
+    open_page, server
+) -> None:
+    page = open_page("dataset=spiral&learning_rate=abc&layers=99-relu&batch_size=2.5&seed=7")
+    settings = state(server)["settings"]
+    assert (settings["dataset"], settings["seed"]) == ("spiral", 7)
+    assert (settings["learning_rate"], settings["batch_size"]) == (0.03, 10)  # the defaults
+    assert "connected" in page.inner_text("[data-testid=connection]")
+    assert "disconnected" not in page.inner_text("[data-testid=connection]")
