@@ -18,8 +18,8 @@ SHOTS = {
     # three-class spirals, sin features, two ReLU layers, Adam: the multi-class display
     "playground.png": (
         "dataset=spiral&classes=3&noise=10&features=x1,x2,sinx1,sinx2"
-        "&layers=12-relu,8-relu&optimizer=adam&learning_rate=0.01&speed=fast&seed=4",
-        6000,
+        "&layers=12-relu,8-relu&optimizer=adam&learning_rate=0.01&speed=normal&seed=4",
+        9000,
         "neuron-2-3",
     ),
     # a dying-ReLU net: the health panel says which layer died and what to do

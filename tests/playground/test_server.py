@@ -290,3 +290,16 @@ def test_training_pauses_by_itself_at_the_stop_epoch(client) -> None:
             ),
         )
         assert client.get(f"/api/state?token={TOKEN}").json()["epoch"] == 4
+
+
+def test_pages_beyond_the_session_cap_are_turned_away_with_1013(playground) -> None:
+    from starlette.testclient import TestClient
+
+    playground.max_sessions = 1
+    with TestClient(playground.app, base_url=ORIGIN) as client:
+        with client.websocket_connect(WS, headers={"origin": ORIGIN}) as first:
+            until(first, is_frame(0))
+            with pytest.raises(WebSocketDisconnect) as refused:
+                with client.websocket_connect(WS, headers={"origin": ORIGIN}) as second:
+                    second.receive()
+            assert refused.value.code == 1013

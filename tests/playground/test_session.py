@@ -236,3 +236,79 @@ def test_preflight_advice_is_shown_when_lucidnet_has_it_and_the_weights_are_unto
     ]
     for a, b in zip(session.weights(), plain.weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_tiny_updates_under_a_vanishing_gradient_are_reported_as_that_one_cause() -> None:
+    from lucidnet.playground import doctor
+
+    session = Session({"layers": [{"units": 4, "activation": "sigmoid"}] * 3})
+    figures = {
+        "hidden_1": {"grad_norm": 1e-7, "update_ratio": 1e-8, "saturation_fraction": 0.0},
+        "hidden_2": {"grad_norm": 1e-4, "update_ratio": 1e-5, "saturation_fraction": 0.0},
+        "hidden_3": {"grad_norm": 1e-3, "update_ratio": 1e-4, "saturation_fraction": 0.0},
+        "output": {"grad_norm": 1e-1, "update_ratio": 1e-3},
+        "first_last_grad_ratio": 1e-6,
+    }
+    rows = doctor.layer_rows(session.model, figures, session.settings)
+    notes = [note for row in rows for note in row["notes"]]
+    assert len(notes) == 1 and "vanishes" in notes[0] and rows[0]["status"] == "problem"
+    healthy_ratio = {**figures, "first_last_grad_ratio": 0.5}
+    notes = [
+        n
+        for row in doctor.layer_rows(session.model, healthy_ratio, session.settings)
+        for n in row["notes"]
+    ]
+    assert notes == ["the weights barely move (1.0e-08 per step): raise the learning rate"]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        *(
+            {"initializer": name}
+            for name in ("auto", "zeros", "orthogonal", "variance_scaling", "uniform")
+        ),
+        *(
+            {"layers": [{"units": 3, "activation": name}]}
+            for name in ("gelu", "selu", "mish", "hard_sigmoid")
+        ),
+        *({"loss": name} for name in ("binary_crossentropy", "hinge", "multiclass_hinge")),
+        *({"dataset": "multi_gauss", "loss": name} for name in ("mae", "huber")),
+        *({"optimizer": name} for name in ("adagrad", "rmsprop", "adamw")),
+        {"layers": [], "n_samples": 20, "train_ratio": 10, "batch_size": 5000},
+    ],
+)
+def test_every_choice_of_the_page_builds_trains_and_draws(settings: dict) -> None:
+    session = Session(settings)
+    assert session.train_epoch()["epoch"] == 1
+    header, arrays = session.frame()
+    assert np.isfinite(arrays[0][1]).all() and header["epoch"] == 1
+
+
+def test_an_unexpected_error_pauses_and_is_reported_without_killing_the_worker() -> None:
+    import threading
+
+    from lucidnet.playground.runner import Runner
+
+    news = threading.Event()
+    runner = Runner(Session({"seed": 1}), news.set)
+
+    def broken() -> dict:
+        raise RuntimeError("boom")
+
+    runner.session.train_epoch = broken
+    runner.start()
+    try:
+        runner.submit({"type": "step"})
+        messages: list[dict] = []
+        for _ in range(100):
+            news.wait(1)
+            news.clear()
+            messages += runner.take()[0]
+            if any(m["type"] == "error" for m in messages):
+                break
+        assert {"type": "error", "message": "RuntimeError: boom"} in messages
+        assert runner.thread.is_alive() and not runner.playing
+    finally:
+        runner.stop()
+    assert not runner.thread.is_alive()

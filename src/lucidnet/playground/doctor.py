@@ -101,10 +101,18 @@ def explain_non_finite(record: Any, settings: dict[str, Any], epoch: int) -> dic
 
 def layer_rows(model: Any, figures: dict[str, Any], settings: dict[str, Any]) -> list[dict]:
     """One row per Dense layer from one epoch of ``history.health``, with notes saying the fix."""
+    ratio = figures.get("first_last_grad_ratio")
+    vanishing = (
+        ratio is not None
+        and math.isfinite(ratio)
+        and len(model.layers) > 1
+        and ratio < LIMITS.vanishing_ratio
+    )
     rows = []
     for layer in model.layers:
         entry = dict(figures.get(layer.name, {}))
-        notes = _notes(entry, layer.activation_name, settings)
+        # one problem, one cause (SPEC §12): tiny updates under a vanishing gradient are its symptom
+        notes = _notes(entry, layer.activation_name, settings, small_updates=not vanishing)
         rows.append(
             {
                 "layer": layer.name,
@@ -114,13 +122,7 @@ def layer_rows(model: Any, figures: dict[str, Any], settings: dict[str, Any]) ->
                 "notes": notes,
             }
         )
-    ratio = figures.get("first_last_grad_ratio")
-    if (
-        ratio is not None
-        and math.isfinite(ratio)
-        and len(rows) > 1
-        and ratio < LIMITS.vanishing_ratio
-    ):
+    if vanishing:
         rows[0]["notes"].append(
             f"the gradient vanishes on its way down ({ratio:.1e} of the last layer's): fewer "
             "sigmoid/tanh layers, relu with he init"
@@ -129,7 +131,9 @@ def layer_rows(model: Any, figures: dict[str, Any], settings: dict[str, Any]) ->
     return rows
 
 
-def _notes(entry: dict[str, float], activation: str | None, settings: dict[str, Any]) -> list[str]:
+def _notes(
+    entry: dict[str, float], activation: str | None, settings: dict[str, Any], small_updates: bool
+) -> list[str]:
     notes = []
     if entry.get("dead_fraction", 0.0) > LIMITS.dead_threshold:
         notes.append(
@@ -150,7 +154,7 @@ def _notes(entry: dict[str, float], activation: str | None, settings: dict[str, 
         notes.append(
             f"each step changes the weights by {update:.1e} of their size: lower the learning rate"
         )
-    elif update is not None and 0 < update < LIMITS.min_update_ratio:
+    elif small_updates and update is not None and 0 < update < LIMITS.min_update_ratio:
         notes.append(f"the weights barely move ({update:.1e} per step): raise the learning rate")
     return notes
 

@@ -97,6 +97,7 @@ def _integer(low: int, high: int) -> Callable[[str, Any], int]:
             raise ProtocolError(f"{key} must be an integer in [{low}, {high}], got {value!r}")
         return value
 
+    check.spec = {"kind": "int", "range": [low, high]}  # what the page checks the URL hash by
     return check
 
 
@@ -115,6 +116,7 @@ def _number(low: float, high: float, open_low: bool = False) -> Callable[[str, A
             )
         return float(value)
 
+    check.spec = {"kind": "number", "range": [low, high], "open_low": open_low}
     return check
 
 
@@ -124,6 +126,7 @@ def _choice(options: tuple[str, ...]) -> Callable[[str, Any], str]:
             raise ProtocolError(f"{key} must be one of {', '.join(options)}, got {value!r}")
         return value
 
+    check.spec = {"kind": "enum", "values": list(options)}
     return check
 
 
@@ -131,6 +134,9 @@ def _boolean(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise ProtocolError(f"{key} must be true or false, got {value!r}")
     return value
+
+
+_boolean.spec = {"kind": "bool"}
 
 
 def _features(key: str, value: Any) -> list[str]:
@@ -145,6 +151,9 @@ def _features(key: str, value: Any) -> list[str]:
             f"got {value!r}"
         )
     return [name for name in FEATURES if name in value]  # the page's order, whatever was sent
+
+
+_features.spec = {"kind": "features", "values": list(FEATURES)}
 
 
 _UNITS = _integer(1, MAX_UNITS)
@@ -196,6 +205,12 @@ SETTINGS_SCHEMA: dict[str, Callable[[str, Any], Any]] = {
     "stop_epoch": _integer(0, 1_000_000),  # pause when the epoch reaches it; 0: never
 }
 assert set(SETTINGS_SCHEMA) == set(DEFAULT_SETTINGS)
+_layers.spec = {
+    "kind": "layers",
+    "max_layers": MAX_HIDDEN_LAYERS,
+    "units": _UNITS.spec["range"],
+    "activations": list(HIDDEN_ACTIVATIONS),
+}
 
 
 def check_settings(values: Any) -> dict[str, Any]:
@@ -309,4 +324,5 @@ def options() -> dict[str, Any]:
         "max_units": MAX_UNITS,
         "max_samples": MAX_SAMPLES,
         "min_samples": MIN_SAMPLES,
+        "settings": {key: check.spec for key, check in SETTINGS_SCHEMA.items()},
     }

@@ -61,6 +61,10 @@ class Runner:
     def submit(self, message: dict[str, Any]) -> None:
         self.commands.put(message)
 
+    def has_messages(self) -> bool:
+        with self._outbox:
+            return bool(self._messages)
+
     def want_frame(self) -> None:
         """The sender may send again: render after the next epoch."""
         self._wanted.set()
@@ -99,14 +103,19 @@ class Runner:
                 message = None
             if self.stopped.is_set():
                 break
-            if message is not None:
-                self._handle(message)
-                continue
-            if self.playing and time.perf_counter() >= next_epoch:
-                self._train()
-                time.sleep(0)  # let the event loop thread take the GIL between epochs
-                rate = EPOCHS_PER_SECOND[self.session.settings["speed"]]
-                next_epoch = time.perf_counter() + (0.0 if math.isinf(rate) else 1.0 / rate)
+            try:
+                if message is not None:
+                    self._handle(message)
+                    continue
+                if self.playing and time.perf_counter() >= next_epoch:
+                    self._train()
+                    time.sleep(0)  # let the event loop thread take the GIL between epochs
+                    rate = EPOCHS_PER_SECOND[self.session.settings["speed"]]
+                    next_epoch = time.perf_counter() + (0.0 if math.isinf(rate) else 1.0 / rate)
+            except Exception as error:  # a bug must not silently kill the page's session
+                self.playing = False
+                self._send({"type": "status", "playing": False})
+                self._send({"type": "error", "message": f"{type(error).__name__}: {error}"})
 
     def _handle(self, message: dict[str, Any]) -> None:
         kind = message["type"]
@@ -141,6 +150,8 @@ class Runner:
                 )
         except ValueError as error:
             self._send({"type": "error", "message": str(error)})
+            # the page may have shown the refused change already: give it the settings in force
+            self._send({"type": "settings", "settings": session.settings, "lint": session.lint})
         if kind != "ping":
             self._render()
 

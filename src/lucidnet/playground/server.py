@@ -86,6 +86,7 @@ class Playground:
         self.runners: list[Runner] = []
         self.current: Runner | None = None
         self._default: Session | None = None
+        self._starting = 0  # sockets accepted whose session is still being built
         self._lock = threading.Lock()
         self.csp = (
             "default-src 'self'; "
@@ -154,28 +155,17 @@ class Playground:
 
     # ------------------------------------------------------------------ WebSocket
     async def websocket(self, websocket: WebSocket) -> None:
-        with self._lock:
-            full = len(self.runners) >= self.max_sessions
+        with self._lock:  # a place is taken now: the session is built after an await
+            full = len(self.runners) + self._starting >= self.max_sessions
+            self._starting += 0 if full else 1
         if full:
             await websocket.close(code=1013, reason="too many open playground pages")
             return
-        await websocket.accept()
-        loop = asyncio.get_running_loop()
-        wake = asyncio.Event()
-
-        def notify() -> None:
-            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody to tell
-                loop.call_soon_threadsafe(wake.set)
-
-        session = await run_in_threadpool(Session, {"seed": self.seed})
-        runner = Runner(session, notify)
-        with self._lock:
-            self.runners.append(runner)
-            self.current = runner
-        await websocket.send_text(
-            json.dumps({"type": "hello", "options": options(), "defaults": self.default_settings()})
-        )
-        runner.start()
+        try:
+            runner, wake = await self._open(websocket)
+        finally:
+            with self._lock:
+                self._starting -= 1
         sender = asyncio.create_task(self._send_loop(websocket, runner, wake))
         try:
             await self._receive_loop(websocket, runner)
@@ -190,6 +180,28 @@ class Playground:
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await sender
+
+    async def _open(self, websocket: WebSocket) -> tuple[Runner, asyncio.Event]:
+        """Accept, build the page's session and its worker, say hello; the worker's news sets
+        the returned event."""
+        await websocket.accept()
+        loop = asyncio.get_running_loop()
+        wake = asyncio.Event()
+
+        def notify() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody to tell
+                loop.call_soon_threadsafe(wake.set)
+
+        session = await run_in_threadpool(Session, {"seed": self.seed})
+        runner = Runner(session, notify)
+        await websocket.send_text(
+            json.dumps({"type": "hello", "options": options(), "defaults": self.default_settings()})
+        )
+        with self._lock:
+            self.runners.append(runner)
+            self.current = runner
+        runner.start()
+        return runner, wake
 
     async def _send_loop(self, websocket: WebSocket, runner: Runner, wake: asyncio.Event) -> None:
         """Send the pending messages and the newest frame, at most ``fps`` frames a second.
@@ -208,6 +220,8 @@ class Playground:
                 sent = time.perf_counter()
                 await websocket.send_bytes(frame)
                 await asyncio.sleep(max(0.0, interval - (time.perf_counter() - sent)))
+                if runner.playing and not runner.has_messages():
+                    wake.clear()  # a frame rendered during the pause is stale: wait for a fresh one
                 runner.want_frame()
 
     async def _receive_loop(self, websocket: WebSocket, runner: Runner) -> None:

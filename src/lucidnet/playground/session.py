@@ -325,8 +325,9 @@ class Session:
             test = self.model.evaluate(self.x_test, self.data["y_test"])["loss"]
             raw = self.model.predict(self.x_test)
         y_test = self.data["y_test"]
-        if self.settings["problem"] == "regression":
-            residual = float(((raw - y_test) ** 2).sum())
+        if self.settings["problem"] == "regression":  # R^2 = 1 - SS_res / SS_tot
+            with np.errstate(all="ignore"):
+                residual = float(((raw.astype(np.float64) - y_test) ** 2).sum())
             total = float(((y_test - y_test.mean()) ** 2).sum())
             metric = 1.0 - residual / total if total > 0 else 0.0
         else:

@@ -1,6 +1,8 @@
 // lucidnet playground: the page. Controls send settings over the WebSocket; the server trains
 // with lucidnet and sends binary frames (JSON header + float32 grids) that are drawn here.
 import { NetworkView } from "./network.js";
+import { readHash, writeHash } from "./hash.js";
+import { showHealth, showLint, showNan } from "./panels.js";
 import { legend, paintChart, paintGrid, paintHistogram, paintPoints } from "./plots.js";
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -15,6 +17,32 @@ const STOP_EPOCHS = [0, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
 const DATASET_NAMES = {
   circle: "Circle", xor: "Exclusive or", gauss: "Gaussian", spiral: "Spiral", moons: "Moons",
   blobs: "Blobs", plane: "Plane (regression)", multi_gauss: "Multi-Gaussian (regression)",
+};
+
+// Lessons: whole settings for the classroom demos (the rest from the defaults, the seed kept).
+const tanh = (units) => ({ units, activation: "tanh" });
+const relu = (units) => ({ units, activation: "relu" });
+const SEEDS_DISPLAY = {
+  dataset: "spiral", classes: 3, noise: 20, optimizer: "adam", learning_rate: 0.03, speed: "normal",
+};
+const PRESETS = {
+  "neurons-1": { ...SEEDS_DISPLAY, layers: [tanh(1)] },
+  "neurons-2": { ...SEEDS_DISPLAY, layers: [tanh(2)] },
+  "neurons-3": { ...SEEDS_DISPLAY, layers: [tanh(3)] },
+  spirals: {
+    dataset: "spiral", classes: 3, noise: 10, features: ["x1", "x2", "sinx1", "sinx2"],
+    layers: [relu(16), relu(8)], optimizer: "adam", learning_rate: 0.01, speed: "fast",
+  },
+  features: { dataset: "circle", features: ["x1sq", "x2sq"], layers: [], learning_rate: 0.01 },
+  "dying-relu": {
+    dataset: "spiral", layers: [relu(8), relu(8), relu(8)], learning_rate: 1, health_every: 1, speed: "slow",
+  },
+  diverging: { dataset: "plane", layers: [tanh(8), tanh(8)], learning_rate: 10, speed: "slow" },
+  "deep-sigmoid": {
+    dataset: "xor", layers: Array.from({ length: 6 }, () => ({ units: 4, activation: "sigmoid" })),
+    learning_rate: 0.1, health_every: 1,
+  },
+  symmetric: { dataset: "circle", initializer: "zeros", layers: [tanh(4), tanh(4)] },
 };
 
 const page = {
@@ -67,7 +95,11 @@ function connect() {
 }
 
 function send(message) {
-  if (page.socket && page.socket.readyState === WebSocket.OPEN) page.socket.send(JSON.stringify(message));
+  if (!page.socket || page.socket.readyState !== WebSocket.OPEN) return;
+  page.socket.send(JSON.stringify(message));
+  // optimistic: the next change builds on this one even before the server's answer arrives
+  // (the server echoes its settings after an error, which puts them back)
+  if (message.type === "settings" && page.settings) page.settings = { ...page.settings, ...message.settings };
 }
 
 function status(text) {
@@ -88,7 +120,7 @@ function onMessage(message) {
     page.options = message.options;
     page.defaults = message.defaults;
     fillSelects();
-    const fromHash = readHash();
+    const fromHash = readHash(page.options.settings, page.defaults);
     if (Object.keys(fromHash).length) send({ type: "settings", settings: fromHash });
   } else if (message.type === "model") {
     page.model = message;
@@ -98,18 +130,18 @@ function onMessage(message) {
     showSettings();
     network.build(message, page.options.activations);
     showPoints();
-    showLint(message.lint);
+    showLint(document.querySelector(".lint-body"), message.lint, page, send);
     paintHistogram($("init-histogram"), message.init_histogram);
     document.querySelector(".init-caption").textContent =
       `initial weights of all layers: ${message.init_histogram.initializer}, std ${message.init_histogram.std.toPrecision(3)}`;
     legend(document.querySelector(".legend"), message.classes, message.settings.problem === "regression");
-    showHealth(null);
+    showHealth(document.querySelector(".health-body"), null);
     paintChart($("loss-chart"), page.history);
   } else if (message.type === "settings") {
     page.settings = message.settings;
     if (page.model) page.model.settings = message.settings;
     showSettings();
-    showLint(message.lint);
+    showLint(document.querySelector(".lint-body"), message.lint, page, send);
     showPoints();
     if (page.header) drawFrame();
   } else if (message.type === "status") {
@@ -162,8 +194,8 @@ function drawFrame() {
   $("accuracy-test").textContent = header.metric_test === null ? "–"
     : regression ? header.metric_test.toFixed(3) : `${(100 * header.metric_test).toFixed(1)}%`;
   paintChart($("loss-chart"), page.history);
-  showHealth(header.health);
-  showNan(header.nan);
+  showHealth(document.querySelector(".health-body"), header.health);
+  showNan($("nan-banner"), header.nan, page, send);
   status(`connected · frame ${header.seq} · ${page.frames} drawn`);
 }
 
@@ -240,7 +272,7 @@ function showSettings() {
   $("discretize").checked = s.discretize;
   $("add-layer").disabled = s.layers.length >= o.max_hidden_layers;
   $("remove-layer").disabled = s.layers.length === 0;
-  writeHash();
+  writeHash(page.settings);
 }
 
 function showPlaying() {
@@ -293,6 +325,16 @@ $("problem").addEventListener("change", (event) => {
   const dataset = problem === "regression" ? page.options.regression_sets[0] : page.options.classification_sets[0];
   send({ type: "settings", settings: { problem, dataset } });
 });
+$("preset").addEventListener("change", (event) => {
+  const preset = PRESETS[event.target.value];
+  if (!preset) return;
+  const settings = { ...page.defaults, seed: page.settings.seed, ...preset };
+  settings.problem = page.options.regression_sets.includes(settings.dataset) ? "regression" : "classification";
+  settings.loss = settings.problem === "regression" ? "mse" : "softmax_cross_entropy";
+  if (page.playing) send({ type: "pause" });
+  send({ type: "settings", settings });
+  event.target.value = "";
+});
 $("add-layer").addEventListener("click", () => {
   const layers = page.settings.layers.map((layer) => ({ ...layer }));
   if (layers.length >= page.options.max_hidden_layers) return;
@@ -304,7 +346,8 @@ $("remove-layer").addEventListener("click", () => {
   if (page.settings.layers.length === 0) return;
   send({ type: "settings", settings: { layers: page.settings.layers.slice(0, -1) } });
 });
-$("play").addEventListener("click", () => { showNan(null); send({ type: "play" }); });
+$("play").addEventListener("click", () => { showNan($("nan-banner"), null, page, send); send({ type: "play" }); });
+$("nan-dismiss").addEventListener("click", () => { $("nan-banner").hidden = true; });
 $("pause").addEventListener("click", () => send({ type: "pause" }));
 $("step").addEventListener("click", () => send({ type: "step" }));
 $("reset").addEventListener("click", () => send({ type: "reset", keep_init: $("keep-init").checked }));
@@ -316,220 +359,6 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
   send({ type: page.playing ? "pause" : "play" });
 });
-
-// ------------------------------------------------------------------ panels
-function showHealth(health) {
-  const body = document.querySelector(".health-body");
-  if (!health) {
-    body.innerHTML = "";
-    const note = document.createElement("p");
-    note.className = "muted";
-    note.textContent = "Press play or step: lucidnet's HealthMonitor reports after the first epoch.";
-    body.append(note);
-    return;
-  }
-  const percent = (v) => (v === undefined || v === null ? "–" : `${(100 * v).toFixed(0)}%`);
-  const small = (v) => (v === undefined || v === null ? "–" : v.toExponential(1));
-  const table = document.createElement("table");
-  const head = table.insertRow();
-  for (const title of ["layer", "activation", "dead", "saturated", "gradient norm", "update ratio"]) {
-    const th = document.createElement("th");
-    th.textContent = title;
-    head.append(th);
-  }
-  const notes = document.createElement("ul");
-  notes.className = "notes";
-  for (const row of health.layers) {
-    const tr = table.insertRow();
-    const cells = [row.layer, row.activation, percent(row.dead_fraction), percent(row.saturation_fraction),
-      small(row.grad_norm), small(row.update_ratio)];
-    cells.forEach((text, i) => {
-      const td = tr.insertCell();
-      td.textContent = text;
-      const flagged = (i === 2 && row.dead_fraction > 0.5) || (i === 3 && row.saturation_fraction > 0.5);
-      if (flagged) td.className = health.learning_well ? "note" : "problem";
-    });
-    for (const note of row.notes) {
-      const li = document.createElement("li");
-      li.textContent = `${row.layer}: ${note}`;
-      notes.append(li);
-    }
-  }
-  const caption = document.createElement("p");
-  caption.className = notes.children.length ? "" : "ok";
-  if (notes.children.length && health.learning_well) notes.classList.add("info");
-  caption.textContent = !notes.children.length
-    ? `At epoch ${health.epoch}: every layer looks healthy.`
-    : health.learning_well
-      ? `At epoch ${health.epoch} (the network learns well, so these are notes, not alarms):`
-      : `At epoch ${health.epoch}:`;
-  body.replaceChildren(table, caption, notes);
-}
-
-function showLint(advice) {
-  const body = document.querySelector(".lint-body");
-  body.replaceChildren();
-  if (!advice || advice.length === 0) {
-    const ok = document.createElement("p");
-    ok.className = "ok";
-    ok.textContent = "No problems found in this network and loss.";
-    body.append(ok);
-    return;
-  }
-  for (const item of advice) {
-    const box = document.createElement("div");
-    box.className = `advice ${item.severity}`;
-    const badge = document.createElement("span");
-    badge.className = "badge";
-    badge.textContent = `${item.severity} ${item.code ?? ""}`;
-    const text = document.createElement("span");
-    text.textContent = `${item.where && item.where !== "model" ? `${item.where}: ` : ""}${item.message}`;
-    box.append(badge, text);
-    if (item.fix) {
-      const fix = document.createElement("div");
-      fix.className = "fix";
-      fix.textContent = `Fix: ${item.fix}`;
-      const change = remedySettings(item.remedy);
-      if (change) {
-        const apply = document.createElement("button");
-        apply.className = "apply";
-        apply.dataset.testid = `lint-apply-${body.children.length + 1}`;
-        apply.textContent = "apply";
-        apply.addEventListener("click", () => send({ type: "settings", settings: change }));
-        fix.append(" ", apply);
-      }
-      box.append(fix);
-    }
-    body.append(box);
-  }
-}
-
-// An ln.Advice remedy as a settings change the page can make (null when it cannot).
-function remedySettings(remedy) {
-  if (!remedy || !page.settings) return null;
-  const o = page.options;
-  const s = page.settings;
-  const rate = (value, low, high) => typeof value === "number" && value > low && value <= high;
-  const hidden = (name) => (/^hidden_\d+$/.test(name) ? Number(name.slice(7)) - 1 : -1);
-  switch (remedy.action) {
-    case "set_lr":
-      return rate(remedy.value, 0, 10) ? { learning_rate: remedy.value } : null;
-    case "set_optimizer":
-      if (!o.optimizers.includes(remedy.name)) return null;
-      return rate(remedy.lr, 0, 10) ? { optimizer: remedy.name, learning_rate: remedy.lr } : { optimizer: remedy.name };
-    case "set_initializer":
-      return o.initializers.includes(remedy.kernel) ? { initializer: remedy.kernel } : null;
-    case "set_loss": {
-      const allowed = s.problem === "regression" ? o.regression_losses : o.classification_losses;
-      return allowed.includes(remedy.name) ? { loss: remedy.name } : null;
-    }
-    case "set_regularizer":
-      if (rate(remedy.l2, -1e-12, 10)) return { regularization: remedy.l2 > 0 ? "l2" : "none", regularization_rate: remedy.l2 };
-      if (rate(remedy.l1, -1e-12, 10)) return { regularization: remedy.l1 > 0 ? "l1" : "none", regularization_rate: remedy.l1 };
-      return null;
-    case "set_activation": {
-      if (!o.activations.includes(remedy.name)) return null;
-      const layers = s.layers.map((layer) => ({ ...layer }));
-      let changed = false;
-      for (const name of remedy.layers || []) {
-        const index = hidden(name);
-        if (index >= 0 && index < layers.length) { layers[index].activation = remedy.name; changed = true; }
-      }
-      return changed ? { layers } : null;
-    }
-    default:
-      return null;
-  }
-}
-
-let shownNan = null;
-function showNan(nan) {
-  const banner = $("nan-banner");
-  if (!nan) {
-    banner.hidden = true;
-    shownNan = null;
-    return;
-  }
-  if (shownNan === nan.epoch && !banner.hidden) return;
-  shownNan = nan.epoch;
-  banner.querySelector(".nan-message").textContent = nan.message;
-  banner.querySelector(".nan-fix-text").textContent = nan.fix ?? "";
-  const apply = $("nan-apply");
-  const change = remedySettings(nan.remedy);
-  apply.hidden = !change;
-  apply.onclick = () => {
-    send({ type: "settings", settings: change });
-    banner.hidden = true;
-  };
-  banner.hidden = false;
-}
-$("nan-dismiss").addEventListener("click", () => { $("nan-banner").hidden = true; });
-
-// ------------------------------------------------------------------ settings in the URL hash
-const HASH_KEYS = {
-  problem: "enum", dataset: "enum", classes: "int", noise: "number", train_ratio: "int",
-  n_samples: "int", batch_size: "int", features: "features", layers: "layers", initializer: "enum",
-  loss: "enum", optimizer: "enum", learning_rate: "number", regularization: "enum",
-  regularization_rate: "number", seed: "int", show_test_data: "bool", discretize: "bool",
-  health_every: "int", speed: "enum", stop_epoch: "int",
-};
-
-function writeHash() {
-  const s = page.settings;
-  const parts = Object.keys(HASH_KEYS).map((key) => {
-    let value = s[key];
-    if (key === "layers") value = value.map((layer) => `${layer.units}-${layer.activation}`).join(",");
-    else if (key === "features") value = value.join(",");
-    else if (typeof value === "boolean") value = value ? 1 : 0;
-    return `${key}=${encodeURIComponent(value)}`;
-  });
-  history.replaceState(null, "", `${location.pathname}${location.search}#${parts.join("&")}`);
-}
-
-// Settings from the hash, each checked as the server will (a bad one is dropped, not sent).
-function readHash() {
-  const o = page.options;
-  const d = page.defaults;
-  const enums = {
-    problem: ["classification", "regression"], dataset: [...o.classification_sets, ...o.regression_sets],
-    initializer: o.initializers, loss: [...o.classification_losses, ...o.regression_losses],
-    optimizer: o.optimizers, regularization: ["none", "l1", "l2"], speed: ["slow", "normal", "fast"],
-  };
-  const ranges = {
-    classes: [2, 5], train_ratio: [10, 90], n_samples: [o.min_samples, o.max_samples],
-    batch_size: [1, o.max_samples], seed: [0, 2 ** 31 - 1], health_every: [1, 100], stop_epoch: [0, 1000000],
-    noise: [0, 50], learning_rate: [1e-12, 10], regularization_rate: [0, 10],
-  };
-  const settings = {};
-  const params = new URLSearchParams(location.hash.slice(1));
-  for (const [key, raw] of params) {
-    const kind = HASH_KEYS[key];
-    if (!kind) continue;
-    let value;
-    if (kind === "enum") value = enums[key].includes(raw) ? raw : undefined;
-    else if (kind === "bool") value = raw === "1" ? true : raw === "0" ? false : undefined;
-    else if (kind === "int" || kind === "number") {
-      const n = Number(raw);
-      const [low, high] = ranges[key];
-      const ok = raw !== "" && Number.isFinite(n) && n >= low && n <= high && (kind === "number" || Number.isInteger(n));
-      value = ok ? n : undefined;
-    } else if (kind === "features") {
-      const names = raw.split(",").filter((name) => o.features.includes(name));
-      value = names.length && new Set(names).size === names.length ? names : undefined;
-    } else if (kind === "layers") {
-      const layers = raw === "" ? [] : raw.split(",").map((part) => {
-        const [units, activation] = part.split(/-(.*)/s);
-        return { units: Number(units), activation };
-      });
-      const ok = layers.length <= o.max_hidden_layers && layers.every((layer) =>
-        Number.isInteger(layer.units) && layer.units >= 1 && layer.units <= o.max_units
-        && o.activations.includes(layer.activation));
-      value = ok ? layers : undefined;
-    }
-    if (value !== undefined && JSON.stringify(value) !== JSON.stringify(d[key])) settings[key] = value;
-  }
-  return settings;
-}
 
 showPlaying();
 connect();

@@ -45,14 +45,18 @@ export class NetworkView {
     const left = 80;
     const right = 40;
     const columnX = (c) => left + (c * (width - left - right)) / (columns - 1);
-    const most = Math.max(7, ...hidden.map((layer) => layer.units), model.output.units);
-    const size = Math.max(6, Math.min(44, Math.floor((height - 10) / (most * 1.28))));
-    const place = (count, c) => {
-      const step = size * 1.28;
+    // node size: the tallest column must fit; the seven inputs keep a readable size of their own
+    const fit = (count) => Math.max(6, Math.min(44, Math.floor((height - 10) / (count * 1.28))));
+    const size = fit(Math.max(1, ...hidden.map((layer) => layer.units), model.output.units));
+    const inputSize = fit(7);
+    const place = (count, c, nodeSize = size) => {
+      const step = nodeSize * 1.28;
       const top = Math.max(4, Math.min((height - count * step) / 2, 24));
-      return Array.from({ length: count }, (_, i) => ({ x: columnX(c), y: top + i * step + size / 2 }));
+      return Array.from({ length: count }, (_, i) => ({
+        x: columnX(c), y: top + i * step + nodeSize / 2, size: nodeSize,
+      }));
     };
-    this.size = size;
+    this.spacing = columnX(1) - columnX(0);
     this.svg.replaceChildren();
     this.nodes.replaceChildren();
     this.controls.replaceChildren();
@@ -60,7 +64,7 @@ export class NetworkView {
 
     // input features: all seven, the unused ones faded; a click toggles one
     const allFeatures = Object.keys(FEATURE_LABELS);
-    const featurePositions = place(allFeatures.length, 0);
+    const featurePositions = place(allFeatures.length, 0, inputSize);
     this.inputPositions = [];
     allFeatures.forEach((name, i) => {
       const on = settings.features.includes(name);
@@ -76,7 +80,7 @@ export class NetworkView {
       canvas.addEventListener("click", () => this.handlers.toggleFeature(name));
       const label = element("span", { class: "node-label" }, this.nodes);
       label.textContent = FEATURE_LABELS[name];
-      label.style.left = `${featurePositions[i].x - size / 2}px`;
+      label.style.left = `${featurePositions[i].x - inputSize / 2}px`;
       label.style.top = `${featurePositions[i].y}px`;
       if (on) this.inputPositions.push(featurePositions[i]);
     });
@@ -98,21 +102,21 @@ export class NetworkView {
         return canvas;
       });
       this.neuronCanvases.push(canvases);
-      this.layerControl(l, layer, columnX(l + 1), activations);
+      this.layerControl(l, layer, columnX(l + 1), columnX(1) - columnX(0), activations);
     });
 
     // output units: circles in the class colours (one for two classes and regression)
-    const outputs = place(model.output.units, columns - 1);
+    const outputs = place(model.output.units, columns - 1, Math.min(fit(model.output.units), 34));
     this.columnPositions.push(outputs);
     this.linkGroup = element("svg:g", {}, this.svg);
     outputs.forEach((position, u) => {
       const colour = model.output.units > 1 ? PALETTE[u] : [29, 36, 48];
       const circle = element("svg:circle", {
-        cx: position.x, cy: position.y, r: Math.max(5, size / 2.4), fill: css(colour),
+        cx: position.x, cy: position.y, r: Math.max(5, position.size / 2.4), fill: css(colour),
         stroke: "white", "stroke-width": 2, "data-testid": `output-${u + 1}`, class: "output-node",
       }, this.svg);
       circle.addEventListener("click", () => this.select(hidden.length + 1, u));
-      const label = element("svg:text", { x: position.x + size / 2 + 4, y: position.y + 5, "font-size": 13, fill: "#1d2430" }, this.svg);
+      const label = element("svg:text", { x: position.x + position.size / 2 + 4, y: position.y + 5, "font-size": 13, fill: "#1d2430" }, this.svg);
       label.textContent = model.output.units > 1 ? `class ${u}` : model.settings.problem === "regression" ? "ŷ" : "output";
     });
 
@@ -125,7 +129,8 @@ export class NetworkView {
       for (let i = 0; i < sources.length; i++) {
         for (let j = 0; j < targets.length; j++) {
           const line = element("svg:line", {
-            x1: sources[i].x + size / 2, y1: sources[i].y, x2: targets[j].x - size / 2, y2: targets[j].y,
+            x1: sources[i].x + sources[i].size / 2, y1: sources[i].y,
+            x2: targets[j].x - targets[j].size / 2, y2: targets[j].y,
             class: "link", stroke: "#c5cbd3", "stroke-width": 1,
           }, this.linkGroup);
           line.addEventListener("click", () => this.editWeight(k, i, j));
@@ -139,16 +144,17 @@ export class NetworkView {
     this.renderFormula();
   }
 
-  position(node, { x, y }) {
-    node.style.left = `${x - this.size / 2}px`;
-    node.style.top = `${y - this.size / 2}px`;
-    node.style.width = `${this.size}px`;
-    node.style.height = `${this.size}px`;
+  position(node, { x, y, size }) {
+    node.style.left = `${x - size / 2}px`;
+    node.style.top = `${y - size / 2}px`;
+    node.style.width = `${size}px`;
+    node.style.height = `${size}px`;
   }
 
-  layerControl(l, layer, x, activations) {
+  layerControl(l, layer, x, spacing, activations) {
     const box = element("div", { class: "layer-control" }, this.controls);
     box.style.left = `${x}px`;
+    box.style.width = `${Math.max(48, Math.min(104, spacing - 6))}px`;
     const units = element("div", { class: "units" }, box);
     const add = element("button", { "data-testid": `layer-${l + 1}-add-unit`, title: "Add a neuron" }, units);
     add.textContent = "+";
@@ -157,7 +163,7 @@ export class NetworkView {
     add.addEventListener("click", () => this.handlers.changeUnits(l, +1));
     remove.addEventListener("click", () => this.handlers.changeUnits(l, -1));
     const count = element("span", { class: "count" }, box);
-    count.textContent = `${layer.units} neuron${layer.units === 1 ? "" : "s"}`;
+    count.textContent = spacing > 90 ? `${layer.units} neuron${layer.units === 1 ? "" : "s"}` : String(layer.units);
     const select = element("select", { "data-testid": `layer-${l + 1}-activation`, title: "Activation of this layer" }, box);
     for (const name of activations) {
       const option = element("option", { value: name }, select);
