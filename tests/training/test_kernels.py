@@ -589,10 +589,10 @@ def test_a_reduction_changed_in_place_rebuilds_the_plan():
     model = dense_stack()
     loss = ln.losses.get("softmax_cross_entropy")
     fit(model, loss, LABELS, ln.optim.SGD(lr=0.1), epochs=1)
-    first = model._training.plan
+    first = model._training_setup.plan
     loss.reduction = "sum"
     model.fit(X, LABELS, epochs=1, batch_size=BATCH, shuffle=False, verbose=0)
-    assert model._training.plan is not first
+    assert model._training_setup.plan is not first
     tape = dense_stack()
     fit(tape, ln.losses.get("softmax_cross_entropy"), LABELS, ln.optim.SGD(lr=0.1), epochs=1)
     tape_loss = ln.losses.get("softmax_cross_entropy", reduction="sum")
