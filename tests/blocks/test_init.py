@@ -154,7 +154,7 @@ def test_truncated_variant_keeps_formula_std_and_cuts_at_two_corrected_std(
 
 
 def test_keras_truncation_constant_is_the_std_of_a_normal_cut_at_two():
-    assert init.TRUNCATED_STD_RATIO == pytest.approx(_truncated_moments(0, 1, -2, 2)[1], 1e-15)
+    assert pytest.approx(_truncated_moments(0, 1, -2, 2)[1], 1e-15) == init.TRUNCATED_STD_RATIO
 
 
 def test_uniform_and_normal_use_their_parameters():

@@ -119,7 +119,7 @@ TRAIN_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("edit, fragments", TRAIN_MISTAKES.values(), ids=TRAIN_MISTAKES)
+@pytest.mark.parametrize(("edit", "fragments"), TRAIN_MISTAKES.values(), ids=TRAIN_MISTAKES)
 def test_train_answers_a_config_mistake_with_exit_2_and_one_line(tmp_path, edit, fragments):
     old, new = edit
     assert old in GOOD
@@ -161,7 +161,7 @@ CSV_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("edit, table, fragments", CSV_MISTAKES.values(), ids=CSV_MISTAKES)
+@pytest.mark.parametrize(("edit", "table", "fragments"), CSV_MISTAKES.values(), ids=CSV_MISTAKES)
 def test_train_from_csv_names_the_file_and_column_of_a_mistake(tmp_path, edit, table, fragments):
     (tmp_path / "run.toml").write_text(CSV_CONFIG.replace(*edit, 1))
     encoding = "latin-1" if "\xe4" in table else "utf-8"
@@ -196,7 +196,7 @@ PREDICT_MISTAKES = {
 
 
 @pytest.mark.parametrize(
-    "options, data, fragments", PREDICT_MISTAKES.values(), ids=PREDICT_MISTAKES
+    ("options", "data", "fragments"), PREDICT_MISTAKES.values(), ids=PREDICT_MISTAKES
 )
 def test_predict_answers_a_mistake_with_exit_2_and_one_line(
     tmp_path, model_file, options, data, fragments
@@ -215,7 +215,7 @@ def test_an_unreadable_model_file_is_named(tmp_path, command):
 
 
 @pytest.mark.parametrize(
-    "args, fragment",
+    ("args", "fragment"),
     [
         (["train", "nowhere.toml"], "nowhere.toml"),
         (["train"], "Missing argument"),

@@ -445,7 +445,7 @@ def test_train_test_split_mismatched_lengths_name_both():
 
 
 def test_train_test_split_fraction_that_leaves_no_training_sample_raises():
-    with pytest.raises(ValueError, match="test_size=0.9 leaves no training sample out of 3"):
+    with pytest.raises(ValueError, match=r"test_size=0.9 leaves no training sample out of 3"):
         datasets.train_test_split(np.zeros((3, 1)), np.zeros(3), test_size=0.9)
 
 
@@ -496,12 +496,12 @@ def test_load_by_name_or_alias_calls_the_generator_with_the_options(name, functi
 def test_load_bundled_set_by_name():
     import sklearn  # noqa: F401  (a test dependency)
 
-    x, y = datasets.load("iris", dtype="float64")
+    x, _y = datasets.load("iris", dtype="float64")
     assert x.shape == (150, 4) and x.dtype == np.float64
 
 
 def test_load_unknown_name_raises_value_error_listing_the_names():
-    with pytest.raises(ValueError, match="moons.*spirals|spirals.*moons"):
+    with pytest.raises(ValueError, match=r"moons.*spirals|spirals.*moons"):
         datasets.load("mnist")
 
 

@@ -13,7 +13,7 @@ from . import catalogue as cat
 @pytest.mark.parametrize("builder", cat.FAULTY, ids=lambda b: b.__name__)
 def test_every_fault_is_detected_with_the_right_cause_first(builder):
     case = builder(0)
-    advice, raised, _ = cat.diagnose(case)
+    advice, _raised, _ = cat.diagnose(case)
     serious = [a for a in advice if a.severity != "info"]
     assert serious, f"{case.name}: not detected"
     assert serious[0].cause in case.causes, [(a.cause, a.severity) for a in advice]

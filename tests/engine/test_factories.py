@@ -53,7 +53,7 @@ def test_rand_and_randn_repeat_under_manual_seed() -> None:
     for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
         assert a.dtype == np.float32
-    assert 0 <= first[0].numpy().min() and first[0].numpy().max() < 1
+    assert first[0].numpy().min() >= 0 and first[0].numpy().max() < 1
 
 
 def test_from_numpy_shares_memory_like_torch() -> None:

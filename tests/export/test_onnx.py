@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import numpy as np
-import onnx  # noqa: E402
-import onnxruntime as ort  # noqa: E402
+import onnx
+import onnxruntime as ort
 import pytest
 
 import lucidnet as ln

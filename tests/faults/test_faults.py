@@ -169,7 +169,7 @@ FAULTS = {
 }
 
 
-@pytest.mark.parametrize("inject, kind, message", FAULTS.values(), ids=FAULTS)
+@pytest.mark.parametrize(("inject", "kind", "message"), FAULTS.values(), ids=FAULTS)
 @pytest.mark.parametrize("save", ["save", "save_weights"])
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(
     saved, monkeypatch, inject, kind, message, save
@@ -192,7 +192,7 @@ def test_model_checkpoint_into_a_read_only_folder_stops_fit_with_the_file_named(
     model.compile(optimizer="sgd", loss="mse", lint=False)
     refuse_files(monkeypatch)
     checkpoint = ln.callbacks.ModelCheckpoint(tmp_path / "c.safetensors")
-    with pytest.raises(PermissionError, match="cannot write .*c.safetensors"):
+    with pytest.raises(PermissionError, match=r"cannot write .*c.safetensors"):
         model.fit(np.ones((4, 2)), np.ones((4, 2)), epochs=2, verbose=0, callbacks=[checkpoint])
     assert list(tmp_path.iterdir()) == []
 
@@ -206,7 +206,7 @@ def test_a_really_read_only_folder_refuses_the_write_and_keeps_the_old_file(save
     _, path, old = saved
     path.parent.chmod(0o500)
     try:
-        with pytest.raises(PermissionError, match="cannot write .*model.safetensors"):
+        with pytest.raises(PermissionError, match=r"cannot write .*model.safetensors"):
             ln.Sequential([ln.layers.Dense(3, input_shape=(2,))]).save(path)
     finally:
         path.parent.chmod(0o700)

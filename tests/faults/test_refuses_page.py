@@ -61,17 +61,17 @@ LIBRARY_CASES = {
 }
 
 
-@pytest.mark.parametrize("edits, message", LIBRARY_CASES.values(), ids=LIBRARY_CASES)
+@pytest.mark.parametrize(("edits", "message"), LIBRARY_CASES.values(), ids=LIBRARY_CASES)
 def test_the_page_quotes_the_model_file_message(tmp_path, edits, message):
     path = tampered(tmp_path, *edits)
-    with pytest.raises(ValueError, match="model.safetensors") as raised:
+    with pytest.raises(ValueError, match=r"model.safetensors") as raised:
         ln.load_model(path)
     assert message in str(raised.value)
     assert message in PAGE
 
 
 @pytest.mark.parametrize(
-    "cause, message",
+    ("cause", "message"),
     [
         (
             lambda: ln.metrics.accuracy(np.zeros(0), np.zeros(0)),
@@ -121,7 +121,7 @@ CLI_CASES = {
 }
 
 
-@pytest.mark.parametrize("edit, message", CLI_CASES.values(), ids=CLI_CASES)
+@pytest.mark.parametrize(("edit", "message"), CLI_CASES.values(), ids=CLI_CASES)
 def test_the_page_quotes_the_command_line_message(tmp_path, edit, message):
     (tmp_path / "run.toml").write_text(CONFIG.replace(*edit))
     old = Path.cwd()

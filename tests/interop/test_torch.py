@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-import torch  # noqa: E402
+import torch
 
 import lucidnet as ln
 
@@ -269,7 +269,7 @@ def test_from_torch_refuses_a_forward_that_is_not_a_chain():
         def forward(self, x):
             return torch.exp(self.inner(x))
 
-    with pytest.raises(ValueError, match="calls .*exp.* not a layer or an activation"):
+    with pytest.raises(ValueError, match=r"calls .*exp.* not a layer or an activation"):
         ln.interop.from_torch(Exponential())
 
 
@@ -290,13 +290,13 @@ class Untraceable(nn.Module):
 
 
 def test_untraceable_forward_is_refused_unless_the_children_chain_reproduces_it():
-    with pytest.raises(ValueError, match="cannot trace Untraceable.forward"):
+    with pytest.raises(ValueError, match=r"cannot trace Untraceable.forward"):
         ln.interop.from_torch(Untraceable(activate=False))
     plain = Untraceable(activate=False)
     model = ln.interop.from_torch(plain, assume_sequential=True)  # checked on a probe: equal
     x = np.random.default_rng(6).normal(size=(4, 3)).astype(np.float32)
     assert_matches(model(x).numpy(), torch_outputs(plain, x), "float32")
-    with pytest.raises(ValueError, match="does not reproduce Untraceable.forward"):
+    with pytest.raises(ValueError, match=r"does not reproduce Untraceable.forward"):
         ln.interop.from_torch(Untraceable(activate=True), assume_sequential=True)
 
 

@@ -445,9 +445,9 @@ def test_weights_file_has_the_state_dict_a_format_version_and_the_state_order(tm
 
 # ----------------------------------------------------------------------------- bad files
 def test_missing_file_raises_file_not_found(tmp_path):
-    with pytest.raises(FileNotFoundError, match="absent.safetensors"):
+    with pytest.raises(FileNotFoundError, match=r"absent.safetensors"):
         load_model(tmp_path / "absent.safetensors")
-    with pytest.raises(FileNotFoundError, match="absent.safetensors"):
+    with pytest.raises(FileNotFoundError, match=r"absent.safetensors"):
         load_weights(TwoLayer(), tmp_path / "absent.safetensors")
 
 
@@ -463,7 +463,7 @@ def test_truncated_file_raises_a_clear_value_error(saved_model, keep):
 def test_file_of_another_format_raises_a_clear_value_error(tmp_path):
     path = tmp_path / "model.pkl"
     path.write_bytes(pickle.dumps({"weight": np.ones(3)}))
-    with pytest.raises(ValueError, match="model.pkl.*not a valid safetensors file"):
+    with pytest.raises(ValueError, match=r"model.pkl.*not a valid safetensors file"):
         load_model(path)
     with pytest.raises(ValueError, match="not a valid safetensors file"):
         load_weights(TwoLayer(), path)
@@ -474,7 +474,7 @@ def test_a_changed_byte_in_the_header_raises_a_clear_value_error(saved_model):
     raw = bytearray(path.read_bytes())
     raw[8] = ord("[")  # the header's opening brace
     path.write_bytes(bytes(raw))
-    with pytest.raises(ValueError, match="model.safetensors"):
+    with pytest.raises(ValueError, match=r"model.safetensors"):
         load_model(path)
 
 
@@ -510,7 +510,7 @@ def test_unknown_layer_class_name_is_rejected_without_running_anything(saved_mod
 def test_tampered_architecture_raises_value_error_naming_the_file(saved_model, edit):
     _, path = saved_model
     edit_architecture(path, edit)
-    with pytest.raises(ValueError, match="model.safetensors"):
+    with pytest.raises(ValueError, match=r"model.safetensors"):
         load_model(path)
 
 
@@ -533,7 +533,7 @@ def test_unsupported_format_version_raises(saved_model):
 
 def test_load_model_on_a_weights_file_explains_what_to_do(tmp_path):
     save_weights(TwoLayer(), tmp_path / "weights.safetensors")
-    with pytest.raises(ValueError, match="no architecture.*load_weights"):
+    with pytest.raises(ValueError, match=r"no architecture.*load_weights"):
         load_model(tmp_path / "weights.safetensors")
 
 
@@ -553,7 +553,7 @@ def test_missing_tensor_in_a_model_file_raises(saved_model):
 # ----------------------------------------------------------------------------- weights
 def test_subclassed_module_cannot_be_saved_as_a_model(tmp_path):
     path = tmp_path / "model.safetensors"
-    with pytest.raises(NotSerializableError, match="TwoLayer.*save_weights"):
+    with pytest.raises(NotSerializableError, match=r"TwoLayer.*save_weights"):
         save_model(TwoLayer(), path)
     assert issubclass(NotSerializableError, TypeError)
     assert issubclass(NotSerializableError, ValueError)
@@ -613,7 +613,7 @@ def test_dtype_mismatch_raises_instead_of_casting(tmp_path):
     path = tmp_path / "weights.safetensors"
     save_weights(ln.Sequential([Dense(2, input_shape=(3,), dtype="float64", name="d")]), path)
     target = ln.Sequential([Dense(2, input_shape=(3,), dtype="float32", name="d")])
-    with pytest.raises(ValueError, match="'d.weight' is float64 in the file but float32"):
+    with pytest.raises(ValueError, match=r"'d.weight' is float64 in the file but float32"):
         load_weights(target, path)
 
 
@@ -637,7 +637,7 @@ def test_load_weights_reads_a_whole_model_file(saved_model):
 
 # ----------------------------------------------------------------------------- atomic writes
 @pytest.mark.parametrize(
-    "failing, save",
+    ("failing", "save"),
     [
         ("replace", lambda path: save_model(ln.Sequential([Dense(2, input_shape=(2,))]), path)),
         ("fsync", lambda path: save_weights(TwoLayer(), path)),

@@ -134,7 +134,7 @@ TAMPERED_ARCHITECTURES = {
 
 
 @pytest.mark.parametrize(
-    "edit, message", TAMPERED_ARCHITECTURES.values(), ids=TAMPERED_ARCHITECTURES
+    ("edit", "message"), TAMPERED_ARCHITECTURES.values(), ids=TAMPERED_ARCHITECTURES
 )
 def test_tampered_architecture_raises_a_value_error_naming_the_file_before_allocating(
     small_file, edit, message
@@ -151,12 +151,14 @@ def test_tampered_architecture_raises_a_value_error_naming_the_file_before_alloc
 def test_deep_or_huge_json_in_other_metadata_entries_is_refused_too(small_file, key):
     if key == "lucidnet_format_version":
         edit_metadata(small_file, key, lambda _: "9" * 5000)
-        with pytest.raises(ValueError, match="small.safetensors.*format version"):
+        with pytest.raises(ValueError, match=r"small.safetensors.*format version"):
             load_model(small_file)
         return
     edit_metadata(small_file, key, lambda _: deep(10_000))
     target = ln.Sequential([Dense(2, input_shape=(3,)), Dense(1)])  # other names: order is read
-    with pytest.raises(ValueError, match="small.safetensors.*'lucidnet_state_order'.*10000 levels"):
+    with pytest.raises(
+        ValueError, match=r"small.safetensors.*'lucidnet_state_order'.*10000 levels"
+    ):
         load_weights(target, small_file)
 
 
@@ -172,7 +174,7 @@ def test_json_depth_bound_counts_brackets_outside_strings_only(small_file):
 
 
 def test_a_tensor_the_architecture_has_no_place_for_is_refused(tmp_path, small_file):
-    header, body = read_header(small_file)
+    header, _body = read_header(small_file)
     from safetensors.numpy import load_file
 
     tensors = load_file(str(small_file))
@@ -288,7 +290,7 @@ DIFFERENT_ARCHITECTURES = {
 
 
 @pytest.mark.parametrize(
-    "build, message", DIFFERENT_ARCHITECTURES.values(), ids=DIFFERENT_ARCHITECTURES
+    ("build", "message"), DIFFERENT_ARCHITECTURES.values(), ids=DIFFERENT_ARCHITECTURES
 )
 def test_load_weights_still_refuses_a_different_architecture_and_leaves_it_untouched(
     tmp_path, build, message
@@ -308,7 +310,7 @@ def test_plain_safetensors_file_without_a_saved_order_matches_by_name_only(tmp_p
     write_safetensors(
         {k: np.ascontiguousarray(v) for k, v in build_sequential().state_dict().items()}, str(path)
     )
-    with pytest.raises(ValueError, match="plain.safetensors.*records no tensor order"):
+    with pytest.raises(ValueError, match=r"plain.safetensors.*records no tensor order"):
         load_weights(build_sequential(), path)
 
 

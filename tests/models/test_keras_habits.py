@@ -55,13 +55,13 @@ def test_subclassing_model_works_like_keras_and_fits() -> None:
 
 
 def test_model_without_inputs_or_a_call_is_a_type_error() -> None:
-    with pytest.raises(TypeError, match="inputs=.*call"):
+    with pytest.raises(TypeError, match=r"inputs=.*call"):
         ln.Model()
 
     class NoComputation(ln.Model):
         pass
 
-    with pytest.raises(TypeError, match="subclass ln.Model and define"):
+    with pytest.raises(TypeError, match=r"subclass ln.Model and define"):
         NoComputation()
 
 
@@ -118,7 +118,7 @@ def test_get_weights_lists_arrays_in_layer_order_and_set_weights_restores_them()
 def test_set_weights_checks_count_and_shapes_before_copying() -> None:
     model = ln.Sequential([Dense(2, input_shape=(3,))])
     kernel = model.layers[0].weight.data.copy()
-    with pytest.raises(ValueError, match="has 2 weight arrays.*got a list of 1"):
+    with pytest.raises(ValueError, match=r"has 2 weight arrays.*got a list of 1"):
         model.set_weights([np.zeros((3, 2))])
     with pytest.raises(
         ValueError, match=r"entry 1 \('dense.*bias'\) must have shape \(2,\), got shape \(3,\)"

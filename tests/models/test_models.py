@@ -185,7 +185,7 @@ def test_train_eval_flags_propagate_and_zero_grad_clears():
 
 def test_count_params_includes_batchnorm_statistics():
     net = Net()
-    with pytest.raises(ValueError, match="'layer2' has no weights yet.*call the model"):
+    with pytest.raises(ValueError, match=r"'layer2' has no weights yet.*call the model"):
         net.count_params()  # layer2 is not built yet: no partial count
     net(np.ones((2, 2)))
     assert net.count_params() == 9 + 12 + 4

@@ -138,7 +138,7 @@ def test_a_list_of_findings_can_be_shown_once_too(ipython, capsys) -> None:
         def report_text(self) -> str:
             return "\n".join(self) or "no problems"
 
-    shell, shown = ipython
+    _shell, shown = ipython
     findings = show(Findings(["dead relu", "lr too high"]))
     assert shown == [{"text/plain": "dead relu\nlr too high", "text/html": shown[0]["text/html"]}]
     assert "<pre>dead relu" in shown[0]["text/html"]

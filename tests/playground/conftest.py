@@ -12,7 +12,7 @@ with warnings.catch_warnings():  # starlette 1.x prefers httpx2; httpx works the
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from lucidnet.playground.server import Playground  # noqa: E402
+from lucidnet.playground.server import Playground
 
 PORT = 8765
 ORIGIN = f"http://127.0.0.1:{PORT}"

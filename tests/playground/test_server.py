@@ -219,7 +219,9 @@ def test_a_setting_that_does_not_fit_is_reported_and_the_session_goes_on(client)
                 }
             )
         )
-        kind, error = until(ws, lambda kind, payload: kind == "json" and payload["type"] == "error")
+        _kind, error = until(
+            ws, lambda kind, payload: kind == "json" and payload["type"] == "error"
+        )
         assert "classes" in error["message"]
         ws.send_text(json.dumps({"type": "step"}))
         until(ws, is_frame(1))
@@ -251,7 +253,9 @@ def test_editing_a_weight_changes_the_served_network(client) -> None:
         ws.send_text(
             json.dumps({"type": "set_weight", "layer": 0, "unit": 9, "source": 0, "value": 1.0})
         )
-        kind, error = until(ws, lambda kind, payload: kind == "json" and payload["type"] == "error")
+        _kind, error = until(
+            ws, lambda kind, payload: kind == "json" and payload["type"] == "error"
+        )
         assert "outside layer 0" in error["message"]
 
 
@@ -268,7 +272,9 @@ def test_regenerate_draws_new_data_from_the_next_seed(client) -> None:
     with client.websocket_connect(WS, headers={"origin": ORIGIN}) as ws:
         kind, model = until(ws, lambda kind, payload: kind == "json" and payload["type"] == "model")
         ws.send_text(json.dumps({"type": "regenerate"}))
-        kind, again = until(ws, lambda kind, payload: kind == "json" and payload["type"] == "model")
+        _kind, again = until(
+            ws, lambda kind, payload: kind == "json" and payload["type"] == "model"
+        )
     assert again["settings"]["seed"] == model["settings"]["seed"] + 1
     assert again["points"]["train"]["x"] != model["points"]["train"]["x"]
 

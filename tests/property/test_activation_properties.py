@@ -48,7 +48,7 @@ def values(dtype: str):
     return arrays(dtype, st.tuples(st.integers(1, 3), st.integers(1, 4)), elements=elements)
 
 
-@pytest.mark.parametrize("name, options, dtype", CASES)
+@pytest.mark.parametrize(("name", "options", "dtype"), CASES)
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # finite is the property; see the report
 @given(data=st.data())
 def test_element_wise_activation_forward_derivative_and_gradient_are_finite(

@@ -82,7 +82,7 @@ def test_predict_on_well_formed_input_matches_numpy(model, x):
 
 
 @pytest.mark.parametrize(
-    "value, message",
+    ("value", "message"),
     [
         (np.nan, "(?i:nan)"),
         (np.inf, "inf"),

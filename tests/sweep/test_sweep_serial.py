@@ -225,7 +225,7 @@ def test_mismatched_data_and_bad_build_are_refused():
         ln.sweep(build, GRID, x, y[:-1], backend="serial")
     with pytest.raises(TypeError, match="build must be a function"):
         ln.sweep(42, GRID, x, y, backend="serial")
-    with pytest.raises(TypeError, match="not the model 'sequential.*' itself"):
+    with pytest.raises(TypeError, match=r"not the model 'sequential.*' itself"):
         ln.sweep(build(4), GRID, x, y, backend="serial")
 
 

@@ -65,7 +65,7 @@ def test_lists_and_pandas_objects_train_exactly_like_numpy_arrays():
 
 
 def test_pandas_frames_with_mixed_and_nullable_numeric_columns_are_accepted():
-    x, y = data()
+    x, _y = data()
     frame = pd.DataFrame(
         {
             "count": np.arange(N),  # int64
@@ -157,7 +157,7 @@ def test_empty_data_is_refused_by_predict():
 
 
 def test_none_and_scalars_are_refused():
-    x, y = data()
+    x, _y = data()
     with pytest.raises(ValueError, match=r"y is None"):
         fit(classifier(), x, None)
     with pytest.raises(ValueError, match=r"x must have a sample axis"):

@@ -147,7 +147,7 @@ EMPTY_INPUTS = {
 @pytest.mark.parametrize(
     "name", ["accuracy", "precision", "recall", "f1", "zero_one", "mse", "mae"]
 )
-@pytest.mark.parametrize("y_pred, y_true", EMPTY_INPUTS.values(), ids=EMPTY_INPUTS)
+@pytest.mark.parametrize(("y_pred", "y_true"), EMPTY_INPUTS.values(), ids=EMPTY_INPUTS)
 def test_every_metric_on_empty_input_raises_a_clear_value_error_not_nan(name, y_pred, y_true):
     with pytest.raises(ValueError, match=r"empty \(shape \(0,?.*\)\).* at least one"):
         ln.metrics.get(name)(y_pred, y_true)

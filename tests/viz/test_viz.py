@@ -172,7 +172,7 @@ def test_plot_initializers_overlays_the_theoretical_densities(tmp_path):
     assert min(box_x[box_y > 0]) == pytest.approx(-limit)
     assert max(box_x[box_y > 0]) == pytest.approx(limit)
     std = math.sqrt(2 / fan_in)
-    curve_x, curve_y = normal_ax.lines[0].get_data()
+    _curve_x, curve_y = normal_ax.lines[0].get_data()
     assert max(curve_y) == pytest.approx(1 / (std * math.sqrt(2 * math.pi)), rel=1e-4)
     heights = [patch.get_height() for patch in normal_ax.patches]
     widths = [patch.get_width() for patch in normal_ax.patches]

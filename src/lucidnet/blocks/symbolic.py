@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class SymbolicTensor:
     """A placeholder with a shape ``(None, *features)``; no data."""
 
-    __slots__ = ("shape", "dtype", "layer", "inputs", "name", "list_call")
+    __slots__ = ("dtype", "inputs", "layer", "list_call", "name", "shape")
 
     def __init__(
         self,

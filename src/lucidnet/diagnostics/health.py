@@ -232,7 +232,7 @@ class HealthMonitor(Callback):
         watch = self._by_layer[id(module)]
         if watch.weight_before is None:
             self._order.setdefault(id(module), watch)
-            if len(self._order) == 1 or not self._open and math.isnan(self._input_rms):
+            if len(self._order) == 1 or (not self._open and math.isnan(self._input_rms)):
                 source = getattr(args[0], "data", None)
                 if isinstance(source, np.ndarray) and source.size:
                     self._input_rms = math.sqrt(float(np.vdot(source, source)) / source.size)
@@ -557,7 +557,7 @@ def _failing(
         "first_loss": finite[0] if finite else None,
         "last_loss": finite[-1] if finite else None,
     }
-    if isinstance(stop_reason, str) and "non" in stop_reason or len(finite) < len(losses):
+    if (isinstance(stop_reason, str) and "non" in stop_reason) or len(finite) < len(losses):
         return True, progress
     if len(finite) < 3:
         return False, progress

@@ -411,10 +411,8 @@ def _unit_health(layers: list[_LayerFigures], scale_advice: list[Advice]) -> lis
             "bias_over_spread": figures.bias_shift,
             "weight_std_over_recommended": figures.scale_ratio,
         }
-        if (
-            abs(figures.bias_shift) > 1.0
-            and (dead >= 0.5) == (figures.bias_shift < 0)
-            or (saturated >= 0.5 and abs(figures.bias_shift) > 1.0)
+        if (abs(figures.bias_shift) > 1.0 and (dead >= 0.5) == (figures.bias_shift < 0)) or (
+            saturated >= 0.5 and abs(figures.bias_shift) > 1.0
         ):
             advice.append(
                 Advice(
@@ -541,7 +539,7 @@ def _output_fit(model: Module, task: _Task, name: str, targets: np.ndarray) -> l
         return []
     where = next(n for n, m in model.named_modules() if m is last[-1]) or last[-1].name
     activation = last[-1].activation_name
-    multi = task.classes > 2 or targets.ndim == 2 and targets.shape[1] > 1
+    multi = task.classes > 2 or (targets.ndim == 2 and targets.shape[1] > 1)
     loss = "categorical_crossentropy" if multi else "binary_crossentropy"
     if activation not in ("relu", "relu6", "identity", "softplus"):
         return []  # sigmoid/softmax with mse: lint's info already hints the better loss

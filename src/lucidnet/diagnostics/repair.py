@@ -187,7 +187,7 @@ def _learns(history: Any, metrics: dict[str, float], before: dict[str, float]) -
         )
         if math.isfinite(loss)
     ]
-    if len(losses) < 2 or history.stop_reason is not None and "non" in str(history.stop_reason):
+    if len(losses) < 2 or (history.stop_reason is not None and "non" in str(history.stop_reason)):
         return False
     fell = (losses[0] - losses[-1]) / abs(losses[0]) >= FAILING_DROP if losses[0] else False
     return fell and _better(metrics, before)

@@ -104,17 +104,17 @@ class Tensor:
     """An n-dimensional array with optional gradient tracking (see the module docstring)."""
 
     __slots__ = (
-        "data",
-        "grad",
-        "requires_grad",
-        "_parents",
+        "__weakref__",
         "_backward",
+        "_fresh",
         "_op",
+        "_parents",
         "_retains_grad",
         "_seq",
-        "_fresh",
+        "data",
+        "grad",
         "name",
-        "__weakref__",
+        "requires_grad",
     )
     __array_ufunc__ = (
         None  # make NumPy defer to our reflected operators: ndarray + Tensor -> Tensor

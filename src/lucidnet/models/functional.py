@@ -28,7 +28,7 @@ from ..engine.tensor import Tensor
 
 def Input(
     shape: tuple[int, ...] | int,
-    name: str | None = None,  # noqa: N802 (Keras's name)
+    name: str | None = None,
     dtype: object | None = None,
 ) -> SymbolicTensor:
     """A placeholder for model inputs of shape ``[batch_size, *shape]``."""

@@ -69,14 +69,15 @@ from .modules import (
 )
 
 __all__ = [
+    "ELU",
+    "GELU",
+    "SELU",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "CrossEntropyLoss",
     "Dropout",
-    "ELU",
     "Flatten",
-    "GELU",
     "Hardsigmoid",
     "Hardtanh",
     "HuberLoss",
@@ -95,7 +96,6 @@ __all__ = [
     "Parameter",
     "ReLU",
     "ReLU6",
-    "SELU",
     "Sequential",
     "SiLU",
     "Sigmoid",

@@ -70,19 +70,19 @@ class _DenseStep:
     """
 
     __slots__ = (
+        "activation",
+        "backward_",
+        "bias",
+        "bias_grad",
+        "forward_",
+        "group",
+        "in_place",
+        "joined",
+        "joined_grad",
+        "joined_views",
         "layer",
         "weight",
-        "bias",
-        "joined",
-        "joined_views",
-        "joined_grad",
-        "activation",
-        "in_place",
-        "forward_",
-        "backward_",
         "weight_grad",
-        "bias_grad",
-        "group",
     )
 
     def __init__(self, layer: Dense, groups: list[FlatGroup]) -> None:
@@ -127,15 +127,15 @@ class _Buffers:
     """
 
     __slots__ = (
-        "out",
         "a",
-        "joined",
-        "z",
-        "target",
         "grad",
         "grad_flat",
+        "joined",
+        "out",
         "source",
         "source_joined",
+        "target",
+        "z",
     )
 
     def __init__(

@@ -101,7 +101,7 @@ def _validation(
     if not validation_split:
         return features, targets, None
     n = sample_count(features)
-    (kept,), (held,) = split_validation([np.arange(n)], validation_split)
+    (kept,), (_held,) = split_validation([np.arange(n)], validation_split)
     training = (take(features, slice(0, len(kept))), targets[: len(kept)])
     held_out = (take(features, slice(len(kept), n)), targets[len(kept) :])
     return *training, held_out
