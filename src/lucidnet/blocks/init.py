@@ -422,7 +422,7 @@ def _normal_kind(truncated: Any) -> str:
 
 @registry.register("standard_uniform", "standard")
 class StandardUniform(VarianceScaling):
-    """W ~ U(-1/sqrt(d), 1/sqrt(d)), d = fan_in: the seeds' "standard initialization".
+    """W ~ U(-1/sqrt(d), 1/sqrt(d)), d = fan_in: the "standard initialization" (LeCun et al. 1998, "Efficient BackProp"; PyTorch's nn.Linear default).
 
     PyTorch's ``nn.Linear`` default (``kaiming_uniform_(a=sqrt(5))``, whose
     gain sqrt(1/3) gives exactly this limit); variance scaling with scale 1/3.

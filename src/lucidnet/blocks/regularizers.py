@@ -4,7 +4,7 @@
 * ``L2(l2)``:  R(w) = l2 * 1/2 * sum w^2,    dR/dw = l2 * w
 * ``L1L2(l1, l2)``: the sum of both.
 
-L2 uses the seeds' definition with the factor 1/2, so its gradient ``l2 * w`` is
+L2 uses the textbook definition with the factor 1/2 (Goodfellow et al., Deep Learning, 7.1.1), so its gradient ``l2 * w`` is
 exactly PyTorch's ``SGD(weight_decay=l2)`` term.  (Keras's ``L2`` has no 1/2: Keras
 ``L2(x)`` is lucidnet ``L2(2 * x)``.)  Seed example: with x = [1, 1, 1, 1], the
 weights w1 = [1, 0, 0, 0] and w2 = [0.25] * 4 give the same output x . w = 1, but

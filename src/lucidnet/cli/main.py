@@ -20,7 +20,7 @@ BUILTIN_SETS = ("spirals", "moons", "circles", "xor", "blobs", "digits", "iris")
 # ------------------------------------------------------------------------------ user mistakes
 class UserMistake(click.ClickException):
     """A user mistake (bad config value, unknown name, missing column or folder, unreadable
-    file): exit code 2 and one line naming the file, key or column (SPEC §10)."""
+    file): exit code 2 and one line naming the file, key or column."""
 
     exit_code = 2
 
@@ -164,7 +164,9 @@ def demo(out: Path, epochs: int, seed: int, animation: bool) -> None:
         draw(out / name)
     files = list(pictures)
     if animation:
-        click.echo("\nAnimating training with 1, 2 and 3 hidden neurons (the seeds' display) ...")
+        click.echo(
+            "\nAnimating training with 1, 2 and 3 hidden neurons (the classic dynamic display) ..."
+        )
         for hidden in (1, 2, 3):
             ln.manual_seed(seed)
             small = ln.Sequential(

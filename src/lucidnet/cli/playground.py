@@ -1,4 +1,4 @@
-"""``lucidnet playground``: serve the live training page on 127.0.0.1 (SPEC §13)."""
+"""``lucidnet playground``: serve the live training page on 127.0.0.1."""
 
 from __future__ import annotations
 

@@ -5,11 +5,11 @@ per sampled epoch it records, from one batch (the last of the epoch when ``fit``
 runs its compiled plan, the first on the autograd tape):
 
 * ``dead_fraction`` (relu/relu6 layers): the fraction of units that were never
-  positive on the batch.  A dead unit has zero gradient everywhere (the seeds'
+  positive on the batch.  A dead unit has zero gradient everywhere (the usual
   "dead ReLU" problem).
 * ``saturation_fraction`` (sigmoid/tanh layers): the fraction of activations
   whose pre-activation lies in the flat tails, ``|z| > 6`` for sigmoid and
-  ``|z| > 3`` for tanh (the seeds' ranges).  From a fused ``Dense(...,
+  ``|z| > 3`` for tanh (the usual ranges).  From a fused ``Dense(...,
   activation="sigmoid")`` output ``y`` this is ``y < f(-6)`` or ``y > f(6)``.
 * ``grad_norm``: the L2 norm of the weight gradient of that batch.
 * ``update_ratio``: ``||W_after - W_before|| / ||W_before||`` of that step

@@ -1,6 +1,6 @@
 """``ln.lint(model, loss)``: find the design mistakes that make a network train badly or not at all.
 
-The knowledge base is the seeds' activation-choice guide: hidden layers prefer
+The knowledge base is the standard activation-choice guide: hidden layers prefer
 ReLU (then Leaky ReLU), avoid sigmoid, try tanh ("a sigmoid network shows
 vanishing gradients within about 5 layers"); outputs use sigmoid for binary,
 softmax for multi-class and identity for regression; identical initial weights
@@ -68,7 +68,7 @@ from .layer_graph import LayerGraph, Link, Step, layer_graph
 
 # Largest derivative of each saturating activation: the factor a gradient can keep per layer.
 _MAX_SLOPE = {"sigmoid": 0.25, "tanh": 1.0}  # largest derivative, by activation family
-DEEP_SATURATING_LAYERS = 5  # the seeds: sigmoid networks vanish within about 5 layers
+DEEP_SATURATING_LAYERS = 5  # sigmoid' <= 1/4, so the gradient shrinks >= 4x per layer: ~1000x after 5 (Glorot & Bengio 2010)
 DEEP_TANH_LAYERS = 10  # slope 1 at 0: with Glorot init a tanh stack keeps its gradient longer
 DEEP_RELU_LAYERS = 4
 
@@ -137,7 +137,7 @@ def _hidden_affine(graph: LayerGraph) -> list[int]:
 
 
 def _deep_saturating_stack(graph: LayerGraph) -> list[Advice]:
-    """L001: the seeds' "sigmoid networks vanish within about 5 layers"; activation-aware:
+    """L001: sigmoid networks vanish within about 5 layers (sigmoid' <= 1/4; Glorot & Bengio 2010); activation-aware:
     a tanh stack (slope 1 at 0) with Glorot init keeps its gradient far longer."""
     saturating = [
         (graph.steps[i].name, graph.activation_after(i))
@@ -307,7 +307,7 @@ def _loss_reduction(loss: tuple[str, bool, str] | None) -> list[Advice]:
 
 
 def _output_loss_mismatch(graph: LayerGraph, loss: tuple[str, bool, str] | None) -> list[Advice]:
-    """L004: the output activation must produce what the loss expects (the seeds' guide:
+    """L004: the output activation must produce what the loss expects (the standard guide:
     sigmoid for binary, softmax for multi-class, identity for regression)."""
     outputs = graph.output_steps()
     if len(graph.outputs) != 1 or len(outputs) != 1:

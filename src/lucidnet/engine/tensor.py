@@ -16,7 +16,7 @@ Gradients of leaf tensors with ``requires_grad=True`` accumulate in ``.grad``
 across calls until zeroed, as in PyTorch.  Broadcasting in ``+ - * /`` and
 ``**`` is undone in the backward pass by summing over the broadcast axes.
 
-Example (the chain rule of the seeds, f = (x + y) z):
+Example (the chain rule on f = (x + y) z):
 
 >>> import lucidnet as ln
 >>> x = ln.tensor(-2.0, requires_grad=True)

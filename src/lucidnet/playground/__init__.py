@@ -1,4 +1,4 @@
-"""``lucidnet playground``: the seeds' dynamic display, live in the browser, trained by lucidnet.
+"""``lucidnet playground``: the classic dynamic display, live in the browser, trained by lucidnet.
 
 A TensorFlow-Playground-like page (data sets, features, layers, activations,
 initializers, losses, optimizers, live learning rate and regularization) plus

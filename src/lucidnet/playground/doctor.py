@@ -111,7 +111,7 @@ def layer_rows(model: Any, figures: dict[str, Any], settings: dict[str, Any]) ->
     rows = []
     for layer in model.layers:
         entry = dict(figures.get(layer.name, {}))
-        # one problem, one cause (SPEC §12): tiny updates under a vanishing gradient are its symptom
+        # one problem, one cause: tiny updates under a vanishing gradient are its symptom
         notes = _notes(entry, layer.activation_name, settings, small_updates=not vanishing)
         rows.append(
             {

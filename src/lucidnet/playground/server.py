@@ -1,6 +1,6 @@
 """The playground's web server: Starlette routes, the security rules, uvicorn in a thread.
 
-Security (SPEC §13): the socket binds 127.0.0.1 only; every HTTP request and
+Security: the socket binds 127.0.0.1 only; every HTTP request and
 the WebSocket need the token (from ``?token=`` or the cookie the page gets with
 it); the ``Host`` must be ``127.0.0.1:PORT`` or ``localhost:PORT`` (DNS
 rebinding); a WebSocket's ``Origin`` must be the page's own; client messages are

@@ -310,7 +310,7 @@ class Session:
                 self.health = {
                     "epoch": self.epoch,
                     "layers": doctor.layer_rows(self.model, record.health[-1], s),
-                    # SPEC §12: a network that learns well gets notes, not alarms
+                    # a network that learns well gets notes, not alarms
                     "learning_well": bool(self.metric_test >= 0.9),
                 }
                 with COMPUTE_LOCK:

@@ -1,4 +1,4 @@
-"""``plot_activation``: each activation beside its derivative, as the seeds draw them."""
+"""``plot_activation``: each activation beside its derivative, as textbooks draw them."""
 
 from __future__ import annotations
 

@@ -229,7 +229,7 @@ def _edge(ax: Any, source: tuple[float, float], target: tuple[float, float], hei
 def plot_network(model: Module, path: str | Path | None = None, max_neurons: int = 12) -> Figure:
     """Neurons as circles, one column per layer, joined by lines coloured and sized by weight.
 
-    For a chain of Dense layers (the MLPs of the seeds): the first column is
+    For a chain of Dense layers (a plain MLP): the first column is
     the input features, then each Dense's units.  A line from neuron i to
     neuron j shows ``W[i, j]``: blue positive, red negative (a diverging
     colormap symmetric about 0), width and opacity growing with ``|W[i, j]|``;

@@ -31,7 +31,7 @@ def plot_graph(tensor: Tensor, path: str | Path | None = None) -> Figure:
     column left of the first operation that reads it.  A box shows the
     tensor's name (``tensor.name`` when set, else its operation), its value
     (numbers up to 4 elements, else shape and mean) and its gradient ``.grad``
-    (for the root after ``backward()``, df/df = 1).  For the seeds' chain rule:
+    (for the root after ``backward()``, df/df = 1).  For the chain rule on f = (x + y) z:
 
     >>> import lucidnet as ln
     >>> x, y, z = (ln.tensor(v, requires_grad=True) for v in (-2.0, 5.0, -4.0))

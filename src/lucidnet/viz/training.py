@@ -1,6 +1,6 @@
 """Training pictures: learning curves, decision boundaries, network health, and the animation.
 
-``animate_training`` is the seeds' "dynamic display": the decision boundary
+``animate_training`` is the classic "dynamic display" (as in TensorFlow Playground): the decision boundary
 and the loss evolving while a small network learns a 2-D problem.
 """
 

@@ -185,7 +185,7 @@ class Linear(Dense):
     """PyTorch-style affine layer ``y = x @ W + b``, built at once, ``W`` of shape (in, out).
 
     Weight and bias start as in ``torch.nn.Linear``: U(-1/sqrt(in_features), 1/sqrt(in_features))
-    (the seeds' "standard initialization").
+    (the "standard initialization" of LeCun et al. 1998).
     """
 
     def __init__(
