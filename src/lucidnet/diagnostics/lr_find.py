@@ -10,6 +10,7 @@ does.  The weights are
 restored afterwards.
 
 >>> import lucidnet as ln
+>>> _ = ln.manual_seed(0)
 >>> x, y = ln.datasets.moons(256, noise=0.1, random_state=0)
 >>> model = ln.Sequential([ln.layers.Dense(16, activation="relu", input_shape=(2,)),
 ...                        ln.layers.Dense(2)])
