@@ -13,11 +13,6 @@ from hypothesis.extra.numpy import arrays
 import lucidnet as ln
 
 BOUND = 1e30
-GELU_TANH_NAN = pytest.mark.xfail(
-    reason="bug (blocks/activations.py, owner 'kernels'): gelu(approximate=True).derivative is "
-    "NaN for |x| >= ~1e13 in float32 (x*x overflows to inf in the slope, times 1 - t*t = 0)",
-    strict=False,
-)
 ELEMENT_WISE = [
     *((n, {}) for n in ln.activations.available() if n not in ("softmax", "log_softmax")),
     ("leaky_relu", {"alpha": 0.2}),
@@ -30,7 +25,6 @@ CASES = [
         options,
         dtype,
         id=f"{name}{'-' if options else ''}{'-'.join(map(str, options.values()))}-{dtype}",
-        marks=[GELU_TANH_NAN] if options.get("approximate") and dtype == "float32" else [],
     )
     for name, options in ELEMENT_WISE
     for dtype in ("float32", "float64")

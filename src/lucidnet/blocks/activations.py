@@ -531,8 +531,11 @@ class GELU(Activation):
     def derivative(self, x: np.ndarray) -> np.ndarray:
         if self.approximate:
             t = self._tanh_inner(x)
-            slope = _SQRT_2_OVER_PI * (1 + 3 * _GELU_KAPPA * x * x)
-            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * slope
+            # past |x| = 10 the tanh is saturated (1 - t^2 == 0 in float64) and x^2 may
+            # overflow: the second term is 0 there, not inf * 0 = NaN
+            near = np.clip(x, -10, 10)
+            slope = _SQRT_2_OVER_PI * (1 + 3 * _GELU_KAPPA * near * near)
+            return 0.5 * (1 + t) + 0.5 * near * (1 - t * t) * slope
         return _normal_cdf(x) + x * (_INV_SQRT_2PI * np.exp(-0.5 * x * x))
 
     def get_config(self) -> dict[str, Any]:
