@@ -387,3 +387,17 @@ def test_compile_is_silent_on_a_sane_model_and_with_lint_false():
         mlp("relu", "relu").compile("adam", "softmax_cross_entropy")
         mlp("relu", out="softmax").compile("adam", "binary_crossentropy", lint=False)
     assert not [w for w in caught if issubclass(w.category, LintWarning)]
+
+
+def test_lint_returns_its_report_for_notebooks_to_show_once():
+    model = ln.Sequential([ln.layers.Dense(3, input_shape=(2,)), ln.layers.Dense(2)])
+    findings = ln.lint(model, loss="mse", verbose=0)
+    assert [a.cause for a in findings] == ["no_nonlinearity"]
+    shown = []
+
+    class Printer:
+        def text(self, value):
+            shown.append(value)
+
+    findings._repr_pretty_(Printer(), cycle=False)  # what IPython shows instead of a list repr
+    assert shown == [findings.report_text()] and "no_nonlinearity" in shown[0]

@@ -57,6 +57,8 @@ from typing import Any
 
 import numpy as np
 
+from .._report import ShownOnce
+from .._report import show as show_once
 from ..blocks import init as initializer_registry
 from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
@@ -107,12 +109,19 @@ def lint(model: Module, loss: Any = None, warn: bool = False, verbose: int = 1) 
             *_linear_collapse(graph),
             *_output_loss_mismatch(graph, resolved),
         ]
-    advice = ordered(advice)
+    advice = Findings(ordered(advice))
     if warn:
         show([a for a in advice if a.severity != "info"], LintWarning, verbose)
     elif verbose:
-        print(format_report(advice))
+        show_once(advice)  # a notebook shows it once, not again as the cell's echo
     return advice
+
+
+class Findings(ShownOnce, list):
+    """lint's list of Advice; printed as its report, and shown once in IPython/Jupyter."""
+
+    def report_text(self) -> str:
+        return format_report(self)
 
 
 def _resolve_loss(model: Module, loss: Any) -> tuple[str, bool, str] | None:
