@@ -1,0 +1,115 @@
+"""The matrix products of the hot path (``lucidnet._blas``): NumPy by default, MKL when chosen.
+
+Every product MKL takes must equal NumPy's (1e-12 relative in float64, float32
+rounding in float32) for each layout the training step uses: transposed views,
+vectors on either side, ``out=`` buffers, views into larger buffers; and whatever
+gemm cannot take as it is must fall back to ``np.matmul`` with NumPy's result.
+The MKL cases are skipped when the ``mkl`` extra is not installed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lucidnet import _blas
+
+needs_mkl = pytest.mark.skipif(not _blas.available(), reason="the mkl extra is not installed")
+
+
+@pytest.fixture
+def mkl():
+    """MKL as the backend for one test, NumPy again afterwards."""
+    _blas.use("mkl")
+    yield
+    _blas.use("numpy")
+
+
+def _layouts(rng, m, k, n, dtype):
+    """(a, b) of shapes (m, k), (k, n) as C arrays, transposed views and row slices."""
+    a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    a_t = np.ascontiguousarray(a.T).T  # F-ordered: gemm's transpose flag
+    b_t = np.ascontiguousarray(b.T).T
+    a_rows = np.vstack([a, np.ones((1, k), dtype)])[:m]  # a view with a longer row stride
+    b_wide = np.hstack([b, np.zeros((k, 3), dtype)])[:, :n]  # leading dimension > n
+    return [(a, b), (a_t, b), (a, b_t), (a_t, b_t), (a_rows, b_wide), (a_t, b_wide)]
+
+
+def test_numpy_backend_is_np_matmul_itself(rng):
+    assert _blas.matmul is np.matmul  # no Python call in between by default
+    a, b = rng.standard_normal((70, 80)), rng.standard_normal((80, 90))
+    assert _blas.backend() == "numpy"
+    np.testing.assert_array_equal(_blas.matmul(a, b), a @ b)
+    out = np.empty((70, 90))
+    assert _blas.matmul(a, b, out=out) is out
+    np.testing.assert_array_equal(out, a @ b)
+
+
+def test_use_rejects_unknown_backend():
+    with pytest.raises(ValueError, match=r"'numpy' or 'mkl', got 'openblas'"):
+        _blas.use("openblas")
+
+
+def test_use_mkl_without_the_extra_names_the_package(monkeypatch):
+    monkeypatch.setattr(_blas, "_load_mkl", lambda: None)
+    with pytest.raises(ValueError, match=r"lucidnet\[mkl\]"):
+        _blas.use("mkl")
+    assert _blas.backend() == "numpy"
+
+
+@needs_mkl
+@pytest.mark.usefixtures("mkl")
+@pytest.mark.parametrize(("dtype", "rtol"), [(np.float64, 1e-12), (np.float32, 2e-6)])
+def test_mkl_products_equal_numpy_in_every_layout(rng, dtype, rtol):
+    for a, b in _layouts(rng, 130, 257, 90, dtype):
+        expected = a.astype(np.float64) @ b.astype(np.float64)
+        result = _blas.matmul(a, b)
+        assert result.dtype == dtype and result.shape == expected.shape
+        np.testing.assert_allclose(result, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
+    assert _blas.backend() == "mkl"
+
+
+@needs_mkl
+@pytest.mark.usefixtures("mkl")
+def test_mkl_writes_into_out_views(rng):
+    a, b = rng.standard_normal((64, 300)), rng.standard_normal((300, 65))
+    rows = np.zeros((3, 64 * 65))
+    out = rows[1].reshape(64, 65)  # a view into a larger buffer, as the plan's gradients are
+    assert _blas.matmul(a, b, out=out) is out
+    np.testing.assert_allclose(rows[1].reshape(64, 65), a @ b, rtol=1e-12)
+    assert not rows[0].any() and not rows[2].any()
+
+
+@needs_mkl
+@pytest.mark.usefixtures("mkl")
+def test_mkl_vectors_on_either_side_and_the_pair_sum(rng):
+    g = rng.standard_normal((512, 300))
+    ones = np.ones(512)
+    np.testing.assert_allclose(_blas.matmul(ones, g), g.sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(_blas.matmul(g.T, ones), g.sum(axis=0), rtol=1e-12)
+    out = np.empty(512)
+    assert _blas.matmul(g, np.ones(300), out=out) is out
+    np.testing.assert_allclose(out, g.sum(axis=1), rtol=1e-12)
+    rows = rng.standard_normal((3, 300_000))  # [1, 1] @ [theta; update], as FlatGroup adds
+    expected = rows[0] + rows[2]
+    _blas.matmul(np.ones((1, 2)), rows[0::2], out=rows[1:2])
+    np.testing.assert_allclose(rows[1], expected, rtol=1e-12)
+
+
+@needs_mkl
+@pytest.mark.usefixtures("mkl")
+def test_mkl_falls_back_to_numpy_where_gemm_cannot_take_the_operands(rng):
+    a, b = rng.standard_normal((100, 400)), rng.standard_normal((400, 100))
+    cases = [
+        (a[:, ::2], b[::2]),  # no unit stride
+        (a.astype(np.float32), b),  # mixed dtypes
+        (a[None], b),  # 3-D
+        (a[:4, :4], b[:4, :4]),  # too small to pay
+    ]
+    for left, right in cases:
+        np.testing.assert_array_equal(_blas.matmul(left, right), np.matmul(left, right))
+    out, expected = np.empty((100, 100), order="F"), np.empty((100, 100), order="F")
+    _blas.matmul(a, b, out=out)  # gemm writes rows here: NumPy fills an F-ordered out
+    np.testing.assert_array_equal(out, np.matmul(a, b, out=expected))
+    with pytest.raises(ValueError):  # shapes that do not chain: NumPy's own error
+        _blas.matmul(a, a)
