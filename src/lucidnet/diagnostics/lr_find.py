@@ -32,6 +32,7 @@ import numpy as np
 from ..blocks.module import Module
 from ..engine.random import get_rng
 from ..training import losses as loss_registry
+from ..training.labels import takes_labels
 from ..training.state import training_state
 from .probe import Snapshot, fresh_optimizer, total_loss
 
@@ -95,11 +96,7 @@ def lr_find(
     targets = np.asarray(y)
     if targets.dtype.kind == "f":
         targets = targets.astype(model.dtype, copy=False)
-    if targets.ndim == 1 and getattr(loss, "name", "") not in (
-        "softmax_cross_entropy",
-        "sparse_categorical_crossentropy",
-        "multiclass_hinge",
-    ):
+    if targets.ndim == 1 and not takes_labels(loss):  # (n,) is one output column
         targets = targets[:, None]
     rates = start * (end / start) ** (np.arange(steps) / (steps - 1))
     rng = get_rng()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -307,7 +308,7 @@ def _dense_chain(model: Module) -> list[Dense]:
             f"layers {unbuilt} of model {model.name!r} are not built: give "
             "input_shape= to the first layer or call the model on data first"
         )
-    for before, after in zip(dense, dense[1:], strict=False):
+    for before, after in itertools.pairwise(dense):
         if after.weight.shape[0] != before.units:
             raise ValueError(
                 f"plot_network draws a chain of Dense layers, but {before.name!r} "
