@@ -153,12 +153,10 @@ def _make_block(
     count: int,
     called: bool = True,
 ) -> _Block:
-    activation = getattr(getattr(layer, "activation", None), "name", None)
-    title = (
-        f"{name} ({kind}, {activation})"
-        if activation not in (None, "identity")
-        else f"{name} ({kind})"
-    )
+    function = getattr(layer, "activation", None)
+    activation = getattr(function, "name", None)
+    shown = activation is not None and getattr(function, "family", None) != "linear"
+    title = f"{name} ({kind}, {activation})" if shown else f"{name} ({kind})"
     if not called:
         shapes = "not called in forward"
     elif in_text:
