@@ -124,7 +124,7 @@ class _Guard:
     def mark_epoch_start(self) -> None:
         if not self.copies:
             return
-        for saved, weights in zip(self.epoch_start, self.step.weights()):  # same length
+        for saved, weights in zip(self.epoch_start, self.step.weights(), strict=True):
             np.copyto(saved, weights)
 
     def restore_finite(self) -> None:
