@@ -48,11 +48,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from numbers import Real
 from typing import Any
 
 import numpy as np
 
+from .._checks import check_real
 from .._kernels import defining_class, kernel_is_trusted
 from .._registry import Configurable, Registry
 from ..engine.dtype import get_default_dtype
@@ -127,10 +127,8 @@ registry = Registry("activation", Activation)
 
 # ---------------------------------------------------------------- shared pieces
 def _real(value: Any, argument: str, activation: str) -> float:
-    """``value`` as a float, or a ValueError naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise ValueError(f"{activation}: {argument} must be a finite real number, got {value!r}")
-    return float(value)
+    """``value`` as a finite float, or a ValueError naming the activation and argument."""
+    return check_real(value, f"{activation}: {argument}")
 
 
 def _inside(x: np.ndarray, low: float, high: float) -> np.ndarray:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.tensor import Tensor, is_grad_enabled
+from .data import as_ndarray
 
 TARGET_KINDS = (
     "real",
@@ -62,12 +63,7 @@ def target_array(y_true: Any, name: str, argument: str = "y_true") -> np.ndarray
             "(labels, one-hot rows or values)"
         )
     data = y_true.data if isinstance(y_true, Tensor) else y_true
-    try:
-        array = np.asarray(data)
-    except ValueError as error:  # ragged nested lists
-        raise ValueError(
-            f"{name}: {argument} is ragged: its rows have different lengths ({error})"
-        ) from None
+    array = as_ndarray(data, f"{name}: {argument}")
     if array.dtype.kind == "c":
         raise TypeError(
             f"{name}: {argument} must hold real numbers, got complex dtype {array.dtype}; "
