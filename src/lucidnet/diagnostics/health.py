@@ -61,12 +61,6 @@ from .kinds import can_die, is_identity, is_saturating, name_of, saturation_limi
 from .layer_graph import layer_graph
 from .lint import lint
 
-#: Activations with zero gradient wherever the unit is off, and |z| beyond which a curve is
-#: flat, by name (from the activation classes; for callers that want the tables).
-DYING_ACTIVATIONS = frozenset(n for n in activation_registry.available() if can_die(n))
-SATURATION_LIMITS = {
-    n: limit for n in activation_registry.available() if (limit := saturation_limit(n)) is not None
-}
 FAILING_DROP = 0.25  # the data loss must fall at least this fraction below epoch 1's
 
 

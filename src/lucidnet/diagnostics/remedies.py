@@ -288,7 +288,7 @@ def _reinitialize(layer: Dense) -> None:
     fan_in, units = layer.weight.data.shape
     kernel = layer.kernel_initializer
     if kernel == "auto":
-        kernel = initializer_registry.auto_initializer(layer.activation_name)
+        kernel = initializer_registry.auto_initializer(layer.activation)
     layer.weight.data[...] = initializer_registry.get(kernel)((fan_in, units))
     if layer.bias is not None:
         layer.bias.data[...] = initializer_registry.get(layer.bias_initializer)((units,))
