@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_int, check_real
 from ..blocks import activations as activation_registry
 from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
@@ -140,23 +141,21 @@ class HealthMonitor(Callback):
             ("saturation_threshold", saturation_threshold),
             ("budget", budget),
         ):
-            _check_number(value, argument, 0.0, 1.0)
+            check_real(value, argument, low=0, high=1)
         for argument, value in (
             ("vanishing_ratio", vanishing_ratio),
             ("exploding_grad_norm", exploding_grad_norm),
             ("max_update_ratio", max_update_ratio),
             ("min_update_ratio", min_update_ratio),
         ):
-            _check_number(value, argument, 0.0, math.inf)
+            check_real(value, argument, low=0, finite=False)  # inf: never warn
         if min_update_ratio >= max_update_ratio:
             raise ValueError(
                 f"min_update_ratio ({min_update_ratio!r}) must be below "
                 f"max_update_ratio ({max_update_ratio!r})"
             )
-        if sample_every is not None and (
-            isinstance(sample_every, bool) or not isinstance(sample_every, int) or sample_every < 1
-        ):
-            raise ValueError(f"sample_every must be a positive int or None, got {sample_every!r}")
+        if sample_every is not None:
+            check_int(sample_every, "sample_every", low=1)
         if verbose not in (0, 1, 2):
             raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
         self.dead_threshold = dead_threshold
@@ -736,11 +735,6 @@ def _ratio(numerator: float, denominator: float) -> float:
     if denominator > 0:
         return numerator / denominator
     return math.inf if numerator > 0 else math.nan
-
-
-def _check_number(value: Any, argument: str, low: float, high: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise ValueError(f"{argument} must be a number in [{low:g}, {high:g}], got {value!r}")
 
 
 __all__ = [

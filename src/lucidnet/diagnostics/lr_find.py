@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_int
 from ..blocks.module import Module
 from ..engine.random import get_rng
 from ..training import losses as loss_registry
@@ -86,8 +87,7 @@ def lr_find(
     """
     if not (isinstance(start, (int, float)) and isinstance(end, (int, float)) and 0 < start < end):
         raise ValueError(f"need 0 < start < end, got start={start!r}, end={end!r}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
-        raise ValueError(f"steps must be an int >= 2, got {steps!r}")
+    check_int(steps, "steps", low=2)
     setup = training_state(model)
     loss = loss_registry.get(loss if loss is not None else getattr(setup, "loss", None))
     if loss is None:
