@@ -32,7 +32,8 @@ from .kinds import is_identity
 _LINEAR_OPS = frozenset(
     {"+", "-", "neg", "reshape", "transpose", "astype", "index", "identity", "concatenate", "stack"}
 )
-_ACTIVATION_OPS = frozenset(activation_registry.available()) - {"identity"}
+# Graph ops that apply a registered non-linearity (a functional call records its name).
+_ACTIVATION_OPS = frozenset(n for n in activation_registry.available() if not is_identity(n))
 
 
 @dataclass
