@@ -9,6 +9,18 @@ activation nothing is known about.
 
 >>> can_die("relu"), family("tanh"), name_of(activation_registry.ReLU()), is_identity("linear")
 (True, 'tanh', 'relu', True)
+
+A new activation is one class; what it states is all the diagnostics need:
+
+>>> import numpy as np
+>>> class Clamp(activation_registry.Activation):
+...     name, family, can_die, recommended_initializer = "clamp", "relu", True, "he_uniform"
+...     def forward(self, x):
+...         return np.clip(x, 0, 1)
+...     def derivative(self, x):
+...         return ((x > 0) & (x < 1)).astype(x.dtype)
+>>> can_die(Clamp()), is_saturating(Clamp()), name_of(Clamp())
+(True, False, 'clamp')
 """
 
 from __future__ import annotations
