@@ -57,6 +57,28 @@ def test_use_mkl_without_the_extra_names_the_package(monkeypatch):
     assert _blas.backend() == "numpy"
 
 
+def test_environment_variable_chooses_the_backend_and_warns_on_bad_values(monkeypatch):
+    monkeypatch.setenv("LUCIDNET_BLAS", "openblas")
+    with pytest.warns(RuntimeWarning, match=r"LUCIDNET_BLAS='openblas' ignored.*'numpy' or 'mkl'"):
+        _blas._use_environment()
+    monkeypatch.setattr(_blas, "_load_mkl", lambda: None)
+    monkeypatch.setenv("LUCIDNET_BLAS", "MKL")
+    with pytest.warns(RuntimeWarning, match=r"lucidnet\[mkl\]"):
+        _blas._use_environment()
+    assert _blas.matmul is np.matmul
+    monkeypatch.setenv("LUCIDNET_BLAS", "numpy")
+    _blas._use_environment()
+    assert _blas.backend() == "numpy"
+
+
+@needs_mkl
+def test_environment_variable_mkl_switches_every_call_site(monkeypatch, mkl):
+    _blas.use("numpy")
+    monkeypatch.setenv("LUCIDNET_BLAS", "mkl")
+    _blas._use_environment()
+    assert _blas.backend() == "mkl" and _blas.matmul is _blas.gemm_matmul
+
+
 @needs_mkl
 @pytest.mark.usefixtures("mkl")
 @pytest.mark.parametrize(("dtype", "rtol"), [(np.float64, 1e-12), (np.float32, 2e-6)])
@@ -111,5 +133,5 @@ def test_mkl_falls_back_to_numpy_where_gemm_cannot_take_the_operands(rng):
     out, expected = np.empty((100, 100), order="F"), np.empty((100, 100), order="F")
     _blas.matmul(a, b, out=out)  # gemm writes rows here: NumPy fills an F-ordered out
     np.testing.assert_array_equal(out, np.matmul(a, b, out=expected))
-    with pytest.raises(ValueError):  # shapes that do not chain: NumPy's own error
+    with pytest.raises(ValueError, match="mismatch"):  # shapes that do not chain: NumPy's error
         _blas.matmul(a, a)

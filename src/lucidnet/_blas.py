@@ -3,8 +3,10 @@
 Every large product of a training step (the static plan's and the Dense node's)
 goes through :func:`matmul`.  By default it *is* ``np.matmul`` (OpenBLAS in the
 NumPy wheels).  With the ``mkl`` extra installed (``pip install "lucidnet[mkl]"``),
-``use("mkl")`` sends 2-D float32/float64 products above a size threshold to
-Intel MKL's ``cblas_sgemm``/``cblas_dgemm`` through ctypes:
+the environment variable ``LUCIDNET_BLAS=mkl`` (read when lucidnet is imported) or
+``use("mkl")`` sends 2-D float32/float64 products above a size threshold to Intel
+MKL's ``cblas_sgemm``/``cblas_dgemm`` through ctypes, the library PyTorch's CPU
+build multiplies with:
 
 .. math:: C = \\mathrm{op}(A)\\,\\mathrm{op}(B), \\quad \\mathrm{op}(X) \\in \\{X, X^T\\}
 
@@ -22,6 +24,8 @@ True
 from __future__ import annotations
 
 import ctypes
+import os
+import warnings
 from typing import Any
 
 import numpy as np
@@ -163,3 +167,20 @@ def _find_mkl() -> Any:
                 ]
             return library
     return None
+
+
+def _use_environment() -> None:
+    """Honour ``LUCIDNET_BLAS`` (``numpy`` or ``mkl``); a bad value or a missing MKL warns."""
+    name = os.environ.get("LUCIDNET_BLAS", "").strip().lower()
+    if name and name != backend():
+        try:
+            use(name)
+        except ValueError as error:
+            warnings.warn(
+                f"LUCIDNET_BLAS={name!r} ignored, products stay on NumPy: {error}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+
+
+_use_environment()
