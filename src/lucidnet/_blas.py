@@ -12,7 +12,7 @@ build multiplies with:
 
 A transposed operand (``w.T``) is passed as MKL's transpose flag, so no copy is
 made; anything gemm cannot take as it is (other dtypes, strided views, N-D
-arrays, small products where ctypes' call costs more than it saves) stays on
+arrays, products under 2^18 multiply-adds, where ctypes' call costs more than it saves) stays on
 ``np.matmul``, which remains the reference.
 
 >>> import numpy as np
@@ -30,8 +30,11 @@ from typing import Any
 
 import numpy as np
 
-# m * n * k from which MKL gets a product: below it ctypes' call (~2 µs) costs more than
-# it saves.
+# m * n * k from which MKL gets a product.  A call through ctypes costs ~5 µs (three
+# pointers, fourteen arguments), which MKL's kernel alone wins back from ~2 M
+# multiply-adds (one thread: 128x128x128 31 µs on either, 256x256x128 101 vs 112 µs);
+# the lower bound also sends the step's memory-bound products (the update addition,
+# bias sums) to MKL, so that NumPy's OpenBLAS threads stay asleep beside MKL's.
 MIN_WORK = 1 << 18
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
@@ -82,7 +85,9 @@ def gemm_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> 
     a column on the right); anything else, and every product while NumPy is the
     backend, goes to ``np.matmul``.
     """
-    gemm = _gemm.get(a.dtype) if _gemm else None
+    if a.size * b.shape[-1] < MIN_WORK:  # small: NumPy at once (bounds m * n * k from above)
+        return np.matmul(a, b, out=out)
+    gemm = _gemm.get(a.dtype)
     if gemm is None or b.dtype != a.dtype or not (0 < a.ndim < 3 and 0 < b.ndim < 3):
         return np.matmul(a, b, out=out)
     a_2d = a if a.ndim == 2 else a.reshape(1, -1)
