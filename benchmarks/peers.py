@@ -220,6 +220,11 @@ class TorchEager(Peer):
         self.optimizer.step()
         return loss
 
+    def initial_loss(self) -> float:
+        loss = float(self._step().detach())  # float() of a tensor that requires grad warns
+        self._load()
+        return loss
+
     def _load(self) -> None:
         self.model.load_state_dict(self.initial_state)
 
