@@ -137,6 +137,14 @@ def test_mkl_falls_back_to_numpy_where_gemm_cannot_take_the_operands(rng, mkl):
     np.testing.assert_array_equal(out, np.matmul(a, b, out=expected))
     with pytest.raises(ValueError, match="mismatch"):  # shapes that do not chain: NumPy's error
         _blas.matmul(a, a)
+    square = rng.standard_normal((200, 200))
+    expected = square @ square
+    assert _blas.matmul(square, square, out=square) is square  # out is an operand: NumPy copies
+    np.testing.assert_array_equal(square, expected)
+    frozen = np.empty((100, 100))
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        _blas.matmul(a, b, out=frozen)
     assert mkl == []
 
 

@@ -99,9 +99,14 @@ def gemm_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> 
     if out is None:
         out = np.empty(shape, a.dtype)
     elif (
-        out.shape != shape or out.dtype != a.dtype or (out.ndim < 2 and not out.flags.c_contiguous)
+        out.shape != shape
+        or out.dtype != a.dtype
+        or not out.flags.writeable
+        or (out.ndim < 2 and not out.flags.c_contiguous)
+        or _overlaps(out, a)
+        or _overlaps(out, b)
     ):
-        return np.matmul(a, b, out=out)
+        return np.matmul(a, b, out=out)  # NumPy copies an operand that out overlaps
     out_2d = out if out.ndim == 2 else out.reshape(m, n)
     a_op, b_op, out_op = _operand(a_2d), _operand(b_2d), _operand(out_2d)
     if a_op is None or b_op is None or out_op is None or out_op[0] != _NO_TRANS:
@@ -123,6 +128,14 @@ def gemm_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> 
         out_op[1],
     )
     return out
+
+
+def _overlaps(out: np.ndarray, operand: np.ndarray) -> bool:
+    """Whether ``out`` shares memory with ``operand`` (True when that is too hard to tell)."""
+    try:
+        return bool(np.shares_memory(out, operand, max_work=1000))
+    except np.exceptions.TooHardError:
+        return True
 
 
 def _operand(x: np.ndarray) -> tuple[int, int] | None:
