@@ -87,13 +87,9 @@ def machine_info() -> dict:
                 "OPENBLAS_NUM_THREADS",
                 "OMP_NUM_THREADS",
                 "MKL_NUM_THREADS",
-                "LUCIDNET_BLAS",
             )
         },
     }
-    from lucidnet import _blas
-
-    info["lucidnet_blas"] = _blas.backend()
     try:
         from threadpoolctl import threadpool_info
 
@@ -662,8 +658,6 @@ def machine_lines(info: dict) -> list[str]:
         f"- torch {info['torch']} (BLAS {info.get('torch_blas')}, "
         f"{'; '.join(info.get('torch_build', []))}; torch.set_num_threads(2))",
         f"- jax {info['jax']}, scikit-learn {info['sklearn']}",
-        f"- lucidnet's matrix products: {info.get('lucidnet_blas', 'numpy')} "
-        "(LUCIDNET_BLAS=mkl with the mkl extra: MKL's gemm)",
         f"- BLAS/threading environment variables: {env}",
     ] + (
         [

@@ -18,7 +18,6 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "lucidnet"
 
 # Rank of each top-level part of the package; a module may import ranks <= its own.
 LAYERS = {
-    "_blas": 0,
     "_checks": 0,
     "_kernels": 0,
     "_registry": 0,

@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import _blas
 from ..engine.tensor import Parameter
 
 
@@ -62,7 +61,7 @@ class FlatGroup:
         """other buffer = theta + gradient (SGD's update), as [1, 1] @ [theta; update]."""
         rows, current = self._rows, self.current
         pair = rows[0::2] if current == 0 else rows[1:]
-        _blas.matmul(self._ones, pair, out=rows[1 - current : 2 - current])
+        np.matmul(self._ones, pair, out=rows[1 - current : 2 - current])
 
     @property
     def other(self) -> np.ndarray:

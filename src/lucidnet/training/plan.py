@@ -47,7 +47,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import _blas
 from .._kernels import kernel_is_trusted
 from ..blocks import regularizers as regularizer_registry
 from ..blocks.activations import Activation
@@ -310,10 +309,10 @@ class TrainingPlan:
         for step, buffer in zip(self.steps, buffers, strict=True):
             # feature-major: z^T = W^T h^T + b, or [W; b]^T [h^T; 1] in one product
             if buffer.source_joined is not None:
-                _blas.matmul(step.joined.T, buffer.source_joined, out=buffer.target)
+                np.matmul(step.joined.T, buffer.source_joined, out=buffer.target)
             else:
                 h = x.T if buffer.source is None else buffer.source
-                _blas.matmul(step.weight.data.T, h, out=buffer.target)
+                np.matmul(step.weight.data.T, h, out=buffer.target)
                 if step.bias is not None:
                     buffer.target += step.bias.data[:, None]
             if step.in_place:
@@ -351,14 +350,14 @@ class TrainingPlan:
                 np.copyto(buffer.grad, step.activation.vjp(buffer.z, buffer.a, buffer.grad))
                 grad_z = buffer.grad
             if index:
-                _blas.matmul(step.weight.data, grad_z, out=buffers[index - 1].grad)
+                np.matmul(step.weight.data, grad_z, out=buffers[index - 1].grad)
             if buffer.source_joined is not None:
-                _blas.matmul(buffer.source_joined, grad_z.T, out=step.joined_grad)
+                np.matmul(buffer.source_joined, grad_z.T, out=step.joined_grad)
             else:
                 h = self._x.T if buffer.source is None else buffer.source
-                _blas.matmul(h, grad_z.T, out=step.weight_grad)
+                np.matmul(h, grad_z.T, out=step.weight_grad)
                 if step.bias_grad is not None:  # dz 1: the sum over the batch, on BLAS
-                    _blas.matmul(grad_z, self._ones[grad_z.shape[1]], out=step.bias_grad)
+                    np.matmul(grad_z, self._ones[grad_z.shape[1]], out=step.bias_grad)
         if self.fused:
             flat = self.groups[0]
             if self._flips:  # theta + update into the other buffer; theta stays for restore
