@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..blocks.functional import dense_stack_node
 from ..blocks.module import Module, output_shape
 from ..blocks.symbolic import SymbolicTensor
+from ..engine.tensor import Tensor
 
 
 class Sequential(Module):
@@ -73,11 +75,40 @@ class Sequential(Module):
         object.__setattr__(self, "built", True)
 
     def forward(self, x: Any) -> Any:
+        """Each layer on the output of the one before.
+
+        A run of two or more Dense layers that would each record one ``dense`` node is
+        recorded as ONE node instead (:func:`~lucidnet.blocks.functional.dense_stack_node`,
+        the same numbers and gradients from the same formulas), so a training step
+        walks a shorter tape.  The stack is looked up on every call, so anything that
+        changes what a layer computes takes effect at once: a forward hook, another
+        activation or weight, an input of another dtype or width, an unbuilt layer, a
+        layer that is not a plain Dense all make the layers run one by one.
+        """
         if not self.layers:
             raise ValueError(f"Sequential {self.name!r} has no layers; add some first")
+        stack = self._dense_stack(x)
+        if stack is not None:
+            return dense_stack_node(x, stack)
         for layer in self.layers:
             x = layer(x)
         return x
+
+    def _dense_stack(self, x: Any) -> list[tuple[Any, Any, Any]] | None:
+        """Every layer's ``stack_entry`` for input ``x``, if there are two or more and all have one."""
+        layers = self.layers
+        if len(layers) < 2 or not isinstance(x, Tensor) or x.data.ndim == 0:
+            return None
+        dtype, features = x.data.dtype, x.data.shape[-1]
+        entries = []
+        for layer in layers:
+            stack_entry = getattr(layer, "stack_entry", None)
+            entry = None if stack_entry is None else stack_entry(dtype, features)
+            if entry is None:
+                return None
+            entries.append(entry)
+            features = entry[0].data.shape[1]
+        return entries
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "input_shape": self.input_shape}

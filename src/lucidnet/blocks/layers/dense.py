@@ -6,11 +6,15 @@ Both compute ``y = activation(x @ W + b)`` with ``W`` of shape
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ..._checks import check_positive_int
+from ..._kernels import kernel_is_trusted
 from ..._registry import Configurable
 from ...engine.tensor import Parameter, Tensor
 from .. import functional as F
@@ -127,6 +131,29 @@ class Dense(Layer):
             return activation(F.dense_node(x, weight, self.bias, None))
         return F.dense_node(x, weight, self.bias, activation)
 
+    def stack_entry(
+        self, dtype: np.dtype, features: int
+    ) -> tuple[Parameter, Parameter | None, Activation] | None:
+        """``(weight, bias, activation)`` when calling this layer on a tensor of ``dtype`` with
+        ``features`` columns is exactly ``F.dense_node(x, weight, bias, activation)``, else None.
+
+        It is, when the layer is built with a weight of that dtype and width, has no forward
+        hook, an :class:`Activation` (not a plain callable), and its class does not
+        redefine ``forward`` or ``__call__``: a model may then run it inside one
+        :func:`~lucidnet.blocks.functional.dense_stack_node` with its neighbours.
+        """
+        weight = self.weight
+        if (
+            weight is None
+            or self._call_hooks
+            or weight.data.dtype != dtype
+            or weight.data.shape[0] != features
+            or not isinstance(self.activation, Activation)
+            or not _stacks_as_written(type(self))
+        ):
+            return None
+        return weight, self.bias, self.activation
+
     def extra_repr(self) -> str:
         """``units=32, activation='relu', input=2`` (input: the in_features, once known)."""
         parts = [f"units={self.units}"]
@@ -175,6 +202,12 @@ class Dense(Layer):
             f"layer {self.name!r} has a plain callable or custom {argument} {component!r}; "
             f"it cannot be saved (use one of lucidnet's {argument.rpartition('_')[2]} names)"
         )
+
+
+@functools.cache
+def _stacks_as_written(cls: type) -> bool:
+    """Whether ``cls``'s calls are the ``forward`` that ``stack_entry`` was written beside."""
+    return kernel_is_trusted(cls, "stack_entry", ("forward", "__call__"))
 
 
 def _get_regularizer(identifier: Any) -> Any:
