@@ -339,6 +339,41 @@ def test_weights_that_go_non_finite_under_a_finite_loss_fall_back_to_the_epoch_s
         np.testing.assert_array_equal(value.data, initial)
 
 
+@pytest.mark.parametrize("path", list(PATHS))
+def test_one_batch_epochs_fall_back_to_the_epoch_start_without_a_copy(path):
+    # One batch per epoch: the guard takes no epoch-start copy, because the step's backup
+    # (taken before that batch's update) is the epoch start.  Epoch 2's weights go -inf
+    # under a finite loss; they go back to the weights that ended epoch 1.
+    ln.manual_seed(0)
+    model = ln.Sequential(
+        [
+            ln.layers.Dense(2, activation="relu", input_shape=(4,), dtype="float64"),
+            ln.layers.Dense(1, dtype="float64"),
+        ]
+    )
+    model.compile(optimizer=ln.optim.SGD(lr=0.01), loss="mse", lint=False)
+    model.layers[0].bias.data[1] = -1e3  # unit 2 is dead for these inputs
+    x = np.abs(X) + 0.1
+    after_first = []
+
+    class HideInfinityInEpoch2(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                after_first.extend(p.data.copy() for p in self.model.parameters())
+
+        def on_train_batch_end(self, batch, logs=None):
+            if after_first:
+                self.model.layers[0].weight.data[0, 1] = -np.inf
+
+    with pytest.warns(NonFiniteLossWarning, match="weights became non-finite at epoch 2"):
+        history = fit(
+            model, x, np.ones(24), path, callbacks=[HideInfinityInEpoch2()], epochs=3, batch_size=24
+        )
+    assert history.stop_reason == "non_finite" and len(history.history["loss"]) == 2
+    for value, expected in zip(model.parameters(), after_first, strict=True):
+        np.testing.assert_array_equal(value.data, expected)
+
+
 # ---------------------------------------------------------------- the check is the loss's check
 def _random_targets(rng: np.random.Generator, n: int, classes: int) -> np.ndarray:
     """Targets of a random form: labels (some out of range or fractional), one-hot rows of the

@@ -54,12 +54,17 @@ class _Running:
         self.counts: dict[str, int] = {}
 
     def add(self, values: dict[str, float], n: int) -> None:
+        totals, counts = self.totals, self.counts
         for key, value in values.items():
-            self.totals[key] = self.totals.get(key, 0.0) + value * n
-            self.counts[key] = self.counts.get(key, 0) + n
+            if key in totals:
+                totals[key] += value * n
+                counts[key] += n
+            else:
+                totals[key], counts[key] = value * n, n
 
     def means(self) -> dict[str, float]:
-        return {k: v / self.counts[k] for k, v in self.totals.items()}
+        counts = self.counts
+        return {k: v / counts[k] for k, v in self.totals.items()}
 
 
 def _batch_metrics(
@@ -88,36 +93,46 @@ def check_batch_size(batch_size: int | None, n: int, default: int = 32) -> int:
 class _Guard:
     """Keeps the weights finite: the step's backup for the last good step, and a copy taken
     at each epoch start for the rare step that made the weights non-finite with a finite
-    loss before it."""
+    loss before it.
 
-    def __init__(self, model: Any, step: TrainingStep) -> None:
+    It looks at the arrays the step updates (``step.weights()``): the plan's one flat
+    buffer per optimizer group, so the epoch-start copy and the finite check are one call
+    each however many layers the model has.  An epoch of one batch needs no copy: the
+    step's backup, taken before that batch's update, holds the epoch start.
+    """
+
+    def __init__(self, model: Any, step: TrainingStep, batches_per_epoch: int) -> None:
         self.step = step
-        self.parameters = model.trainable_parameters()
+        self.copies = batches_per_epoch > 1
         if not self.finite():
             name = next(n for n, p in model.named_parameters() if not np.isfinite(p.data).all())
             raise ValueError(
                 f"model {model.name!r} has non-finite weights before training ({name!r}); "
                 "re-initialize it or load finite weights"
             )
-        self.epoch_start = [p.data.copy() for p in self.parameters]
+        self.epoch_start = [w.copy() for w in step.weights()]  # the last resort: these
 
     def finite(self) -> bool:
         # NaN and inf survive a sum, so a finite sum proves every weight finite in one
-        # pass per parameter; only a sum that overflowed needs the element-wise look.
-        if math.isfinite(sum(float(np.add.reduce(p.data, axis=None)) for p in self.parameters)):
-            return True
-        return all(np.isfinite(p.data).all() for p in self.parameters)
+        # pass per array; only a sum that overflowed needs the element-wise look.
+        weights = self.step.weights()
+        total = 0.0
+        for array in weights:
+            total += np.add.reduce(array, axis=None)
+        return math.isfinite(total) or all(np.isfinite(array).all() for array in weights)
 
     def mark_epoch_start(self) -> None:
-        for saved, parameter in zip(self.epoch_start, self.parameters, strict=True):
-            np.copyto(saved, parameter.data)
+        if not self.copies:
+            return
+        for saved, weights in zip(self.epoch_start, self.step.weights(), strict=True):
+            np.copyto(saved, weights)
 
     def restore_finite(self) -> None:
         """Weights of the last good step, or of the epoch start if those are not finite."""
         self.step.restore()
         if not self.finite():
-            for saved, parameter in zip(self.epoch_start, self.parameters, strict=True):
-                parameter.data[...] = saved
+            for saved, weights in zip(self.epoch_start, self.step.weights(), strict=True):
+                np.copyto(weights, saved)
 
 
 def report_non_finite(
@@ -172,27 +187,28 @@ def _run_epoch(
     loss if one stopped it."""
     features, targets = data
     running = _Running()
-    n = len(targets)
-    for batch, start in enumerate(range(0, n, batch_size)):
-        index = (
-            slice(start, start + batch_size) if order is None else order[start : start + batch_size]
-        )
+    forward, backup, backward = step.forward, step.backup, step.backward  # bound once
+    batch_begin, batch_end = callbacks.on_train_batch_begin, callbacks.on_train_batch_end
+    penalties, metrics = bool(state.penalties), bool(state.metrics)
+    for batch, start in enumerate(range(0, len(targets), batch_size)):
+        stop = start + batch_size
+        index = slice(start, stop) if order is None else order[start:stop]
         batch_x, batch_y = take(features, index), targets[index]  # slices are views
         size = len(batch_y)
-        callbacks.on_train_batch_begin(batch, {"batch": batch, "size": size})
-        data_loss, penalty, prediction = step.forward(batch_x, batch_y)
+        batch_begin(batch, {"batch": batch, "size": size})
+        data_loss, penalty, prediction = forward(batch_x, batch_y)
         figures = {"loss": data_loss + penalty}
-        if state.penalties:
+        if penalties:
             figures["regularization"] = penalty
         if not math.isfinite(figures["loss"]):
             running.add(figures, size)
             return running.means(), (figures["loss"], batch)
-        step.backup()
-        step.backward(batch)
-        if state.metrics:
+        backup()
+        backward(batch)
+        if metrics:
             figures.update(_batch_metrics(state, prediction, batch_y))
         running.add(figures, size)
-        callbacks.on_train_batch_end(batch, figures)
+        batch_end(batch, figures)
         if progress is not None:
             progress.update(size)
             progress.set_postfix({k: f"{v:.4f}" for k, v in running.means().items()}, refresh=False)
@@ -239,7 +255,7 @@ def run_training(
     with training_mode(model):
         step = choose_step(model, state, callback_list)
         try:
-            guard = _Guard(model, step)
+            guard = _Guard(model, step, history.params["steps"])
             step.backup()
             callback_list.on_train_begin({})
             for epoch in range(initial_epoch, epochs):

@@ -372,6 +372,10 @@ class TrainingPlan:
         for group, flat in zip(self.optimizer.param_groups, self.groups, strict=True):
             self.update(flat.parameter, group, flat.state)
 
+    def weights(self) -> list[np.ndarray]:
+        """The flat weight buffer of each group, as the parameters look at it now."""
+        return [group.parameter.data for group in self.groups]
+
     def backup(self) -> None:
         """Keep the weights of this step for ``restore`` (flipping SGD keeps them anyway)."""
         if not self._flips:

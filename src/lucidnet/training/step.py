@@ -48,6 +48,11 @@ class TrainingStep(Protocol):
         """Gradients of the last ``forward`` and the optimizer's update (the weights change)."""
         ...
 
+    def weights(self) -> list[np.ndarray]:
+        """The arrays that together hold every trainable weight, as the step updates them
+        (the NaN guard checks and copies these; the plan has one flat array per group)."""
+        ...
+
     def backup(self) -> None:
         """Keep the current weights for ``restore``."""
         ...
@@ -149,6 +154,9 @@ class TapeStep:
         if self.backward_hook:
             self.callbacks.on_backward_end(batch)
         optimizer.step()
+
+    def weights(self) -> list[np.ndarray]:
+        return [parameter.data for parameter in self.parameters]
 
     def backup(self) -> None:
         for parameter, saved in zip(self.parameters, self.saved, strict=True):
