@@ -6,7 +6,6 @@ Both compute ``y = activation(x @ W + b)`` with ``W`` of shape
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from ..._checks import check_positive_int
-from ..._kernels import kernel_is_trusted
 from ..._registry import Configurable
 from ...engine.tensor import Parameter, Tensor
 from .. import functional as F
@@ -22,7 +20,7 @@ from .. import init as initializers
 from .. import regularizers
 from ..activations import Activation, Identity
 from ..activations import get as get_activation
-from .base import Layer, check_features
+from .base import Layer, calls_as_written, check_features
 
 
 class Dense(Layer):
@@ -149,7 +147,7 @@ class Dense(Layer):
             or weight.data.dtype != dtype
             or weight.data.shape[0] != features
             or not isinstance(self.activation, Activation)
-            or not _stacks_as_written(type(self))
+            or not calls_as_written(type(self), "stack_entry")
         ):
             return None
         return weight, self.bias, self.activation
@@ -202,12 +200,6 @@ class Dense(Layer):
             f"layer {self.name!r} has a plain callable or custom {argument} {component!r}; "
             f"it cannot be saved (use one of lucidnet's {argument.rpartition('_')[2]} names)"
         )
-
-
-@functools.cache
-def _stacks_as_written(cls: type) -> bool:
-    """Whether ``cls``'s calls are the ``forward`` that ``stack_entry`` was written beside."""
-    return kernel_is_trusted(cls, "stack_entry", ("forward", "__call__"))
 
 
 def _get_regularizer(identifier: Any) -> Any:
