@@ -169,14 +169,20 @@ class Optimizer:
             )
         loss = closure() if closure is not None else None
         applied, reapplied = self._applied, False
+        states, update = self.state, self.update
         for group in self.param_groups:
             for param in group["params"]:
                 grad = param.grad
-                if grad is not None:
-                    # the very array a step already used, with no zero_grad() since
-                    reapplied = reapplied or applied.get(id(param)) is grad
-                    applied[id(param)] = grad
-                    self.update(param, group, self.state.setdefault(id(param), {}))
+                if grad is None:
+                    continue
+                key = id(param)
+                if applied.get(key) is grad:  # the very array a step already used, no zero_grad()
+                    reapplied = True
+                applied[key] = grad
+                state = states.get(key)
+                if state is None:
+                    state = states[key] = {}
+                update(param, group, state)
         if reapplied:
             _warn_reapplied(self)
         return loss
