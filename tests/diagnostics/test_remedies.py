@@ -79,6 +79,66 @@ def test_initializer_loss_lr_regularizer_and_reduction_remedies():
     assert training_state(mean).loss.reduction == "mean"
 
 
+@pytest.mark.parametrize(
+    ("loss", "output", "expected_loss", "expected_options"),
+    [
+        (
+            ln.losses.get("binary_crossentropy"),
+            "identity",
+            "binary_crossentropy",
+            {"from_logits": True},
+        ),
+        ("softmax_cross_entropy", "softmax", "sparse_categorical_crossentropy", {}),
+        (
+            ln.losses.get("categorical_crossentropy", from_logits=True),
+            "softmax",
+            "categorical_crossentropy",
+            {},
+        ),
+        ("mse", "identity", "mse", {}),
+    ],
+)
+def test_a_new_output_activation_brings_the_loss_that_fits_it(
+    loss, output, expected_loss, expected_options
+):
+    model = compiled()
+    model.compile("sgd", loss, lint=False)
+    fixed = ln.apply_remedy(model, {"action": "set_output_activation", "name": output})
+    bound = training_state(fixed).loss
+    assert bound.name == expected_loss
+    assert {k: v for k, v in bound.get_config().items() if v is True} == expected_options
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "output"),
+    [
+        ("binary_crossentropy", {}, "sigmoid"),
+        ("binary_crossentropy", {"from_logits": True}, "identity"),
+        ("sparse_categorical_crossentropy", {}, "softmax"),
+        ("softmax_cross_entropy", {}, "identity"),
+        ("multiclass_hinge", {}, "softmax"),  # not a cross-entropy: the output stays
+        ("mse", {}, "softmax"),
+    ],
+)
+def test_a_new_loss_brings_the_output_activation_it_expects(name, options, output):
+    fixed = ln.apply_remedy(compiled(), {"action": "set_loss", "name": name, "options": options})
+    assert fixed.layers[-1].activation_name == output
+    assert training_state(fixed).loss.name == name
+
+
+def test_set_optimizer_and_reduce_depth():
+    model = compiled()
+    adam = ln.apply_remedy(model, {"action": "set_optimizer", "name": "adam", "lr": 0.003})
+    assert adam.optimizer.name == "adam" and adam.optimizer.param_groups[0]["lr"] == 0.003
+    same = ln.apply_remedy(model, {"action": "set_optimizer", "lr": 0.2})
+    assert same.optimizer.name == "sgd" and same.optimizer.param_groups[0]["momentum"] == 0.9
+    shallow = ln.apply_remedy(model, {"action": "reduce_depth", "layers": ["h1"]})
+    assert [layer.name for layer in shallow.layers] == ["h0", "out"]
+    np.testing.assert_array_equal(shallow.layers[0].weight.data, model.layers[0].weight.data)
+    assert shallow.layers[1].weight.shape == (8, 3)  # the next layer starts afresh
+    assert not np.array_equal(shallow.layers[1].weight.data, model.layers[2].weight.data)
+
+
 def test_standardize_inputs_puts_a_batch_norm_with_the_data_statistics_in_front():
     model = compiled()
     x = np.random.default_rng(0).normal(500, 30, size=(200, 2)).astype(np.float32)

@@ -344,7 +344,7 @@ def test_get_config_round_trip_keeps_regularizers():
     ("entry", "message"),
     [
         ({"name": "l3", "config": {}}, r"unknown regularizer 'l3'; valid names: .*l1_l2"),
-        ({"name": "l2", "config": {"l2": -1.0}}, r"l2 must be a finite number >= 0, got -1"),
+        ({"name": "l2", "config": {"l2": -1.0}}, r"l2 must be a finite real number >= 0, got -1"),
         ({"name": "l2", "config": {"decay": 0.1}}, r"bad options \{'decay': 0.1\}"),
         ({"config": {"l2": 0.1}}, r"a regularizer config dict needs a 'name' string"),
         ("os.system", r"unknown regularizer 'os.system'"),

@@ -270,7 +270,9 @@ def test_closing_the_page_stops_its_training_thread(client, playground) -> None:
 
 def test_regenerate_draws_new_data_from_the_next_seed(client) -> None:
     with client.websocket_connect(WS, headers={"origin": ORIGIN}) as ws:
-        kind, model = until(ws, lambda kind, payload: kind == "json" and payload["type"] == "model")
+        _kind, model = until(
+            ws, lambda kind, payload: kind == "json" and payload["type"] == "model"
+        )
         ws.send_text(json.dumps({"type": "regenerate"}))
         _kind, again = until(
             ws, lambda kind, payload: kind == "json" and payload["type"] == "model"
@@ -302,10 +304,14 @@ def test_pages_beyond_the_session_cap_are_turned_away_with_1013(playground) -> N
     from starlette.testclient import TestClient
 
     playground.max_sessions = 1
-    with TestClient(playground.app, base_url=ORIGIN) as client:
-        with client.websocket_connect(WS, headers={"origin": ORIGIN}) as first:
-            until(first, is_frame(0))
-            with pytest.raises(WebSocketDisconnect) as refused:
-                with client.websocket_connect(WS, headers={"origin": ORIGIN}) as second:
-                    second.receive()
-            assert refused.value.code == 1013
+    with (
+        TestClient(playground.app, base_url=ORIGIN) as client,
+        client.websocket_connect(WS, headers={"origin": ORIGIN}) as first,
+    ):
+        until(first, is_frame(0))
+        with (
+            pytest.raises(WebSocketDisconnect) as refused,
+            client.websocket_connect(WS, headers={"origin": ORIGIN}) as second,
+        ):
+            second.receive()
+        assert refused.value.code == 1013

@@ -125,11 +125,9 @@ def test_wrong_feature_count_says_expected_and_got():
 def test_one_dimensional_x_is_refused_with_the_reshape_hint(call):
     x, y = data()
     model = classifier()
+    arguments = (x[:, 0],) if call == "predict" else (x[:, 0], y)
     with pytest.raises(ValueError, match=r"x must be 2-D.*got shape \(12,\).*reshape\(-1, 1\)"):
-        if call == "predict":
-            model.predict(x[:, 0])
-        else:
-            getattr(model, call)(x[:, 0], y)
+        getattr(model, call)(*arguments)
 
 
 def test_one_hot_targets_of_the_wrong_width_are_refused():
@@ -318,7 +316,7 @@ def test_validation_errors_leave_the_model_untouched():
     model = classifier()
     before = [p.data.copy() for p in model.parameters()]
     y[0] = 5
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"y has label 5 at row 0, outside the model's 3 classes"):
         fit(model, x, y)
     for parameter, saved in zip(model.parameters(), before, strict=True):
         np.testing.assert_array_equal(parameter.data, saved)

@@ -158,9 +158,11 @@ def exploding_last_step(path):
     """One batch, one step: the loss before the update is finite, the update overflows."""
     model = mlp(outputs=1, loss="mse", dtype="float32", optimizer=ln.optim.SGD(lr=1e37))
     y = np.full(24, 1e3)
-    with np.errstate(over="ignore", invalid="ignore"):
-        with pytest.warns(NonFiniteLossWarning, match="weights became non-finite at epoch 1"):
-            history = fit(model, X, y, path, batch_size=24)
+    with (
+        np.errstate(over="ignore", invalid="ignore"),
+        pytest.warns(NonFiniteLossWarning, match="weights became non-finite at epoch 1"),
+    ):
+        history = fit(model, X, y, path, batch_size=24)
     return model, history
 
 
@@ -177,9 +179,11 @@ def test_a_divergence_on_the_last_step_leaves_finite_weights(path):
 def test_a_guard_trip_in_the_first_batch_still_logs_the_epoch(path):
     model = mlp(outputs=1, loss="mse", optimizer=ln.optim.SGD(lr=1e300))
     y = np.full(24, 1e200)  # the first loss is already inf
-    with np.errstate(over="ignore", invalid="ignore"):
-        with pytest.warns(NonFiniteLossWarning, match="loss became inf at epoch 1, batch 1"):
-            history = fit(model, X, y, path, epochs=3)
+    with (
+        np.errstate(over="ignore", invalid="ignore"),
+        pytest.warns(NonFiniteLossWarning, match="loss became inf at epoch 1, batch 1"),
+    ):
+        history = fit(model, X, y, path, epochs=3)
     assert history.stop_reason == "non_finite"
     assert history.epoch == [0] and history.history["loss"] == [np.inf]
     assert all(np.isfinite(p.data).all() for p in model.parameters())
@@ -425,9 +429,16 @@ def test_evaluating_restores_the_mode_after_an_error_and_can_keep_the_graph():
     from lucidnet.blocks.modes import evaluating
 
     model = mlp()
-    with pytest.raises(RuntimeError), evaluating(model):
-        assert model.training is False and model.layers[0].training is False
-        raise RuntimeError
+    modes_inside = []
+
+    def fail_while_evaluating() -> None:
+        with evaluating(model):
+            modes_inside.append((model.training, model.layers[0].training))
+            raise RuntimeError("failed inside")
+
+    with pytest.raises(RuntimeError, match="failed inside"):
+        fail_while_evaluating()
+    assert modes_inside == [(False, False)]
     assert model.training is True and model.layers[0].training is True
     with evaluating(model):
         assert not model(ln.tensor(X[:2])).requires_grad

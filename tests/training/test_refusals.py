@@ -99,11 +99,10 @@ Y = np.arange(6, dtype=float)
 @pytest.mark.parametrize("call", ["fit", "evaluate", "predict"])
 def test_three_dimensional_x_gets_a_shape_message(call):
     message = r"x has shape \(6, 1, 4\) but the model takes samples of shape \(4,\)"
+    arguments = (X[:, None, :],) if call == "predict" else (X[:, None, :], Y)
+    options = {"verbose": 0} if call == "fit" else {}
     with pytest.raises(ValueError, match=message):
-        if call == "predict":
-            model().predict(X[:, None, :])
-        else:
-            getattr(model(), call)(X[:, None, :], Y, **({"verbose": 0} if call == "fit" else {}))
+        getattr(model(), call)(*arguments, **options)
 
 
 @pytest.mark.parametrize("call", ["fit", "evaluate"])

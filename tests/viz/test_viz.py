@@ -153,7 +153,9 @@ def test_plot_activation_rejects_bad_x_range(x_range):
 
 
 def test_plot_activation_rejects_unknown_name():
-    with pytest.raises(ValueError):
+    with pytest.raises(
+        ValueError, match="unknown activation 'no_such_activation'; valid names: elu"
+    ):
         plot_activation("no_such_activation")
 
 
@@ -333,7 +335,9 @@ def test_plot_history_puts_loss_first_with_train_and_validation_curves(tmp_path)
 
 def test_plot_history_accepts_the_dict_and_rejects_an_empty_one():
     assert len(plot_history({"loss": [3.0, 2.0]}).axes) == 1
-    with pytest.raises(ValueError):
+    with pytest.raises(
+        ValueError, match=r"history has no per-epoch numbers to plot \(got keys \[\]\)"
+    ):
         plot_history({})
 
 

@@ -19,8 +19,10 @@ is flat: 6 for sigmoid, 3 for tanh, else None), ``recommended_initializer``
 (``he_uniform`` for the ReLU family, ``lecun_normal`` for selu, else
 ``glorot_uniform``: what ``Dense(kernel_initializer="auto")`` uses),
 ``outputs_probabilities`` (sigmoid, hard_sigmoid, softmax: pair them with a
-loss on probabilities, not one ``from_logits``) and ``can_die`` (zero gradient
-wherever the unit is off: relu, relu6).
+loss on probabilities, not one ``from_logits``), ``can_die`` (zero gradient
+wherever the unit is off: relu, relu6) and ``max_derivative`` (the largest
+f'(x), the factor a gradient can keep per layer: 1/4 for sigmoid, 1/6 for
+hard_sigmoid, 1 for the tanh family; None when not stated).
 
 Kernels.  An activation may offer fast versions of its formula: ``forward_(x)``
 writes f(x) into ``x`` itself, and ``backward_(y, g, work)`` multiplies ``g`` in
@@ -46,11 +48,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from numbers import Real
 from typing import Any
 
 import numpy as np
 
+from .._checks import check_real
 from .._kernels import defining_class, kernel_is_trusted
 from .._registry import Configurable, Registry
 from ..engine.dtype import get_default_dtype
@@ -84,6 +86,7 @@ class Activation(Configurable):
     recommended_initializer = "glorot_uniform"
     outputs_probabilities = False
     can_die = False
+    max_derivative: float | None = None
     forward_: Callable[[np.ndarray], np.ndarray] | None = None
     backward_: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
 
@@ -124,10 +127,8 @@ registry = Registry("activation", Activation)
 
 # ---------------------------------------------------------------- shared pieces
 def _real(value: Any, argument: str, activation: str) -> float:
-    """``value`` as a float, or a ValueError naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise ValueError(f"{activation}: {argument} must be a finite real number, got {value!r}")
-    return float(value)
+    """``value`` as a finite float, or a ValueError naming the activation and argument."""
+    return check_real(value, f"{activation}: {argument}")
 
 
 def _inside(x: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -297,6 +298,7 @@ class Sigmoid(Activation):
     family = "sigmoid"
     saturation_limit = 6.0
     outputs_probabilities = True
+    max_derivative = 0.25
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return _sigmoid(x)
@@ -338,6 +340,7 @@ class Tanh(Activation):
     formula = r"f(x) = \tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}"
     family = "tanh"
     saturation_limit = 3.0
+    max_derivative = 1.0
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.tanh(x)
@@ -607,6 +610,7 @@ class Softsign(Activation):
 
     name = "softsign"
     family = "tanh"
+    max_derivative = 1.0
     formula = r"f(x) = \frac{x}{1 + |x|}"
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -627,6 +631,7 @@ class HardSigmoid(Activation):
     name = "hard_sigmoid"
     family = "sigmoid"
     outputs_probabilities = True
+    max_derivative = 1 / 6
     formula = r"f(x) = \frac{\min(\max(0, x + 3), 6)}{6}"
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -647,6 +652,7 @@ class HardTanh(Activation):
 
     name = "hard_tanh"
     family = "tanh"
+    max_derivative = 1.0
     formula = r"f(x) = \max(-1, \min(1, x))"
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0) -> None:

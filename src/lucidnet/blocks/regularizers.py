@@ -21,20 +21,14 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_real
 from .._registry import Configurable, Registry
 from ..engine.tensor import Tensor
 
 
 def _coefficient(value: Any, argument: str) -> float:
     """A penalty factor as a Python float (so float32 weights stay float32), checked >= 0."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float, np.number))
-        or not np.isfinite(value)
-        or value < 0
-    ):
-        raise ValueError(f"{argument} must be a finite number >= 0, got {value!r}")
-    return float(value)
+    return check_real(value, argument, low=0)
 
 
 class Regularizer(Configurable):

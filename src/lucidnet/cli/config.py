@@ -62,8 +62,16 @@ class ConfigError(ValueError):
 
 def load_config(path: Path) -> dict[str, Any]:
     """Read and check a TOML config; unknown tables or keys name the valid ones."""
+    config = _read_toml(path)
+    _check_tables(path, config)
+    _check_data(path, config["data"])
+    _check_layers(path, config["model"].get("layers"))
+    return config
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        config = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     except UnicodeDecodeError as error:
@@ -71,6 +79,9 @@ def load_config(path: Path) -> dict[str, Any]:
             f"{path}: not UTF-8 text (byte {error.object[error.start]:#04x} at offset "
             f"{error.start}); save it as UTF-8"
         ) from None
+
+
+def _check_tables(path: Path, config: dict[str, Any]) -> None:
     for table, values in config.items():
         if table not in SCHEMA:
             raise ConfigError(
@@ -83,12 +94,16 @@ def load_config(path: Path) -> dict[str, Any]:
     for required in ("data", "model"):
         if required not in config:
             raise ConfigError(f"{path}: missing table [{required}]")
-    data = config["data"]
+
+
+def _check_data(path: Path, data: dict[str, Any]) -> None:
     if ("builtin" in data) == ("csv" in data):
         raise ConfigError(f"{path}: [data] needs exactly one of 'builtin' or 'csv'")
     if "csv" in data and "target" not in data:
         raise ConfigError(f"{path}: [data] csv needs 'target', the label column's name")
-    layers = config["model"].get("layers")
+
+
+def _check_layers(path: Path, layers: list[Any] | None) -> None:
     if not layers:
         raise ConfigError(
             f"{path}: [model] needs layers = [{{units = 32, activation = 'relu'}}, ...]"
@@ -102,7 +117,6 @@ def load_config(path: Path) -> dict[str, Any]:
         _check_keys(path, f"model.layers[{index}]", layer, LAYER_KEYS)
         if "units" not in layer:
             raise ConfigError(f"{path}: [model] layers[{index}] needs 'units'")
-    return config
 
 
 def _check_keys(

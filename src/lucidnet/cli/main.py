@@ -476,10 +476,8 @@ def predict(model_path: Path, data_path: Path, out: Path | None, classes: bool |
         outputs = model.predict(x)
     last = getattr(getattr(model, "layers", [None])[-1], "activation", None)
     if classes is None:  # a classifier's probabilities: softmax, or one sigmoid column
-        kind, width = getattr(last, "name", None), outputs.shape[1]
-        classes = (kind in ("softmax", "log_softmax") and width > 1) or (
-            kind == "sigmoid" and width == 1
-        )
+        family, width = getattr(last, "family", None), outputs.shape[1]
+        classes = (family == "softmax" and width > 1) or (family == "sigmoid" and width == 1)
     with user_input(f"--out {out}"):
         handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
     try:
@@ -487,7 +485,7 @@ def predict(model_path: Path, data_path: Path, out: Path | None, classes: bool |
         header = [f"output_{j}" for j in range(outputs.shape[1])]
         rows = [[f"{v:.8g}" for v in row] for row in outputs]
         if classes:
-            threshold = 0.5 if getattr(last, "name", None) == "sigmoid" else 0.0
+            threshold = 0.5 if getattr(last, "outputs_probabilities", False) else 0.0
             labels = outputs.argmax(axis=1) if outputs.shape[1] > 1 else outputs[:, 0] > threshold
             header.append("predicted_class")
             rows = [[*row, int(label)] for row, label in zip(rows, labels, strict=True)]

@@ -17,12 +17,11 @@ CS231n spiral (https://cs231n.github.io/neural-networks-case-study/).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
-from .._checks import check_positive_int
+from .._checks import check_positive_int, check_real
 from ..engine.dtype import resolve_dtype
 from ..engine.random import get_rng
 
@@ -46,18 +45,6 @@ def resolve_random_state(
             f"give at most one of random_state, seed and rng (aliases), got {sorted(given)}"
         )
     return get_rng(next(iter(given.values()), None))
-
-
-def check_non_negative(value: object, argument: str) -> float:
-    """``value`` as a finite float >= 0; ValueError naming ``argument`` otherwise."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float, np.integer, np.floating))
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise ValueError(f"{argument} must be a finite number >= 0, got {value!r}")
-    return float(value)
 
 
 def _finish(
@@ -120,7 +107,7 @@ def xor(
     ((200, 2), (200,))
     """
     n_samples = check_positive_int(n_samples, "n_samples")
-    noise = check_non_negative(noise, "noise")
+    noise = check_real(noise, "noise", low=0)
     generator = resolve_random_state(random_state, seed, rng)
     corner = np.arange(n_samples) % 4
     x = _XOR_CORNERS[corner]
@@ -151,7 +138,7 @@ def moons(
     ((200, 2), dtype('float32'), [0, 1])
     """
     n_samples = check_positive_int(n_samples, "n_samples")
-    noise = check_non_negative(noise, "noise")
+    noise = check_real(noise, "noise", low=0)
     generator = resolve_random_state(random_state, seed, rng)
     x, y = _two_unit_arcs(n_samples, np.pi, endpoint=True)
     x[y == 1] = (1.0, 0.5) - x[y == 1]
@@ -181,8 +168,8 @@ def circles(
     True
     """
     n_samples = check_positive_int(n_samples, "n_samples")
-    noise = check_non_negative(noise, "noise")
-    if not check_non_negative(factor, "factor") < 1:
+    noise = check_real(noise, "noise", low=0)
+    if not check_real(factor, "factor", low=0) < 1:
         raise ValueError(f"factor must be in [0, 1) (inner radius / outer radius), got {factor!r}")
     generator = resolve_random_state(random_state, seed, rng)
     x, y = _two_unit_arcs(n_samples, 2.0 * np.pi, endpoint=False)
@@ -218,7 +205,7 @@ def spirals(
     """
     n_samples = check_positive_int(n_samples, "n_samples")
     n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
-    noise = check_non_negative(noise, "noise")
+    noise = check_real(noise, "noise", low=0)
     generator = resolve_random_state(random_state, seed, rng)
     sizes = _split_evenly(n_samples, n_classes)
     y = np.repeat(np.arange(n_classes), sizes)
@@ -285,9 +272,9 @@ def blobs(
     center_points = _blob_centers(centers, n_features, center_box, generator)
     n_centers = len(center_points)
     if np.ndim(cluster_std) == 0:
-        stds = np.full(n_centers, check_non_negative(cluster_std, "cluster_std"))
+        stds = np.full(n_centers, check_real(cluster_std, "cluster_std", low=0))
     else:
-        stds = np.array([check_non_negative(s, "cluster_std") for s in cluster_std])
+        stds = np.array([check_real(s, "cluster_std", low=0) for s in cluster_std])
         if len(stds) != n_centers:
             raise ValueError(
                 f"cluster_std has {len(stds)} values but there are {n_centers} centers; "

@@ -42,6 +42,7 @@ before the step).  Epochs are sampled while the monitor's own time stays within
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -49,22 +50,18 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_int, check_real
 from ..blocks import activations as activation_registry
 from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
 from ..training.callbacks import Callback
+from ..training.labels import takes_labels
 from ..training.state import training_state
 from .advice import Advice, HealthWarning, merge, show
-from .kinds import can_die, is_saturating, saturation_limit
+from .kinds import can_die, is_identity, is_saturating, name_of, saturation_limit
 from .layer_graph import layer_graph
 from .lint import lint
 
-#: Activations with zero gradient wherever the unit is off, and |z| beyond which a curve is
-#: flat, by name (from the activation classes; for callers that want the tables).
-DYING_ACTIVATIONS = frozenset(n for n in activation_registry.available() if can_die(n))
-SATURATION_LIMITS = {
-    n: limit for n in activation_registry.available() if (limit := saturation_limit(n)) is not None
-}
 FAILING_DROP = 0.25  # the data loss must fall at least this fraction below epoch 1's
 
 
@@ -74,7 +71,7 @@ class _LayerWatch:
 
     name: str
     layer: Dense
-    activation: str | None
+    activation: Any  # an Activation, a name or None (see .kinds)
     post_activation: bool  # the hooked output is f(z) (fused activation), else z itself
     saturation_bounds: tuple[float, float] | None = None
     figures: dict[str, float] = field(default_factory=dict)
@@ -144,23 +141,21 @@ class HealthMonitor(Callback):
             ("saturation_threshold", saturation_threshold),
             ("budget", budget),
         ):
-            _check_number(value, argument, 0.0, 1.0)
+            check_real(value, argument, low=0, high=1)
         for argument, value in (
             ("vanishing_ratio", vanishing_ratio),
             ("exploding_grad_norm", exploding_grad_norm),
             ("max_update_ratio", max_update_ratio),
             ("min_update_ratio", min_update_ratio),
         ):
-            _check_number(value, argument, 0.0, math.inf)
+            check_real(value, argument, low=0, finite=False)  # inf: never warn
         if min_update_ratio >= max_update_ratio:
             raise ValueError(
                 f"min_update_ratio ({min_update_ratio!r}) must be below "
                 f"max_update_ratio ({max_update_ratio!r})"
             )
-        if sample_every is not None and (
-            isinstance(sample_every, bool) or not isinstance(sample_every, int) or sample_every < 1
-        ):
-            raise ValueError(f"sample_every must be a positive int or None, got {sample_every!r}")
+        if sample_every is not None:
+            check_int(sample_every, "sample_every", low=1)
         if verbose not in (0, 1, 2):
             raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
         self.dead_threshold = dead_threshold
@@ -297,7 +292,7 @@ class HealthMonitor(Callback):
         expected = _expected_loss(self.model)
         if losses and expected is not None and losses[0] > 3 * expected:
             return True
-        return any(b > 1.5 * a for a, b in zip(losses, losses[1:], strict=False))
+        return any(b > 1.5 * a for a, b in itertools.pairwise(losses))
 
     def _design_faults(self) -> list[Advice]:
         if self._upstream is None:
@@ -330,134 +325,97 @@ class HealthMonitor(Callback):
     def _findings(
         self, entry: dict[str, Any], layers: list[_LayerWatch], failing: bool, progress: dict
     ) -> list[Advice]:
-        severity = "warning" if failing else "info"
-        lr = _learning_rate(self.model)
-        lower = {"action": "set_lr", "value": lr / 10 if lr else None}
-        evidence_base = {"loss_progress": progress, "input_rms": self._input_rms}
-        large_inputs = self._input_rms > 10
-        found: list[Advice] = []
+        findings = _Findings(
+            "warning" if failing else "info",
+            {"loss_progress": progress, "input_rms": self._input_rms},
+            large_inputs=self._input_rms > 10,
+            lr=_learning_rate(self.model),
+        )
         updates = [entry[w.name].get("update_ratio") for w in layers]
         largest_update = max((u for u in updates if u is not None), default=math.nan)
-        saturating = [w for w in layers[:-1] if is_saturating(w.activation)]
-        ratio = entry.get("first_last_grad_ratio")
-
-        def add(
-            code: str, cause: str, where: str, message: str, fix: str, remedy: Any, **evidence: Any
-        ) -> None:
-            level = evidence.pop("_severity", severity)
-            found.append(
-                Advice(
-                    code,
-                    level,
-                    cause,
-                    where,
-                    message,
-                    fix,
-                    remedy,
-                    {**evidence_base, **evidence},
-                )
-            )
-
         for watch in layers:
             figures = entry[watch.name]
-            dead = figures.get("dead_fraction", 0.0)
             bias_mean = self._initial_bias.get(watch.name, 0.0)  # the init, not what training did
+            dead = figures.get("dead_fraction", 0.0)
             if dead > self.dead_threshold:
-                symptom = (
-                    f"layer {watch.name}: {dead:.0%} of ReLU units dead (never active on a batch)"
-                )
-                if bias_mean < -0.5:
-                    add(
-                        "H001",
-                        "init_bias",
-                        watch.name,
-                        f"{symptom} under a negative bias (mean {bias_mean:.3g}): they get no gradient and never recover",
-                        "initialize the bias at 0 (bias_initializer='zeros')",
-                        {"action": "set_initializer", "layers": [watch.name], "bias": "zeros"},
-                        dead_fraction=dead,
-                        bias_mean=bias_mean,
-                    )
-                elif large_inputs:
-                    add(
-                        "H001",
-                        "input_scale",
-                        "data",
-                        f"{symptom}: the inputs are on a large scale (RMS {self._input_rms:.3g}), so pre-activations are huge",
-                        "standardize the inputs",
-                        {"action": "standardize_inputs"},
-                        dead_fraction=dead,
-                    )
-                elif (
-                    max(largest_update, self._max_update) > self.max_update_ratio
-                    or self._diverged()
-                ):
-                    add(
-                        "H001",
-                        "lr_high",
-                        "optimizer",
-                        f"{symptom} after steps that change the weights by {largest_update:.2g} of their norm: "
-                        "a too-large learning rate pushed them off",
-                        "lower the learning rate 10x",
-                        lower,
-                        dead_fraction=dead,
-                    )
-                else:
-                    add(
-                        "H001",
-                        "init_scale",
-                        watch.name,
-                        f"{symptom}: its initial weights switch most units off",
-                        "use kernel_initializer='auto' (he) and a zero bias",
-                        {
-                            "action": "set_initializer",
-                            "layers": [watch.name],
-                            "kernel": "auto",
-                            "bias": "zeros",
-                        },
-                        dead_fraction=dead,
-                        _severity="info",  # a guess: no bias, input or step evidence
-                    )
+                self._dead_units(findings, watch, dead, bias_mean, largest_update)
             # a saturated sigmoid output is a confident prediction, not a fault
             saturated = figures.get("saturation_fraction", 0.0) if watch is not layers[-1] else 0.0
             if saturated > self.saturation_threshold:
-                limit = saturation_limit(watch.activation) or 0
-                symptom = (
-                    f"layer {watch.name}: {saturated:.0%} of {watch.activation} activations "
-                    f"saturated (|z| > {limit:g}), where the derivative is almost 0"
-                )
-                if large_inputs:
-                    add(
-                        "H002",
-                        "input_scale",
-                        "data",
-                        f"{symptom}: the inputs are on a large scale (RMS {self._input_rms:.3g})",
-                        "standardize the inputs",
-                        {"action": "standardize_inputs"},
-                        saturation_fraction=saturated,
-                    )
-                elif abs(bias_mean) > 2:
-                    add(
-                        "H002",
-                        "init_bias",
-                        watch.name,
-                        f"{symptom}: its bias (mean {bias_mean:.3g}) pushes them into the tails",
-                        "initialize the bias at 0",
-                        {"action": "set_initializer", "layers": [watch.name], "bias": "zeros"},
-                        saturation_fraction=saturated,
-                    )
-                else:
-                    add(
-                        "H002",
-                        "init_scale",
-                        watch.name,
-                        f"{symptom}: the weights are too large for {watch.activation}",
-                        "use kernel_initializer='auto' (glorot for sigmoid/tanh)",
-                        {"action": "set_initializer", "layers": [watch.name], "kernel": "auto"},
-                        saturation_fraction=saturated,
-                    )
-        if len(saturating) >= 4 and ratio is not None and ratio < max(self.vanishing_ratio, 1e-2):
-            names = [w.name for w in saturating]
-            add(
+                _saturated_units(findings, watch, saturated, bias_mean)
+        self._vanishing_gradient(findings, layers, entry.get("first_last_grad_ratio"))
+        self._large_steps(findings, entry, layers, largest_update)
+        self._tiny_steps(findings, entry, layers, updates, failing)
+        return findings.found
+
+    def _dead_units(
+        self,
+        findings: _Findings,
+        watch: _LayerWatch,
+        dead: float,
+        bias_mean: float,
+        largest_update: float,
+    ) -> None:
+        """Dead units, blamed on the bias init, the input scale, the steps or the weight init."""
+        symptom = f"layer {watch.name}: {dead:.0%} of ReLU units dead (never active on a batch)"
+        if bias_mean < -0.5:
+            findings.add(
+                "H001",
+                "init_bias",
+                watch.name,
+                f"{symptom} under a negative bias (mean {bias_mean:.3g}): they get no gradient and never recover",
+                "initialize the bias at 0 (bias_initializer='zeros')",
+                {"action": "set_initializer", "layers": [watch.name], "bias": "zeros"},
+                dead_fraction=dead,
+                bias_mean=bias_mean,
+            )
+        elif findings.large_inputs:
+            findings.add(
+                "H001",
+                "input_scale",
+                "data",
+                f"{symptom}: the inputs are on a large scale (RMS {self._input_rms:.3g}), so pre-activations are huge",
+                "standardize the inputs",
+                {"action": "standardize_inputs"},
+                dead_fraction=dead,
+            )
+        elif max(largest_update, self._max_update) > self.max_update_ratio or self._diverged():
+            findings.add(
+                "H001",
+                "lr_high",
+                "optimizer",
+                f"{symptom} after steps that change the weights by {largest_update:.2g} of their norm: "
+                "a too-large learning rate pushed them off",
+                "lower the learning rate 10x",
+                findings.lower_lr(),
+                dead_fraction=dead,
+            )
+        else:
+            findings.add(
+                "H001",
+                "init_scale",
+                watch.name,
+                f"{symptom}: its initial weights switch most units off",
+                "use kernel_initializer='auto' (he) and a zero bias",
+                {
+                    "action": "set_initializer",
+                    "layers": [watch.name],
+                    "kernel": "auto",
+                    "bias": "zeros",
+                },
+                dead_fraction=dead,
+                _severity="info",  # a guess: no bias, input or step evidence
+            )
+
+    def _vanishing_gradient(
+        self, findings: _Findings, layers: list[_LayerWatch], ratio: float | None
+    ) -> None:
+        """A small first/last gradient ratio: a deep saturating stack, else the init scale."""
+        if ratio is None:
+            return
+        saturating = [w for w in layers[:-1] if is_saturating(w.activation)]
+        if len(saturating) >= 4 and ratio < max(self.vanishing_ratio, 1e-2):
+            findings.add(
                 "H003",
                 "depth_saturating",
                 "model",
@@ -465,11 +423,15 @@ class HealthMonitor(Callback):
                 f"{layers[-1].name}: through {len(saturating)} saturating layers the gradient vanishes, so "
                 "the first layers barely learn (a larger learning rate would only shake the last layers)",
                 "use activation='relu' with he init in the hidden layers, or BatchNorm",
-                {"action": "set_activation", "layers": names, "name": "relu"},
+                {
+                    "action": "set_activation",
+                    "layers": [w.name for w in saturating],
+                    "name": "relu",
+                },
                 first_last_grad_ratio=ratio,
             )
-        elif ratio is not None and len(layers) > 1 and ratio < self.vanishing_ratio and not found:
-            add(
+        elif len(layers) > 1 and ratio < self.vanishing_ratio and not findings.found:
+            findings.add(
                 "H003",
                 "init_scale",
                 "model",
@@ -479,30 +441,50 @@ class HealthMonitor(Callback):
                 {"action": "set_initializer", "layers": None, "kernel": "auto"},
                 first_last_grad_ratio=ratio,
             )
+
+    def _large_steps(
+        self,
+        findings: _Findings,
+        entry: dict[str, Any],
+        layers: list[_LayerWatch],
+        largest_update: float,
+    ) -> None:
+        """Exploding gradients or steps: the input scale, else the learning rate."""
         exploding = [
             w for w in layers if entry[w.name].get("grad_norm", 0.0) > self.exploding_grad_norm
         ]
-        if exploding or largest_update > self.max_update_ratio:
-            cause = "input_scale" if large_inputs else "lr_high"
-            worst = max(entry[w.name].get("grad_norm", 0.0) for w in layers)
-            add(
-                "H004",
-                cause,
-                "data" if large_inputs else "optimizer",
-                f"gradient norm up to {worst:.3g} and steps that change the weights by up to "
-                f"{largest_update:.2g} of their norm (healthy is about 1e-3): "
-                + (
-                    "the inputs are on a large scale"
-                    if large_inputs
-                    else "the learning rate is too large"
-                ),
-                "standardize the inputs"
+        if not exploding and not largest_update > self.max_update_ratio:
+            return
+        large_inputs = findings.large_inputs
+        worst = max(entry[w.name].get("grad_norm", 0.0) for w in layers)
+        findings.add(
+            "H004",
+            "input_scale" if large_inputs else "lr_high",
+            "data" if large_inputs else "optimizer",
+            f"gradient norm up to {worst:.3g} and steps that change the weights by up to "
+            f"{largest_update:.2g} of their norm (healthy is about 1e-3): "
+            + (
+                "the inputs are on a large scale"
                 if large_inputs
-                else "lower the learning rate 10x (or clip gradients)",
-                {"action": "standardize_inputs"} if large_inputs else lower,
-                grad_norm=worst,
-                update_ratio=largest_update,
-            )
+                else "the learning rate is too large"
+            ),
+            "standardize the inputs"
+            if large_inputs
+            else "lower the learning rate 10x (or clip gradients)",
+            {"action": "standardize_inputs"} if large_inputs else findings.lower_lr(),
+            grad_norm=worst,
+            update_ratio=largest_update,
+        )
+
+    def _tiny_steps(
+        self,
+        findings: _Findings,
+        entry: dict[str, Any],
+        layers: list[_LayerWatch],
+        updates: list[float | None],
+        failing: bool,
+    ) -> None:
+        """Tiny steps in every layer (with nothing else found): the learning rate is too low."""
         known = [
             u
             for u, w in zip(updates, layers, strict=True)
@@ -510,8 +492,9 @@ class HealthMonitor(Callback):
         ]
         # tiny steps in every layer: below the threshold, or below 1e-4 while nothing is learnt
         tiny = max(self.min_update_ratio, 1e-4 if failing else 0.0)
-        if not found and known and max(known) < tiny:
-            add(
+        if not findings.found and known and max(known) < tiny:
+            lr = findings.lr
+            findings.add(
                 "H005",
                 "lr_low",
                 "optimizer",
@@ -521,7 +504,78 @@ class HealthMonitor(Callback):
                 {"action": "set_lr", "value": lr * 10 if lr else None},
                 update_ratio=max(known),
             )
-        return found
+
+
+@dataclass
+class _Findings:
+    """The advice one diagnosis collects, with the severity and evidence they share."""
+
+    severity: str
+    evidence: dict[str, Any]
+    large_inputs: bool
+    lr: float | None
+    found: list[Advice] = field(default_factory=list)
+
+    def add(
+        self,
+        code: str,
+        cause: str,
+        where: str,
+        message: str,
+        fix: str,
+        remedy: Any,
+        **evidence: Any,
+    ) -> None:
+        level = evidence.pop("_severity", self.severity)
+        advice = Advice(
+            code, level, cause, where, message, fix, remedy, {**self.evidence, **evidence}
+        )
+        self.found.append(advice)
+
+    def lower_lr(self) -> dict[str, Any]:
+        return {"action": "set_lr", "value": self.lr / 10 if self.lr else None}
+
+
+def _saturated_units(
+    findings: _Findings, watch: _LayerWatch, saturated: float, bias_mean: float
+) -> None:
+    """Saturated units, blamed on the input scale, the bias init or the weight init."""
+    limit = saturation_limit(watch.activation) or 0
+    symptom = (
+        f"layer {watch.name}: {saturated:.0%} of {name_of(watch.activation)} activations "
+        f"saturated (|z| > {limit:g}), where the derivative is almost 0"
+    )
+    if findings.large_inputs:
+        rms = findings.evidence["input_rms"]
+        findings.add(
+            "H002",
+            "input_scale",
+            "data",
+            f"{symptom}: the inputs are on a large scale (RMS {rms:.3g})",
+            "standardize the inputs",
+            {"action": "standardize_inputs"},
+            saturation_fraction=saturated,
+        )
+    elif abs(bias_mean) > 2:
+        findings.add(
+            "H002",
+            "init_bias",
+            watch.name,
+            f"{symptom}: its bias (mean {bias_mean:.3g}) pushes them into the tails",
+            "initialize the bias at 0",
+            {"action": "set_initializer", "layers": [watch.name], "bias": "zeros"},
+            saturation_fraction=saturated,
+        )
+    else:
+        findings.add(
+            "H002",
+            "init_scale",
+            watch.name,
+            f"{symptom}: the weights are too large for {name_of(watch.activation)}",
+            "use kernel_initializer='auto' (glorot for sigmoid/tanh)",
+            {"action": "set_initializer", "layers": [watch.name], "kernel": "auto"},
+            saturation_fraction=saturated,
+        )
 
 
 def _checkpoint(epoch: int) -> bool:
@@ -530,11 +584,10 @@ def _checkpoint(epoch: int) -> bool:
 
 
 def _expected_loss(model: Module) -> float | None:
-    """ln C for a C-class cross-entropy on logits (what an untrained network scores)."""
-    setup = training_state(model)
-    name = getattr(getattr(setup, "loss", None), "name", None)
+    """ln C for a C-class cross-entropy on class labels (what an untrained network scores)."""
+    loss = getattr(training_state(model), "loss", None)
     dense = [m for m in model.modules() if isinstance(m, Dense)]
-    if not dense or name not in ("softmax_cross_entropy", "sparse_categorical_crossentropy"):
+    if not dense or getattr(loss, "family", None) != "cross_entropy" or not takes_labels(loss):
         return None
     return math.log(max(dense[-1].units, 2))
 
@@ -658,9 +711,9 @@ def _watches_for(model: Module) -> list[_LayerWatch]:
     for name, layer in model.named_modules():
         if not isinstance(layer, Dense) or layer.weight is None or not layer.weight.requires_grad:
             continue
-        own = layer.activation_name
+        own = layer.activation
         after = activation.get(id(layer), own)
-        watch = _LayerWatch(name or layer.name, layer, after, post_activation=own != "identity")
+        watch = _LayerWatch(name or layer.name, layer, after, post_activation=not is_identity(own))
         limit = saturation_limit(after)
         if limit is not None:
             if watch.post_activation:
@@ -682,11 +735,6 @@ def _ratio(numerator: float, denominator: float) -> float:
     if denominator > 0:
         return numerator / denominator
     return math.inf if numerator > 0 else math.nan
-
-
-def _check_number(value: Any, argument: str, low: float, high: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise ValueError(f"{argument} must be a number in [{low:g}, {high:g}], got {value!r}")
 
 
 __all__ = [

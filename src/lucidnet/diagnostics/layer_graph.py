@@ -26,19 +26,21 @@ from ..blocks.module import Module
 from ..engine.tensor import Tensor
 from ..models.walk import input_features, trace_calls
 from ..training.trainable import Model, Sequential
+from .kinds import is_identity
 
 # Tensor ops that keep a map affine when they sit between two layers.
 _LINEAR_OPS = frozenset(
     {"+", "-", "neg", "reshape", "transpose", "astype", "index", "identity", "concatenate", "stack"}
 )
-_ACTIVATION_OPS = frozenset(activation_registry.available()) - {"identity"}
+# Graph ops that apply a registered non-linearity (a functional call records its name).
+_ACTIVATION_OPS = frozenset(n for n in activation_registry.available() if not is_identity(n))
 
 
 @dataclass
 class Link:
     """Where a layer's input comes from: the step that produced it (None: a model input),
-    the activation applied to it by a function on the way (``F.relu``), and whether
-    only affine tensor ops (or none) lie between."""
+    the activation applied to it by a function on the way (``F.relu``, by its name), and
+    whether only affine tensor ops (or none) lie between."""
 
     source: int | None
     activation: str | None = None
@@ -66,13 +68,14 @@ class Step:
         return "other"
 
     @property
-    def activation(self) -> str | None:
-        """The activation this layer applies ("identity" for none, None when unknown)."""
+    def activation(self) -> Any:
+        """The activation this layer applies: its Activation (Identity for none), the PReLU
+        layer itself (it carries the same attributes), or None when unknown.  What it is
+        is read from its attributes (:mod:`lucidnet.diagnostics.kinds`)."""
         if isinstance(self.layer, PReLU):
-            return "prelu"
+            return self.layer
         function = getattr(self.layer, "activation", None)
-        name = getattr(function, "name", None)
-        return name if isinstance(function, activation_registry.Activation) else None
+        return function if isinstance(function, activation_registry.Activation) else None
 
 
 @dataclass
@@ -93,12 +96,14 @@ class LayerGraph:
             if link.source == index:
                 yield None, None, link
 
-    def activation_after(self, index: int) -> str | None:
+    def activation_after(self, index: int) -> Any:
         """The non-linearity applied to an affine step's pre-activation: its own, or the first
-        one applied after it (Activation layer, functional call) through transparent layers.
-        In an unordered graph (no links) this is the step's own activation."""
+        one applied after it (Activation layer, functional call) through transparent layers;
+        the step's own identity for none, None when unknown.  An Activation, another object with its
+        attributes, or a name (see :mod:`lucidnet.diagnostics.kinds`).  In an unordered graph
+        (no links) this is the step's own activation."""
         own = self.steps[index].activation
-        if own != "identity":
+        if not is_identity(own):
             return own
         for step, position, link in self.consumers(index):
             if link.activation is not None:
@@ -109,9 +114,9 @@ class LayerGraph:
                 return step.activation
             if step.kind == "transparent":
                 after = self.activation_after(position)
-                if after != "identity":
+                if not is_identity(after):
                     return after
-        return "identity"
+        return own
 
     def output_steps(self) -> set[int]:
         """Affine steps whose values reach a model output through activations and
@@ -136,7 +141,7 @@ class LayerGraph:
             if link.source is None or link.activation is not None or not link.linear:
                 continue
             source = self.steps[link.source]
-            if source.kind == "affine" and source.activation == "identity":
+            if source.kind == "affine" and is_identity(source.activation):
                 found.append(link.source)
             elif source.kind == "transparent":
                 found.extend(self.affine_sources(link.source))

@@ -65,22 +65,22 @@ from ..blocks.module import Module
 from ..training import losses as loss_registry
 from ..training.state import training_state
 from .advice import Advice, LintWarning, format_report, ordered, show
-from .kinds import family, is_saturating, outputs_probabilities
+from .kinds import (
+    can_die,
+    is_identity,
+    is_saturating,
+    max_derivative,
+    name_of,
+    normalizes_units,
+    outputs_probabilities,
+)
 from .layer_graph import LayerGraph, Link, Step, layer_graph
 
-# Largest derivative of each saturating activation: the factor a gradient can keep per layer.
-_MAX_SLOPE = {"sigmoid": 0.25, "tanh": 1.0}  # largest derivative, by activation family
 DEEP_SATURATING_LAYERS = 5  # sigmoid' <= 1/4, so the gradient shrinks >= 4x per layer: ~1000x after 5 (Glorot & Bengio 2010)
 DEEP_TANH_LAYERS = 10  # slope 1 at 0: with Glorot init a tanh stack keeps its gradient longer
 DEEP_RELU_LAYERS = 4
 
 _CONSTANT_INITIALIZERS = frozenset({"zeros", "ones", "constant"})
-_PROBABILITY_LOSSES = frozenset(
-    {"binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"}
-)
-_MULTICLASS_LOSSES = frozenset({"categorical_crossentropy", "sparse_categorical_crossentropy"})
-_REGRESSION_LOSSES = frozenset({"mse", "mae", "huber"})
-_HINGE_LOSSES = frozenset({"hinge", "squared_hinge", "multiclass_hinge"})
 
 
 # --------------------------------------------------------------------------- lint
@@ -124,20 +124,24 @@ class Findings(ShownOnce, list):
         return format_report(self)
 
 
-def _resolve_loss(model: Module, loss: Any) -> tuple[str, bool, str] | None:
-    """``(name, from_logits, reduction)`` of the loss, or None when unknown."""
+def _resolve_loss(model: Module, loss: Any) -> Any:
+    """The loss (a named ``Loss``, whose attributes say what it is), or None when unknown."""
     if loss is None:
         setup = training_state(model)
         loss = getattr(setup, "loss", None)
     if loss is None:
         return None
     loss = loss_registry.get(loss)
-    name = getattr(loss, "name", None)
-    if not isinstance(name, str):
-        return None
-    options = getattr(loss, "options", {})
-    reduction = getattr(loss, "reduction", options.get("reduction", "mean"))
-    return name, bool(options.get("from_logits", False)), reduction
+    return loss if isinstance(getattr(loss, "name", None), str) else None
+
+
+def _from_logits(loss: Any) -> bool:
+    return bool(getattr(loss, "options", {}).get("from_logits", False))
+
+
+def _is_distribution(activation: Any) -> bool:
+    """Probabilities computed across the units, summing to 1 (softmax)."""
+    return outputs_probabilities(activation) and normalizes_units(activation)
 
 
 def _hidden_affine(graph: LayerGraph) -> list[int]:
@@ -153,11 +157,11 @@ def _deep_saturating_stack(graph: LayerGraph) -> list[Advice]:
         for i in _hidden_affine(graph)
         if is_saturating(graph.activation_after(i)) and not graph.follows_batch_norm(i)
     ]
-    squashing = [name for name, activation in saturating if _slope(activation) < 1]
+    squashing = [name for name, activation in saturating if max_derivative(activation) < 1]
     names = [name for name, _ in saturating]
     if len(squashing) >= DEEP_SATURATING_LAYERS:
         severity = "warning"
-        bound = float(np.prod([_slope(a) for _, a in saturating]))
+        bound = float(np.prod([max_derivative(a) for _, a in saturating]))
     elif len(saturating) >= DEEP_TANH_LAYERS:
         severity, bound = "info", 1.0
     else:
@@ -178,10 +182,6 @@ def _deep_saturating_stack(graph: LayerGraph) -> list[Advice]:
             {"saturating_layers": len(saturating), "max_gradient_factor": bound},
         )
     ]
-
-
-def _slope(activation: str | None) -> float:
-    return _MAX_SLOPE["sigmoid" if family(activation) == "sigmoid" else "tanh"]
 
 
 def _constant_initialization(model: Module, graph: LayerGraph) -> list[Advice]:
@@ -272,7 +272,7 @@ def _linear_collapse(graph: LayerGraph) -> list[Advice]:
     if not pairs:
         return []
     affine = [i for i, step in enumerate(graph.steps) if step.kind == "affine"]
-    whole = all(graph.activation_after(i) == "identity" for i in affine[:-1])
+    whole = all(is_identity(graph.activation_after(i)) for i in affine[:-1])
     severity = "warning" if whole else "info"
     scope = (
         "no layer has a non-linearity, so the whole network is one affine map and can only "
@@ -296,9 +296,9 @@ def _linear_collapse(graph: LayerGraph) -> list[Advice]:
     ]
 
 
-def _loss_reduction(loss: tuple[str, bool, str] | None) -> list[Advice]:
+def _loss_reduction(loss: Any) -> list[Advice]:
     """L006: a summed loss grows with the batch, and so does every gradient step."""
-    if loss is None or loss[2] != "sum":
+    if loss is None or getattr(loss, "reduction", "mean") != "sum":
         return []
     return [
         Advice(
@@ -306,7 +306,7 @@ def _loss_reduction(loss: tuple[str, bool, str] | None) -> list[Advice]:
             "warning",
             "loss_reduction",
             "loss",
-            f"{loss[0]} with reduction='sum': the loss and its gradient are batch_size times "
+            f"{loss.name} with reduction='sum': the loss and its gradient are batch_size times "
             "the mean's, so the effective learning rate grows with the batch",
             "use reduction='mean' (the default)",
             {"action": "set_reduction", "reduction": "mean"},
@@ -315,7 +315,7 @@ def _loss_reduction(loss: tuple[str, bool, str] | None) -> list[Advice]:
     ]
 
 
-def _output_loss_mismatch(graph: LayerGraph, loss: tuple[str, bool, str] | None) -> list[Advice]:
+def _output_loss_mismatch(graph: LayerGraph, loss: Any) -> list[Advice]:
     """L004: the output activation must produce what the loss expects (the standard guide:
     sigmoid for binary, softmax for multi-class, identity for regression)."""
     outputs = graph.output_steps()
@@ -326,23 +326,23 @@ def _output_loss_mismatch(graph: LayerGraph, loss: tuple[str, bool, str] | None)
     if activation is None:
         return []
     where, units = graph.steps[index].name, graph.steps[index].layer.units
-    if activation == "softmax" and units == 1:
+    if _is_distribution(activation) and units == 1:
         return [
             Advice(
                 "L004",
                 "error",
                 "output_loss_mismatch",
                 where,
-                "softmax over one unit is always exactly 1: the output never changes and "
-                "its gradient is 0",
+                f"{name_of(activation)} over one unit is always exactly 1: the output never "
+                "changes and its gradient is 0",
                 "use activation='sigmoid' for one binary output (or 2 units with softmax)",
                 {"action": "set_output_activation", "name": "sigmoid"},
-                {"units": 1, "activation": "softmax"},
+                {"units": 1, "activation": name_of(activation)},
             )
         ]
     if loss is None:
         return []
-    found = _mismatch(activation, units, loss[0], loss[1])
+    found = _mismatch(activation, units, loss)
     if found is None:
         return []
     severity, cause, message, fix, remedy = found
@@ -355,57 +355,66 @@ def _output_loss_mismatch(graph: LayerGraph, loss: tuple[str, bool, str] | None)
             message,
             fix,
             remedy,
-            {"activation": activation, "units": units, "loss": loss[0], "from_logits": loss[1]},
+            {
+                "activation": name_of(activation),
+                "units": units,
+                "loss": loss.name,
+                "from_logits": _from_logits(loss),
+            },
         )
     ]
 
 
 def _mismatch(
-    activation: str, units: int, loss: str, from_logits: bool
+    activation: Any, units: int, loss: Any
 ) -> tuple[str, str, str, str, dict[str, Any]] | None:
     """``(severity, cause, message, fix, remedy)`` when an output ``activation`` of ``units``
-    units does not fit ``loss``, else None."""
-    output = f"{activation} output"
+    units does not fit ``loss``, else None.  Both are judged by their attributes: the
+    activation's (:mod:`.kinds`), and the loss's ``family``, ``target_kind`` and
+    ``expects_logits``."""
+    name, kind = loss.name, getattr(loss, "family", None)
+    from_logits = _from_logits(loss)
+    logits = bool(getattr(loss, "expects_logits", from_logits))
+    binary = getattr(loss, "target_kind", None) == "binary"
+    output = f"{name_of(activation)} output"
     identity = {"action": "set_output_activation", "name": "identity"}
-    logits_fix = f"use an identity output (activation=None) with {loss}" + (
-        "" if loss in ("softmax_cross_entropy", *_HINGE_LOSSES) else "(from_logits=True)"
+    logits_fix = f"use an identity output (activation=None) with {name}" + (
+        "(from_logits=True)" if "from_logits" in getattr(loss, "options", {}) else ""
     )
-    probability = "sigmoid" if loss == "binary_crossentropy" or units == 1 else "softmax"
-    if loss == "binary_crossentropy" and activation == "softmax":
+    probability = "sigmoid" if binary or units == 1 else "softmax"
+    if kind == "cross_entropy" and binary and _is_distribution(activation):
         return (
             "error",
             "output_loss_mismatch",
-            f"softmax output with binary_crossentropy: softmax makes the {units} "
+            f"{output} with {name}: {name_of(activation)} makes the {units} "
             f"outputs compete (one unit is always 1) while binary CE treats each as an "
             f"independent probability",
             "use activation='sigmoid' for binary (or multi-label) targets, or softmax with "
             "categorical_crossentropy for one class out of several",
             {"action": "set_output_activation", "name": "sigmoid"},
         )
-    if loss in _MULTICLASS_LOSSES and activation == "sigmoid" and units > 1 and not from_logits:
+    independent = outputs_probabilities(activation) and not normalizes_units(activation)
+    if kind == "cross_entropy" and not binary and not logits and independent and units > 1:
         return (
             "error",
             "output_loss_mismatch",
-            f"sigmoid output with {loss} over {units} classes: sigmoid outputs do "
+            f"{output} with {name} over {units} classes: {name_of(activation)} outputs do "
             f"not sum to 1, so they are not a distribution over the classes",
             "use activation='softmax' for one class out of several",
             {"action": "set_output_activation", "name": "softmax"},
         )
-    if activation in ("relu", "relu6") and (
-        loss in _PROBABILITY_LOSSES or loss in _HINGE_LOSSES or loss == "softmax_cross_entropy"
-    ):
-        logits = from_logits or loss == "softmax_cross_entropy" or loss in _HINGE_LOSSES
+    if can_die(activation) and kind in ("cross_entropy", "hinge"):
         return (
             "error",
             "output_loss_mismatch",
-            f"{output} for classification with {loss}: negative scores are cut "
+            f"{output} for classification with {name}: negative scores are cut "
             f"to 0, so a class cannot be pushed down and the gradient there is 0",
             f"use activation='sigmoid' (binary) or 'softmax' (multi-class), or {logits_fix}",
             identity if logits else {"action": "set_output_activation", "name": probability},
         )
-    if outputs_probabilities(activation) and (from_logits or loss == "softmax_cross_entropy"):
-        double = activation == "softmax"
-        given = f"{loss}(from_logits=True)" if from_logits else loss
+    if outputs_probabilities(activation) and kind == "cross_entropy" and logits:
+        double = _is_distribution(activation)
+        given = f"{name}(from_logits=True)" if from_logits else name
         return (
             "error",
             "double_softmax" if double else "output_loss_mismatch",
@@ -414,34 +423,34 @@ def _mismatch(
             logits_fix,
             identity,
         )
-    if loss in _PROBABILITY_LOSSES and not from_logits and not outputs_probabilities(activation):
+    if kind == "cross_entropy" and not logits and not outputs_probabilities(activation):
         return (
             "error",
             "output_loss_mismatch",
-            f"{output} with {loss}(from_logits=False): the loss expects "
+            f"{output} with {name}(from_logits=False): the loss expects "
             f"probabilities in [0, 1] but the outputs are unbounded scores",
             f"use activation='{probability}', or keep the identity output and pass "
             "from_logits=True",
             {"action": "set_output_activation", "name": probability},
         )
-    if loss in _REGRESSION_LOSSES and outputs_probabilities(activation):
+    if kind == "regression" and outputs_probabilities(activation):
         return (
             "info",
             "output_loss_mismatch",
-            f"{output} with the regression loss {loss}: fine for targets in [0, 1]; for 0/1 "
+            f"{output} with the regression loss {name}: fine for targets in [0, 1]; for 0/1 "
             "labels binary cross-entropy gives larger gradients where the output is wrong "
             "and saturated, and targets outside (0, 1) can never be reached",
             "for 0/1 labels use loss='binary_crossentropy'; for real-valued targets outside "
             "(0, 1) use an identity output",
             {"action": "set_loss", "name": "binary_crossentropy", "options": {}}
-            if activation == "sigmoid"
+            if not normalizes_units(activation)
             else {"action": "set_loss", "name": "categorical_crossentropy", "options": {}},
         )
-    if loss in _HINGE_LOSSES and outputs_probabilities(activation):
+    if kind == "hinge" and outputs_probabilities(activation):
         return (
             "warning",
             "output_loss_mismatch",
-            f"{output} with {loss}: margins need raw scores; probabilities "
+            f"{output} with {name}: margins need raw scores; probabilities "
             f"in (0, 1) never reach the margin of 1",
             logits_fix,
             identity,
@@ -463,10 +472,10 @@ def _initializer_mismatch(graph: LayerGraph) -> list[Advice]:
             "init_scale",
             graph.steps[i].name,
             f"{initializer[i]} is scaled for ReLU (variance 2/fan_in) but the layer uses "
-            f"{activation[i]}: its pre-activations start larger and saturate sooner",
+            f"{name_of(activation[i])}: its pre-activations start larger and saturate sooner",
             "use kernel_initializer='auto' (glorot for sigmoid/tanh)",
             {"action": "set_initializer", "layers": [graph.steps[i].name], "kernel": "auto"},
-            {"initializer": initializer[i], "activation": activation[i]},
+            {"initializer": initializer[i], "activation": name_of(activation[i])},
         )
         for i in affine
         if initializer[i].startswith("kaiming") and is_saturating(activation[i])

@@ -29,9 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_int
 from ..blocks.module import Module
 from ..engine.random import get_rng
 from ..training import losses as loss_registry
+from ..training.labels import takes_labels
 from ..training.state import training_state
 from .probe import Snapshot, fresh_optimizer, total_loss
 
@@ -85,8 +87,7 @@ def lr_find(
     """
     if not (isinstance(start, (int, float)) and isinstance(end, (int, float)) and 0 < start < end):
         raise ValueError(f"need 0 < start < end, got start={start!r}, end={end!r}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
-        raise ValueError(f"steps must be an int >= 2, got {steps!r}")
+    check_int(steps, "steps", low=2)
     setup = training_state(model)
     loss = loss_registry.get(loss if loss is not None else getattr(setup, "loss", None))
     if loss is None:
@@ -95,11 +96,7 @@ def lr_find(
     targets = np.asarray(y)
     if targets.dtype.kind == "f":
         targets = targets.astype(model.dtype, copy=False)
-    if targets.ndim == 1 and getattr(loss, "name", "") not in (
-        "softmax_cross_entropy",
-        "sparse_categorical_crossentropy",
-        "multiclass_hinge",
-    ):
+    if targets.ndim == 1 and not takes_labels(loss):  # (n,) is one output column
         targets = targets[:, None]
     rates = start * (end / start) ** (np.arange(steps) / (steps - 1))
     rng = get_rng()

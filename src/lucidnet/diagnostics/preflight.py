@@ -47,26 +47,16 @@ from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
 from ..engine.tensor import no_grad
 from ..training import losses as loss_registry
+from ..training.labels import takes_labels
 from ..training.state import training_state
 from .advice import Advice, HealthWarning, format_report, merge, one_cause_per_problem, show
 from .health import _watches_for
-from .kinds import can_die, saturation_limit
+from .kinds import can_die, name_of, outputs_probabilities, saturation_limit
 from .lint import lint
 from .probe import Snapshot, fresh_optimizer, total_loss, train_steps
 from .remedies import apply_remedy, is_model_remedy
 
-_CLASSIFICATION = {
-    "softmax_cross_entropy",
-    "sparse_categorical_crossentropy",
-    "categorical_crossentropy",
-    "binary_crossentropy",
-    "multiclass_hinge",
-    "hinge",
-    "squared_hinge",
-}
-_REGRESSION = {"mse", "mae", "huber"}
-_LABEL_LOSSES = {"softmax_cross_entropy", "sparse_categorical_crossentropy", "multiclass_hinge"}
-_ONE_COLUMN_AS_VECTOR = {"binary_crossentropy", "hinge", "squared_hinge", *_REGRESSION}
+_REAL_TARGETS = ("real", "binary", "signs")  # target kinds read as numbers, not labels
 _SAMPLE_ROWS = 2000  # rows for the forward checks
 _NEIGHBOUR_ROWS = 800  # rows for the nearest-neighbour label check
 _PROBE_ROWS = 128
@@ -116,13 +106,13 @@ def preflight(
     if loss is None:
         raise ValueError("preflight needs a loss: pass loss=... or compile the model first")
     loss = loss_registry.get(loss)
-    features, targets = _arrays(model, x, y, getattr(loss, "name", ""))
+    features, targets = _arrays(model, x, y, loss)
     rng = np.random.default_rng(0)
     rows = rng.permutation(len(features))[:_SAMPLE_ROWS]
     sample_x, sample_y = features[rows], targets[rows]
     name = getattr(loss, "name", "")
     options = getattr(loss, "options", {})
-    task = _task(name, targets)
+    task = _task(loss, targets)
 
     advice = list(lint(model, loss=loss, verbose=0))
     found_scale = _input_scale(features)
@@ -151,7 +141,7 @@ def preflight(
 
 
 # ----------------------------------------------------------------- data
-def _arrays(model: Module, x: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _arrays(model: Module, x: Any, y: Any, loss: Any) -> tuple[np.ndarray, np.ndarray]:
     features = np.asarray(x, dtype=model.dtype)
     if features.ndim == 1:
         features = features[:, None]
@@ -161,31 +151,37 @@ def _arrays(model: Module, x: Any, y: Any, name: str) -> tuple[np.ndarray, np.nd
             f"preflight needs x of shape (n, features) and y with n rows, got x {features.shape} "
             f"and y {targets.shape}"
         )
-    if targets.dtype.kind == "f" or name in _ONE_COLUMN_AS_VECTOR:
+    if targets.dtype.kind == "f" or getattr(loss, "target_kind", None) in _REAL_TARGETS:
         targets = targets.astype(model.dtype, copy=False)
-    if targets.ndim == 1 and name not in _LABEL_LOSSES:  # as fit: (n,) is one output column
+    if targets.ndim == 1 and not takes_labels(loss):  # as fit: (n,) is one output column
         targets = targets[:, None]
     return features, targets
 
 
-def _task(name: str, targets: np.ndarray) -> _Task:
-    if name in ("categorical_crossentropy",) or (
-        name in _REGRESSION and _is_one_hot(targets) and targets.shape[1] > 1
+def _task(loss: Any, targets: np.ndarray) -> _Task:
+    """What the targets are, as the loss reads them (its ``family`` and ``target_kind``)."""
+    family, kind = getattr(loss, "family", None), getattr(loss, "target_kind", None)
+    regression = family == "regression"
+    classification = family in ("cross_entropy", "hinge")
+    if (family == "cross_entropy" and kind == "probabilities") or (
+        regression and _is_one_hot(targets) and targets.shape[1] > 1
     ):
         labels = targets.argmax(axis=1)
         classes = targets.shape[1]
-        return _Task("classification", labels, classes, math.log(classes), name in _REGRESSION)
-    if name in _CLASSIFICATION and name != "binary_crossentropy":
+        return _Task("classification", labels, classes, math.log(classes), regression)
+    if classification and kind != "binary":
         labels = targets.reshape(len(targets), -1)[:, 0].astype(np.int64)
         classes = int(labels.max()) + 1 if labels.size else 1
         return _Task("classification", labels, max(classes, 2), math.log(max(classes, 2)))
-    if name == "binary_crossentropy" and targets.reshape(len(targets), -1).shape[1] == 1:
+    if classification and kind == "binary" and targets.reshape(len(targets), -1).shape[1] == 1:
         labels = (targets.reshape(-1) > 0.5).astype(np.int64)
         return _Task("classification", labels, 2, math.log(2))
     values = targets.astype(np.float64).reshape(len(targets), -1)
-    if name in _REGRESSION and values.shape[1] == 1 and np.isin(values, (0.0, 1.0)).all():
+    if regression and values.shape[1] == 1 and np.isin(values, (0.0, 1.0)).all():
         return _Task("classification", values[:, 0].astype(np.int64), 2, None, True)
-    return _Task("regression", None, 0, float(np.mean(values**2)) if name == "mse" else None)
+    # var(y) around a zero output is the formula of mse alone, the one loss named here
+    mse = getattr(loss, "name", None) == "mse"
+    return _Task("regression", None, 0, float(np.mean(values**2)) if mse else None)
 
 
 def _is_one_hot(targets: np.ndarray) -> bool:
@@ -319,7 +315,7 @@ def _label_dependence(
 class _LayerFigures:
     name: str
     layer: Dense
-    activation: str | None
+    activation: Any  # an Activation, a name or None (see .kinds)
     dead_fraction: float | None
     saturation_fraction: float | None
     bias_shift: float  # mean bias / std of the pre-activation without it
@@ -380,7 +376,7 @@ def _layer_figures(model: Module, x: np.ndarray) -> list[_LayerFigures]:
     return figures
 
 
-def _recommended_std(activation: str | None, fan_in: int, fan_out: int) -> float:
+def _recommended_std(activation: Any, fan_in: int, fan_out: int) -> float:
     name = initializer_registry.auto_initializer(activation)
     if name.startswith("he"):
         return math.sqrt(2.0 / fan_in)
@@ -401,7 +397,7 @@ def _unit_health(layers: list[_LayerFigures], scale_advice: list[Advice]) -> lis
         symptom = (
             f"{dead:.0%} of its ReLU units are dead at initialization (never positive on the sample)"
             if dead >= 0.5
-            else f"{saturated:.0%} of its {figures.activation} pre-activations are saturated at "
+            else f"{saturated:.0%} of its {name_of(figures.activation)} pre-activations are saturated at "
             "initialization"
         )
         severity = "error" if dead >= 0.99 else "warning"
@@ -541,9 +537,9 @@ def _output_fit(model: Module, task: _Task, name: str, targets: np.ndarray) -> l
     activation = last[-1].activation_name
     multi = task.classes > 2 or (targets.ndim == 2 and targets.shape[1] > 1)
     loss = "categorical_crossentropy" if multi else "binary_crossentropy"
-    if activation not in ("relu", "relu6", "identity", "softplus"):
+    if outputs_probabilities(last[-1].activation):
         return []  # sigmoid/softmax with mse: lint's info already hints the better loss
-    harmful = activation in ("relu", "relu6")
+    harmful = can_die(last[-1].activation)
     return [
         Advice(
             "P009",

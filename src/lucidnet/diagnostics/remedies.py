@@ -44,6 +44,7 @@ set_output_bias_prior
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -55,8 +56,8 @@ from ..training import losses as loss_registry
 from ..training.optim import optimizer as optimizer_registry
 from ..training.state import training_state
 from .advice import REMEDIES
+from .kinds import is_identity, outputs_probabilities
 
-_LOGIT_LOSSES = {"softmax_cross_entropy"}
 _DATA_ACTIONS = {
     "use_class_weights",
     "zero_grad_each_step",
@@ -88,98 +89,161 @@ def apply_remedy(model: Module, remedy: dict[str, Any] | None, x: Any = None) ->
         raise ValueError(
             f"apply_remedy rebuilds Sequential models; got {config.get('class_name')!r}"
         )
-    layers = config["config"]["layers"]
-    dense = [entry for entry in layers if entry["class_name"] in ("Dense", "Linear")]
-    loss, loss_options = setup.loss.name, dict(getattr(setup.loss, "get_config", dict)())
-    optimizer_name = setup.optimizer.name
-    optimizer_options = dict(setup.optimizer.get_config())
-    fresh: set[str] = set()  # layers that start afresh
-    initializers: dict[str, dict[str, Any]] = {}
-    statistics = None
+    rebuild = _Rebuild(
+        config,
+        setup.loss.name,
+        dict(getattr(setup.loss, "get_config", dict)()),
+        setup.optimizer.name,
+        dict(setup.optimizer.get_config()),
+    )
     action = None if remedy is None else remedy["action"]
     params = {} if remedy is None else {k: v for k, v in remedy.items() if k != "action"}
-
-    def named(names: Any) -> list[dict[str, Any]]:
-        if names is None:
-            return dense
-        return [entry for entry in dense if entry["config"]["name"] in set(names)]
-
-    if action == "set_initializer":
-        for entry in named(params.get("layers")):
-            name = entry["config"]["name"]
-            initializers[name] = {
-                key: params[key] for key in ("kernel", "bias") if params.get(key) is not None
-            }
-            fresh.add(name)
-    elif action == "set_activation":
-        for entry in named(params.get("layers")):
-            entry["config"]["activation"] = {"name": params["name"], "config": {}}
-            initializers[entry["config"]["name"]] = {"kernel": "auto", "bias": "zeros"}
-            fresh.add(entry["config"]["name"])
-    elif action == "set_output_activation":
-        dense[-1]["config"]["activation"] = {"name": params["name"], "config": {}}
-        loss, loss_options = _loss_for_output(params["name"], loss, loss_options)
-    elif action == "set_loss":
-        loss, loss_options = params["name"], dict(params.get("options") or {})
-        output = _output_for_loss(loss, loss_options, dense[-1]["config"]["units"])
-        if output is not None:
-            dense[-1]["config"]["activation"] = {"name": output, "config": {}}
-            fresh.add(dense[-1]["config"]["name"])
-    elif action == "set_reduction":
-        loss_options["reduction"] = params.get("reduction", "mean")
-        if loss_options["reduction"] == "mean":
-            del loss_options["reduction"]
-    elif action == "set_lr":
-        if params.get("value") is not None:
-            optimizer_options["lr"] = float(params["value"])
-    elif action == "set_optimizer":
-        optimizer_name = params.get("name", optimizer_name)
-        optimizer_options = {} if params.get("name") else optimizer_options
-        if params.get("lr") is not None:
-            optimizer_options["lr"] = float(params["lr"])
-    elif action == "set_regularizer":
-        for entry in named(params.get("layers")):
-            if params.get("layers") is None and entry["config"].get("kernel_regularizer") is None:
-                continue
-            entry["config"]["kernel_regularizer"] = _regularizer(params.get("l1"), params.get("l2"))
-    elif action == "standardize_inputs":
-        if x is None:
-            raise ValueError("standardize_inputs needs x, the training inputs")
-        features = np.asarray(x, dtype=np.float64)
-        statistics = (features.mean(axis=0), features.var(axis=0))
-        first = layers[0]["config"]
-        layers.insert(
-            0,
-            {
-                "class_name": "BatchNorm",
-                "config": {"num_features": int(features.shape[1]), "name": "standardize"},
-            },
-        )
-        if first.get("input_shape") is not None:
-            config["config"]["input_shape"] = first["input_shape"]
-            first["input_shape"] = None
-    elif action == "reduce_depth":
-        drop = set(params.get("layers") or [])
-        kept = [entry for entry in layers if entry["config"].get("name") not in drop]
-        for index, entry in enumerate(kept):
-            if entry is not layers[index] and entry["class_name"] in ("Dense", "Linear"):
-                fresh.add(entry["config"]["name"])
-                break
-        if kept and layers[0] not in kept:
-            kept[0]["config"]["input_shape"] = layers[0]["config"].get("input_shape")
-        config["config"]["layers"] = layers = kept
+    if action in _ACTIONS:
+        _ACTIONS[action](rebuild, params, x)
     if params.get("lr") is not None and action not in ("set_lr", "set_optimizer"):
-        optimizer_options["lr"] = float(params["lr"])  # the lr that fits once the cause is fixed
-    rebuilt = _build(model_from_config, config, statistics)
-    _copy_weights(model, rebuilt, fresh, initializers)
-    optimizer = optimizer_registry.get(optimizer_name, **optimizer_options)
+        rebuild.optimizer_options["lr"] = float(params["lr"])  # the lr that fits once fixed
+    rebuilt = _build(model_from_config, config, rebuild.statistics)
+    _copy_weights(model, rebuilt, rebuild.fresh, rebuild.initializers)
+    optimizer = optimizer_registry.get(rebuild.optimizer_name, **rebuild.optimizer_options)
     rebuilt.compile(
         optimizer,
-        loss_registry.get(loss, **loss_options),
+        loss_registry.get(rebuild.loss, **rebuild.loss_options),
         metrics=list(setup.metric_names),
         lint=False,
     )
     return rebuilt
+
+
+@dataclass
+class _Rebuild:
+    """The model's architecture config and training setup, as the remedy changes them."""
+
+    config: dict[str, Any]
+    loss: str
+    loss_options: dict[str, Any]
+    optimizer_name: str
+    optimizer_options: dict[str, Any]
+    fresh: set[str] = field(default_factory=set)  # layers that start afresh
+    initializers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    statistics: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def layers(self) -> list[dict[str, Any]]:
+        return self.config["config"]["layers"]
+
+    @property
+    def dense(self) -> list[dict[str, Any]]:
+        return [entry for entry in self.layers if entry["class_name"] in ("Dense", "Linear")]
+
+    def named(self, names: Any) -> list[dict[str, Any]]:
+        """The Dense entries called ``names`` (None: every one)."""
+        if names is None:
+            return self.dense
+        return [entry for entry in self.dense if entry["config"]["name"] in set(names)]
+
+
+def _set_initializer(rebuild: _Rebuild, params: dict[str, Any], x: Any) -> None:
+    for entry in rebuild.named(params.get("layers")):
+        name = entry["config"]["name"]
+        rebuild.initializers[name] = {
+            key: params[key] for key in ("kernel", "bias") if params.get(key) is not None
+        }
+        rebuild.fresh.add(name)
+
+
+def _set_activation(rebuild: _Rebuild, params: dict[str, Any], x: Any) -> None:
+    for entry in rebuild.named(params.get("layers")):
+        entry["config"]["activation"] = {"name": params["name"], "config": {}}
+        rebuild.initializers[entry["config"]["name"]] = {"kernel": "auto", "bias": "zeros"}
+        rebuild.fresh.add(entry["config"]["name"])
+
+
+def _set_output_activation(rebuild: _Rebuild, params: dict[str, Any], x: Any) -> None:
+    rebuild.dense[-1]["config"]["activation"] = {"name": params["name"], "config": {}}
+    rebuild.loss, rebuild.loss_options = _loss_for_output(
+        params["name"], rebuild.loss, rebuild.loss_options
+    )
+
+
+def _set_loss(rebuild: _Rebuild, params: dict[str, Any], x: Any) -> None:
+    rebuild.loss, rebuild.loss_options = params["name"], dict(params.get("options") or {})
+    last = rebuild.dense[-1]["config"]
+    output = _output_for_loss(rebuild.loss, rebuild.loss_options, last["units"])
+    if output is not None:
+        last["activation"] = {"name": output, "config": {}}
+        rebuild.fresh.add(last["name"])
+
+
+def _set_reduction(rebuild: _Rebuild, params: dict[str, Any], x: Any) -> None:
+    reduction = params.get("reduction", "mean")
+    rebuild.loss_options["reduction"] = reduction
+    if reduction == "mean":
+        del rebuild.loss_options["reduction"]
+
+
+def _set_lr(rebuild: _Rebuild, params: dict[str, Any], x: Any) -> None:
+    if params.get("value") is not None:
+        rebuild.optimizer_options["lr"] = float(params["value"])
+
+
+def _set_optimizer(rebuild: _Rebuild, params: dict[str, Any], x: Any) -> None:
+    if params.get("name"):
+        rebuild.optimizer_name, rebuild.optimizer_options = params["name"], {}
+    if params.get("lr") is not None:
+        rebuild.optimizer_options["lr"] = float(params["lr"])
+
+
+def _set_regularizer(rebuild: _Rebuild, params: dict[str, Any], x: Any) -> None:
+    for entry in rebuild.named(params.get("layers")):
+        if params.get("layers") is None and entry["config"].get("kernel_regularizer") is None:
+            continue
+        entry["config"]["kernel_regularizer"] = _regularizer(params.get("l1"), params.get("l2"))
+
+
+def _standardize_inputs(rebuild: _Rebuild, params: dict[str, Any], x: Any) -> None:
+    if x is None:
+        raise ValueError("standardize_inputs needs x, the training inputs")
+    features = np.asarray(x, dtype=np.float64)
+    rebuild.statistics = (features.mean(axis=0), features.var(axis=0))
+    first = rebuild.layers[0]["config"]
+    rebuild.layers.insert(
+        0,
+        {
+            "class_name": "BatchNorm",
+            "config": {"num_features": int(features.shape[1]), "name": "standardize"},
+        },
+    )
+    if first.get("input_shape") is not None:
+        rebuild.config["config"]["input_shape"] = first["input_shape"]
+        first["input_shape"] = None
+
+
+def _reduce_depth(rebuild: _Rebuild, params: dict[str, Any], x: Any) -> None:
+    layers = rebuild.layers
+    drop = set(params.get("layers") or [])
+    kept = [entry for entry in layers if entry["config"].get("name") not in drop]
+    for index, entry in enumerate(kept):
+        if entry is not layers[index] and entry["class_name"] in ("Dense", "Linear"):
+            rebuild.fresh.add(entry["config"]["name"])
+            break
+    if kept and layers[0] not in kept:
+        kept[0]["config"]["input_shape"] = layers[0]["config"].get("input_shape")
+    rebuild.config["config"]["layers"] = kept
+
+
+# The model remedies, one function per action; the data and loop remedies change nothing here.
+_ACTIONS = {
+    "set_initializer": _set_initializer,
+    "set_activation": _set_activation,
+    "set_output_activation": _set_output_activation,
+    "set_loss": _set_loss,
+    "set_reduction": _set_reduction,
+    "set_lr": _set_lr,
+    "set_optimizer": _set_optimizer,
+    "set_regularizer": _set_regularizer,
+    "standardize_inputs": _standardize_inputs,
+    "reduce_depth": _reduce_depth,
+}
 
 
 def _build(model_from_config: Any, config: dict[str, Any], statistics: Any) -> Module:
@@ -224,7 +288,7 @@ def _reinitialize(layer: Dense) -> None:
     fan_in, units = layer.weight.data.shape
     kernel = layer.kernel_initializer
     if kernel == "auto":
-        kernel = initializer_registry.auto_initializer(layer.activation_name)
+        kernel = initializer_registry.auto_initializer(layer.activation)
     layer.weight.data[...] = initializer_registry.get(kernel)((fan_in, units))
     if layer.bias is not None:
         layer.bias.data[...] = initializer_registry.get(layer.bias_initializer)((units,))
@@ -233,30 +297,32 @@ def _reinitialize(layer: Dense) -> None:
 def _loss_for_output(
     activation: str, loss: str, options: dict[str, Any]
 ) -> tuple[str, dict[str, Any]]:
-    """The loss that fits a new output activation (only the logits option changes)."""
+    """The loss that fits a new output activation (only the logits option changes), judged by
+    the activation's and the loss's attributes."""
     options = dict(options)
-    if activation == "identity":
-        if loss in (
-            "binary_crossentropy",
-            "categorical_crossentropy",
-            "sparse_categorical_crossentropy",
-        ):
+    bound = loss_registry.get(loss, **options)
+    has_option = "from_logits" in getattr(bound, "options", {})
+    if is_identity(activation):
+        if has_option and getattr(bound, "family", None) == "cross_entropy":
             options["from_logits"] = True
-    elif activation in ("sigmoid", "softmax"):
-        if loss in _LOGIT_LOSSES:
-            loss = "sparse_categorical_crossentropy"
+    elif outputs_probabilities(activation):
+        if getattr(bound, "family", None) == "cross_entropy" and not has_option:
+            loss = "sparse_categorical_crossentropy"  # a logits-only cross-entropy
         options.pop("from_logits", None)
     return loss, options
 
 
 def _output_for_loss(loss: str, options: dict[str, Any], units: int) -> str | None:
-    if options.get("from_logits") or loss in _LOGIT_LOSSES:
+    """The output activation a cross-entropy needs: identity for logits, sigmoid for binary
+    targets (or one unit), softmax otherwise; None for other losses."""
+    bound = loss_registry.get(loss, **options)
+    if getattr(bound, "family", None) != "cross_entropy":
+        return None
+    if getattr(bound, "expects_logits", False):
         return "identity"
-    if loss == "binary_crossentropy":
+    if getattr(bound, "target_kind", None) == "binary":
         return "sigmoid"
-    if loss in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
-        return "softmax" if units > 1 else "sigmoid"
-    return None
+    return "softmax" if units > 1 else "sigmoid"
 
 
 def _regularizer(l1: Any, l2: Any) -> dict[str, Any] | None:

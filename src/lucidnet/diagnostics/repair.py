@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_int
 from ..blocks.module import Module
 from ..engine.random import manual_seed
 from .advice import Advice, merge
@@ -83,8 +84,7 @@ def repair(
     >>> result.before["accuracy"] < 0.6 < 0.95 < result.after["accuracy"]
     True
     """
-    if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
-        raise ValueError(f"max_attempts must be a positive int, got {max_attempts!r}")
+    check_int(max_attempts, "max_attempts", low=1)
     fit_kwargs = {"epochs": 20, "verbose": 0, **fit_kwargs}
     features = np.asarray(x)
     targets = np.asarray(y)

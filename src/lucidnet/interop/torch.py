@@ -460,7 +460,7 @@ def _traced_layer(
     for index, (option, argument, default) in enumerate(_FUNCTION_OPTIONS.get(activation, [])):
         value = node.args[index + 1] if len(node.args) > index + 1 else default
         options[option] = node.kwargs.get(argument, value)
-    if activation in ("softmax", "log_softmax") and options["axis"] is None:
+    if "axis" in options and options["axis"] is None:  # torch's implicit dim: the last axis
         options["axis"] = -1
     return Activation(activation, **options)
 

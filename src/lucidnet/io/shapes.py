@@ -25,6 +25,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from .._checks import check_int
 from .architecture import LAYER_CLASSES, _lookup
 
 Shape = tuple[int, ...]
@@ -60,9 +61,7 @@ class _Walk:
 
     def size(self, config: dict[str, Any], key: str, where: str, default: Any = None) -> int:
         value = config.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{where}: {key} must be a positive int, got {value!r}")
-        return value
+        return check_int(value, f"{where}: {key}", low=1)
 
     def feature_shape(self, value: Any, where: str) -> Shape | None:
         if value is None:

@@ -20,9 +20,8 @@ import numpy as np
 
 import lucidnet
 
-from .. import Tensor, activations, callbacks, no_grad
+from .. import Tensor, callbacks, no_grad
 from .. import lint as run_lint
-from ..diagnostics.health import DYING_ACTIVATIONS, SATURATION_LIMITS
 
 LIMITS = callbacks.HealthMonitor()
 """HealthMonitor's default thresholds: what the health panel calls a problem."""
@@ -168,13 +167,13 @@ def neuron_verdicts(model: Any, x: np.ndarray) -> list[list[str]]:
         for layer in model.layers[:-1]:
             values = layer(values)
             out = values.data
-            name = layer.activation_name
+            function = layer.activation  # what it is: its class attributes
             verdict = np.full(out.shape[1], "ok", dtype=object)
-            if name in DYING_ACTIVATIONS:
+            if getattr(function, "can_die", False):
                 verdict[~(out > 0).any(axis=0)] = "dead"
-            if name in SATURATION_LIMITS:
-                limit = SATURATION_LIMITS[name]
-                low, high = activations.get(name).forward(np.array([-limit, limit]))
+            limit = getattr(function, "saturation_limit", None)
+            if limit is not None:
+                low, high = function.forward(np.array([-limit, limit]))
                 share = ((out < low) | (out > high)).mean(axis=0)
                 verdict[share > LIMITS.saturation_threshold] = "saturated"
             verdicts.append(verdict.tolist())

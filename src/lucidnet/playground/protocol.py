@@ -31,8 +31,9 @@ MAX_UNITS = 64
 MAX_SAMPLES = 5000
 MIN_SAMPLES = 20
 
+# element-wise ones: softmax and log_softmax act across a layer's units
 HIDDEN_ACTIVATIONS = tuple(
-    name for name in activations.available() if name not in ("softmax", "log_softmax")
+    name for name in activations.available() if activations.get(name).element_wise
 )
 INITIALIZERS = ("auto", *init.available())
 CLASSIFICATION_LOSSES = (
@@ -41,7 +42,10 @@ CLASSIFICATION_LOSSES = (
     "multiclass_hinge",
     "hinge",
 )
-BINARY_ONLY_LOSSES = ("binary_crossentropy", "hinge")
+# two-class only: the losses whose targets are one column of 0/1 or ±1 (their target_kind)
+BINARY_ONLY_LOSSES = tuple(
+    name for name in CLASSIFICATION_LOSSES if losses.get(name).target_kind in ("binary", "signs")
+)
 REGRESSION_LOSSES = ("mse", "mae", "huber")
 OPTIMIZERS = tuple(optim.available())
 REGULARIZATIONS = ("none", "l1", "l2")

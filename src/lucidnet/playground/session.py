@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 # lucidnet's public names only (the playground is a user of the library, like a notebook)
-from .. import Sequential, Tensor, no_grad, optim, regularizers
+from .. import Sequential, Tensor, activations, losses, no_grad, optim, regularizers
 from .. import init as initializers
 from .. import layers as layer_types
 from . import data, doctor
@@ -45,15 +45,20 @@ NEURON_CELLS = 65536
 def output_layer(settings: dict[str, Any]) -> tuple[int, str]:
     """Units and activation of the output layer for the problem and loss.
 
-    Regression: one identity unit.  ``binary_crossentropy``: one sigmoid unit;
-    ``hinge``: one score; ``softmax_cross_entropy`` / ``multiclass_hinge``: one
-    logit (score) per class.
+    Regression: one identity unit.  By the loss's ``target_kind``: binary targets
+    (``binary_crossentropy``) one sigmoid unit; ±1 signs (``hinge``) one score; class
+    labels (``softmax_cross_entropy``, ``multiclass_hinge``) one logit (score) per class.
     """
-    if settings["problem"] == "regression" or settings["loss"] == "hinge":
+    target_kind = losses.get(settings["loss"]).target_kind
+    if settings["problem"] == "regression" or target_kind == "signs":
         return 1, "identity"
-    if settings["loss"] == "binary_crossentropy":
+    if target_kind == "binary":
         return 1, "sigmoid"
     return data.n_classes(settings["dataset"], settings["classes"]), "identity"
+
+
+def _outputs_probabilities(activation: str) -> bool:
+    return activations.get(activation).outputs_probabilities
 
 
 def display_values(settings: dict[str, Any], raw: np.ndarray) -> np.ndarray:
@@ -67,7 +72,7 @@ def display_values(settings: dict[str, Any], raw: np.ndarray) -> np.ndarray:
     raw = np.asarray(raw, dtype=np.float64)
     units, activation = output_layer(settings)
     if units == 1:
-        values = 2.0 * raw - 1.0 if activation == "sigmoid" else raw
+        values = 2.0 * raw - 1.0 if _outputs_probabilities(activation) else raw
         return np.clip(values, -1.0, 1.0).astype(np.float32)
     shifted = np.exp(raw - raw.max(axis=1, keepdims=True))
     probabilities = shifted / shifted.sum(axis=1, keepdims=True)
@@ -80,7 +85,7 @@ def predicted_classes(settings: dict[str, Any], raw: np.ndarray) -> np.ndarray:
     """Class index of each row of raw outputs (threshold 0.5 for sigmoid, 0 for a score)."""
     units, activation = output_layer(settings)
     if units == 1:
-        return (raw[:, 0] > (0.5 if activation == "sigmoid" else 0.0)).astype(np.int64)
+        return (raw[:, 0] > (0.5 if _outputs_probabilities(activation) else 0.0)).astype(np.int64)
     return raw.argmax(axis=1)
 
 

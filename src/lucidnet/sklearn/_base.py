@@ -9,7 +9,6 @@ are two callbacks of that loop.  Needs scikit-learn.
 from __future__ import annotations
 
 import functools
-import math
 import numbers
 import warnings
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._checks import check_bool, check_int, check_real
 from ..blocks import activations as activation_registry
 from ..blocks import init as initializers
 from ..blocks.layers.dense import Dense
@@ -40,33 +40,6 @@ SOLVERS = ("adam", "sgd", "adamw", "rmsprop", "adagrad")
 """Accepted ``solver`` names: scikit-learn's stochastic ones and lucidnet's optimizers."""
 
 _SEED_BOUND = 2**31 - 1
-
-
-# ---------------------------------------------------------------- hyperparameter checks
-def _check_number(
-    name: str,
-    value: Any,
-    low: float,
-    high: float = math.inf,
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-    integer: bool = False,
-) -> None:
-    """Raise ValueError unless ``value`` is a (whole, if ``integer``) number in the interval."""
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise ValueError(f"{name} must be {'an int' if integer else 'a number'}, got {value!r}")
-    above = value > low if low_open else value >= low
-    below = value < high if high_open else value <= high
-    if not (math.isfinite(value) and above and below):
-        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
-
-
-def _check_bool(name: str, value: Any) -> None:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
 
 
 def _generator(random_state: Any) -> np.random.Generator:
@@ -170,21 +143,19 @@ class _BaseMLP(BaseEstimator):
         if self.solver not in SOLVERS:
             raise ValueError(f"solver must be one of {', '.join(SOLVERS)}; got {self.solver!r}")
         if self.batch_size != "auto":
-            _check_number("batch_size", self.batch_size, 1, integer=True)
-        _check_number("alpha", self.alpha, 0)
-        _check_number("learning_rate_init", self.learning_rate_init, 0, low_open=True)
-        _check_number("max_iter", self.max_iter, 1, integer=True)
-        _check_number("tol", self.tol, 0)
-        _check_number("momentum", self.momentum, 0, 1)
-        _check_number(
-            "validation_fraction", self.validation_fraction, 0, 1, low_open=True, high_open=True
-        )
-        _check_number("beta_1", self.beta_1, 0, 1, high_open=True)
-        _check_number("beta_2", self.beta_2, 0, 1, high_open=True)
-        _check_number("epsilon", self.epsilon, 0, low_open=True)
-        _check_number("n_iter_no_change", self.n_iter_no_change, 1, integer=True)
+            check_int(self.batch_size, "batch_size", low=1)
+        check_real(self.alpha, "alpha", low=0)
+        check_real(self.learning_rate_init, "learning_rate_init", low=0, closed="right")
+        check_int(self.max_iter, "max_iter", low=1)
+        check_real(self.tol, "tol", low=0)
+        check_real(self.momentum, "momentum", low=0, high=1)
+        check_real(self.validation_fraction, "validation_fraction", 0, 1, closed="neither")
+        check_real(self.beta_1, "beta_1", low=0, high=1, closed="left")
+        check_real(self.beta_2, "beta_2", low=0, high=1, closed="left")
+        check_real(self.epsilon, "epsilon", low=0, closed="right")
+        check_int(self.n_iter_no_change, "n_iter_no_change", low=1)
         for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
-            _check_bool(name, getattr(self, name))
+            check_bool(getattr(self, name), name)
         if not isinstance(self.verbose, numbers.Integral):
             raise ValueError(f"verbose must be True, False or an int, got {self.verbose!r}")
 

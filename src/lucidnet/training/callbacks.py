@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_int
+
 
 class Callback:
     """Base class: override the hooks you need. ``self.model`` is set by ``fit``."""
@@ -132,9 +134,7 @@ def _is_scheduler(item: Any) -> bool:
 
 def _check_epochs(value: Any, argument: str) -> int:
     """A number of epochs (``patience``, ``cooldown``): an int >= 0."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{argument} must be a non-negative int, got {value!r}")
-    return value
+    return check_int(value, argument, low=0)
 
 
 class _Monitor:

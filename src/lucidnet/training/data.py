@@ -38,12 +38,7 @@ def to_array(data: Any, argument: str) -> np.ndarray:
             if any(not isinstance(d, np.dtype) for d in dtypes.values())
             else data.to_numpy()
         )
-    try:
-        array = np.asarray(data)
-    except ValueError as error:  # ragged nested lists
-        raise ValueError(
-            f"{argument} is ragged: its rows have different lengths ({error})"
-        ) from None
+    array = as_ndarray(data, argument)
     if array.dtype == object or array.dtype.kind not in "biuf":
         raise ValueError(
             f"{argument} must be numeric, got dtype {array.dtype}"
@@ -54,6 +49,17 @@ def to_array(data: Any, argument: str) -> np.ndarray:
     if array.shape[0] == 0:
         raise ValueError(f"{argument} is empty (shape {array.shape}); give at least one sample")
     return array
+
+
+def as_ndarray(data: Any, described: str) -> np.ndarray:
+    """``np.asarray(data)``; nested lists of unequal lengths raise a ValueError that names
+    ``described`` (the argument, with its owner's name where there is one)."""
+    try:
+        return np.asarray(data)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(
+            f"{described} is ragged: its rows have different lengths ({error})"
+        ) from None
 
 
 def _first_non_numeric(array: np.ndarray, argument: str) -> str:

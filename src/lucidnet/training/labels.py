@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.tensor import Tensor, is_grad_enabled
+from .data import as_ndarray
 
 TARGET_KINDS = (
     "real",
@@ -39,6 +40,21 @@ TARGET_KINDS = (
 )
 
 
+LABEL_KINDS = ("labels", "labels_or_one_hot")
+"""Target kinds whose ``y`` of shape (n,) holds class labels, not one output column."""
+
+
+def takes_labels(loss: Any) -> bool:
+    """Whether ``loss`` reads ``y`` of shape (n,) as integer class labels (its
+    ``target_kind`` is one of :data:`LABEL_KINDS`) rather than as one output column.
+
+    >>> from lucidnet.training import losses
+    >>> takes_labels(losses.get("softmax_cross_entropy")), takes_labels(losses.get("mse"))
+    (True, False)
+    """
+    return getattr(loss, "target_kind", None) in LABEL_KINDS
+
+
 def target_array(y_true: Any, name: str, argument: str = "y_true") -> np.ndarray:
     """``y_true`` (array-like or Tensor) as a real numeric ndarray, or a TypeError saying why."""
     if y_true is None:
@@ -47,12 +63,7 @@ def target_array(y_true: Any, name: str, argument: str = "y_true") -> np.ndarray
             "(labels, one-hot rows or values)"
         )
     data = y_true.data if isinstance(y_true, Tensor) else y_true
-    try:
-        array = np.asarray(data)
-    except ValueError as error:  # ragged nested lists
-        raise ValueError(
-            f"{name}: {argument} is ragged: its rows have different lengths ({error})"
-        ) from None
+    array = as_ndarray(data, f"{name}: {argument}")
     if array.dtype.kind == "c":
         raise TypeError(
             f"{name}: {argument} must hold real numbers, got complex dtype {array.dtype}; "
@@ -220,9 +231,8 @@ def check_target(
             _check_same_shape(y_pred_shape, array.shape, name, argument)  # one-hot, wrong width
         class_indices(array, y_pred_shape[0], y_pred_shape[-1], name, argument)
         return
-    if kind is None:
-        if array.ndim == 1 or array.shape == y_pred_shape:
-            return  # a custom loss may take labels
+    if kind is None and (array.ndim == 1 or array.shape == y_pred_shape):
+        return  # a custom loss may take labels
     _check_same_shape(y_pred_shape, array.shape, name, argument)
     if kind == "binary":
         _check_unit_interval(array, name, argument)

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_real
 from .._kernels import kernel_is_trusted
 from .._registry import Registry
 from ..blocks.activations import _sigmoid
@@ -117,13 +118,7 @@ def _check_from_logits(from_logits: bool) -> None:
 
 
 def _check_delta(delta: float) -> None:
-    if (
-        isinstance(delta, bool)
-        or not isinstance(delta, (int, float, np.number))
-        or not np.isfinite(delta)
-        or delta <= 0
-    ):
-        raise ValueError(f"delta must be a positive finite number, got {delta!r}")
+    check_real(delta, "delta", low=0, closed="right")
 
 
 _OPTION_CHECKS: dict[str, Callable[[Any], None]] = {

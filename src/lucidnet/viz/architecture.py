@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -152,12 +153,10 @@ def _make_block(
     count: int,
     called: bool = True,
 ) -> _Block:
-    activation = getattr(getattr(layer, "activation", None), "name", None)
-    title = (
-        f"{name} ({kind}, {activation})"
-        if activation not in (None, "identity")
-        else f"{name} ({kind})"
-    )
+    function = getattr(layer, "activation", None)
+    activation = getattr(function, "name", None)
+    shown = activation is not None and getattr(function, "family", None) != "linear"
+    title = f"{name} ({kind}, {activation})" if shown else f"{name} ({kind})"
     if not called:
         shapes = "not called in forward"
     elif in_text:
@@ -307,7 +306,7 @@ def _dense_chain(model: Module) -> list[Dense]:
             f"layers {unbuilt} of model {model.name!r} are not built: give "
             "input_shape= to the first layer or call the model on data first"
         )
-    for before, after in zip(dense, dense[1:], strict=False):
+    for before, after in itertools.pairwise(dense):
         if after.weight.shape[0] != before.units:
             raise ValueError(
                 f"plot_network draws a chain of Dense layers, but {before.name!r} "

@@ -186,7 +186,7 @@ def _operation(
     ax.add_patch(FancyArrowPatch((op_center[0] + _OP_RADIUS, y), (x - box_width / 2, y), **arrow))
     parents = {id(parent): parent for parent in t._parents}  # x * x: one arrow per parent
     for key in parents:
-        start = np.array(center[key]) + (box_width / 2, 0)
+        start = np.add(center[key], (box_width / 2, 0))
         direction = op_center - start
         end = op_center - _OP_RADIUS * direction / np.linalg.norm(direction)
         bend = -0.25 if direction[0] > column_step else 0.0
