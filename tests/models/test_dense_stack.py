@@ -253,7 +253,7 @@ def test_a_rebound_weight_or_activation_is_used_at_the_next_call():
     model.layers[1].activation = ln.activations.get("tanh")
     out = model(ln.tensor(x))
     assert is_one_stack_node(out, model)
-    first, second, third = model.layers
+    _, second, third = model.layers
     hidden = np.full((7, 3), 0.5)  # sigmoid(x @ 0 + 0)
     hidden = np.tanh(hidden @ second.weight.data + second.bias.data)
     np.testing.assert_allclose(out.data, hidden @ third.weight.data + third.bias.data, **TIGHT)
