@@ -12,6 +12,7 @@ from lucidnet._checks import (
     check_int,
     check_positive_int,
     check_real,
+    check_verbose,
 )
 
 
@@ -67,3 +68,11 @@ def test_accepted_values_come_back_in_their_canonical_form():
     assert check_positive_int(2, "n", minimum=2) == 2
     assert check_real(1.0, "x", low=1.0, high=2.0, closed="left") == 1.0
     assert check_real(2.0, "x", low=1.0, high=2.0, closed="right") == 2.0
+
+
+def test_verbose_takes_0_1_2_and_bools_as_keras_does():
+    assert [check_verbose(v) for v in (0, 1, 2, False, True)] == [0, 1, 2, 0, 1]
+    with pytest.raises(ValueError, match=r"verbose must be an int in \[0, 2\], got 3"):
+        check_verbose(3)
+    with pytest.raises(ArgumentTypeError, match=r"verbose must be an int in \[0, 2\], got '1'"):
+        check_verbose("1")

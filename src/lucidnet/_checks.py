@@ -129,6 +129,13 @@ def check_choice(value: object, argument: str, choices: Iterable[str]) -> str:
     return lowered[value.lower()]
 
 
+def check_verbose(value: object, argument: str = "verbose") -> int:
+    """A Keras verbosity, 0, 1 or 2 (False and True read as 0 and 1, as Keras reads them)."""
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    return check_int(value, argument, low=0, high=2)
+
+
 def check_positive_int(value: object, argument: str, minimum: int = 1) -> int:
     """``value`` as an int >= ``minimum`` (bools refused); the common case of :func:`check_int`."""
     return check_int(value, argument, low=minimum)

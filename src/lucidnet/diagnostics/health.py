@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import check_int, check_real
+from .._checks import check_int, check_real, check_verbose
 from ..blocks import activations as activation_registry
 from ..blocks.layers.dense import Dense
 from ..blocks.module import Module
@@ -156,8 +156,7 @@ class HealthMonitor(Callback):
             )
         if sample_every is not None:
             check_int(sample_every, "sample_every", low=1)
-        if verbose not in (0, 1, 2):
-            raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+        check_verbose(verbose)
         self.dead_threshold = dead_threshold
         self.saturation_threshold = saturation_threshold
         self.vanishing_ratio = vanishing_ratio

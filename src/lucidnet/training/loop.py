@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_int
 from ..blocks import regularizers as regularizer_registry
 from ..blocks.modes import evaluating, training_mode
 from .callbacks import CallbackList, History
@@ -80,13 +81,7 @@ def check_batch_size(batch_size: int | None, n: int, default: int = 32) -> int:
     """``batch_size`` clipped to ``n``; None means ``default``."""
     if batch_size is None:
         return min(default, n)
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, (int, np.integer))
-        or batch_size <= 0
-    ):
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    return int(min(batch_size, n))
+    return min(check_int(batch_size, "batch_size", low=1), n)
 
 
 # ---------------------------------------------------------------- the NaN guard

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_int, check_verbose
 from ..blocks.module import Module
 from ..engine.random import get_rng
 from . import losses as loss_registry
@@ -77,11 +78,9 @@ def _metric_name(metric: Any, given: Any) -> str:
 
 
 def _check_fit_options(epochs: Any, initial_epoch: Any, verbose: Any) -> None:
-    for argument, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"{argument} must be a non-negative int, got {value!r}")
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+    check_int(epochs, "epochs", low=0)
+    check_int(initial_epoch, "initial_epoch", low=0)
+    check_verbose(verbose)
 
 
 def _validation(
