@@ -182,28 +182,25 @@ def _run_epoch(
     loss if one stopped it."""
     features, targets = data
     running = _Running()
-    forward, backup, backward = step.forward, step.backup, step.backward  # bound once
-    batch_begin, batch_end = callbacks.on_train_batch_begin, callbacks.on_train_batch_end
-    penalties, metrics = bool(state.penalties), bool(state.metrics)
     for batch, start in enumerate(range(0, len(targets), batch_size)):
         stop = start + batch_size
         index = slice(start, stop) if order is None else order[start:stop]
         batch_x, batch_y = take(features, index), targets[index]  # slices are views
         size = len(batch_y)
-        batch_begin(batch, {"batch": batch, "size": size})
-        data_loss, penalty, prediction = forward(batch_x, batch_y)
+        callbacks.on_train_batch_begin(batch, {"batch": batch, "size": size})
+        data_loss, penalty, prediction = step.forward(batch_x, batch_y)
         figures = {"loss": data_loss + penalty}
-        if penalties:
+        if state.penalties:
             figures["regularization"] = penalty
         if not math.isfinite(figures["loss"]):
             running.add(figures, size)
             return running.means(), (figures["loss"], batch)
-        backup()
-        backward(batch)
-        if metrics:
+        step.backup()
+        step.backward(batch)
+        if state.metrics:
             figures.update(_batch_metrics(state, prediction, batch_y))
         running.add(figures, size)
-        batch_end(batch, figures)
+        callbacks.on_train_batch_end(batch, figures)
         if progress is not None:
             progress.update(size)
             progress.set_postfix({k: f"{v:.4f}" for k, v in running.means().items()}, refresh=False)

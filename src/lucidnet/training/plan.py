@@ -293,6 +293,13 @@ class TrainingPlan:
                 joins = index + 1 < len(self.steps) and self.steps[index + 1].joined is not None
                 previous = _Buffers(batch, step, joins, previous)
                 buffers.append(previous)
+            first = self.steps[0]
+            if first.joined is not None and first.weight.shape[0] <= first.weight.shape[1]:
+                # a narrow input: copying it under a row of ones costs less than the bias
+                # addition and the bias sum that [W; b] then saves
+                inputs = np.empty((first.weight.shape[0] + 1, batch), self.dtype)
+                inputs[-1] = 1
+                buffers[0].source_joined = inputs
             self._buffers[batch] = buffers
             self._ones[batch] = np.ones(batch, self.dtype)
         return buffers
@@ -306,6 +313,9 @@ class TrainingPlan:
         buffers = self._batch
         if not buffers or buffers[0].out.shape[1] != x.shape[0]:
             self._batch = buffers = self._buffers_for(x.shape[0])
+        inputs = buffers[0].source_joined
+        if inputs is not None:  # the batch under a row of ones (see _buffers_for)
+            np.copyto(inputs[:-1], x.T)
         for step, buffer in zip(self.steps, buffers, strict=True):
             # feature-major: z^T = W^T h^T + b, or [W; b]^T [h^T; 1] in one product
             if buffer.source_joined is not None:
