@@ -19,7 +19,9 @@ The plan
   one call; a second buffer of the same size holds the NaN guard's backup;
 * keeps a layer's bias right after its weight, so [W; b] is one (in + 1, out)
   matrix: activations carry an extra row of ones and ``[W; b]^T [h^T; 1]`` is
-  the affine map in one matrix product, ``[h^T; 1] dz`` both gradients in one;
+  the affine map in one matrix product, ``[h^T; 1] dz`` both gradients in one (the
+  batch itself is copied under a row of ones when the first layer is at least as wide
+  as its input: the copy then costs less than the bias addition and sum it saves);
 * stores activations and gradients feature-major, (units, batch), so each is
   contiguous and per-sample reductions run along axis 0;
 * writes forward activations and backward gradients into buffers reused across
