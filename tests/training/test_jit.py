@@ -93,7 +93,6 @@ def test_compiled_step_equals_numpy_plan_on_the_benchmark_shapes(name):
 
 def test_compiled_step_in_order_and_float32_matches_the_numpy_plan():
     """Slices of the data (views, no shuffle) and float32 weights, to float32 rounding."""
-    sizes, activations = BENCHMARK_SHAPES["tiny"]
     x = data(12, 3).astype(np.float32)
     labels = np.random.default_rng(4).integers(0, 2, 12)
     results = []
