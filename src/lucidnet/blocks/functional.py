@@ -19,6 +19,7 @@ array([0., 2.], dtype=float32)
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -194,34 +195,105 @@ def dense_node(x: Tensor, w: Tensor, b: Tensor | None, f: Activation | None) -> 
     ``x`` ``[..., in]`` and ``w`` ``(in, out)`` of one floating dtype, ``b`` ``(out,)`` or
     None, ``f`` an :class:`Activation` or None; nothing is checked again (the layer's
     hot path).  The backward's gradients are new arrays (``fresh``): a parameter keeps
-    its gradient without a copy.
+    its gradient without a copy.  It is :func:`dense_stack_node` of one layer.
     """
-    if type(f) is act.Identity:  # exactly: a subclass may compute something else
-        f = None
-    x_data, w_data = x.data, w.data
-    z = x_data @ w_data
-    if b is not None:
-        z += b.data
-    y = z if f is None else f.forward(z)
-    parents = (x, w) if b is None else (x, w, b)
-    flat = x_data.ndim == 2  # the usual [batch, in]: no reshapes in the backward pass
+    return dense_stack_node(x, ((w, b, f),))
 
-    def backward(g: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        grad_z = g if f is None else f.vjp(z, y, g)
-        grad_z_2d = grad_z if flat else grad_z.reshape(-1, grad_z.shape[-1])
-        grad_x = grad_z @ w_data.T if x.requires_grad else None
-        grad_w = None
-        if w.requires_grad:
-            x_2d = x_data if flat else x_data.reshape(-1, x_data.shape[-1])
-            grad_w = x_2d.T @ grad_z_2d
-        if b is None:
-            return grad_x, grad_w
+
+def dense_stack_node(
+    x: Tensor, layers: Sequence[tuple[Tensor, Tensor | None, Activation | None]]
+) -> Tensor:
+    """Several dense layers applied in turn, ``h_i = f_i(h_{i-1} W_i + b_i)``, as ONE graph node.
+
+    ``layers`` holds ``(w, b, f)`` per layer, operands as :func:`dense_node` takes them
+    (checked by the caller: ``x`` ``[..., in]``, each ``w`` ``(in_i, out_i)`` with
+    ``in_i = out_{i-1}``, one floating dtype).  The result and every gradient equal
+    the chain of one :func:`dense` node per layer; only the tape is shorter (one node,
+    one backward call), which is what a model calling a stack of Dense layers step
+    after step gains (see :meth:`lucidnet.models.sequential.Sequential.forward`).
+
+    Forward, per layer: ``z = h W + b`` in a new array, then the activation in place
+    (``forward_``) when it offers in-place kernels, else ``y = f.forward(z)``.  Backward,
+    from the top, with g = dL/dh_i:
+
+    .. math:: g_z = f.\\mathrm{vjp}(z, y, g), \\quad g_W = h_{i-1}^T g_z, \\quad
+              g_b = \\mathbf{1}^T g_z, \\quad g \\leftarrow g_z W^T
+
+    (``backward_`` computes g_z from y in place on a copy of the incoming gradient).
+    A gradient is computed only where some tensor at or below it requires one; all of
+    them are new arrays (``fresh``), so a parameter keeps its gradient without a copy.
+
+    >>> import lucidnet as ln
+    >>> w1, w2 = ln.tensor([[1.0], [-1.0]], requires_grad=True), ln.tensor([[2.0]])
+    >>> y = dense_stack_node(ln.tensor([[3.0, 1.0]]), [(w1, None, act.ReLU()), (w2, None, None)])
+    >>> y.backward()
+    >>> y.numpy(), w1.grad.tolist()
+    (array([[4.]], dtype=float32), [[6.0], [2.0]])
+    """
+    h = x.data
+    flat = h.ndim == 2  # the usual [batch, in]: no reshapes for the weight gradients
+    parents: list[Tensor] = [x]
+    saved = []  # per layer: (input, w, w's data, b, activation, pre-activation or None, output)
+    for w, b, f in layers:
+        parents += (w,) if b is None else (w, b)
+        z = h @ w.data
+        if b is not None:
+            z += b.data
+        if f is None or type(f) is act.Identity:  # exactly: a subclass may compute otherwise
+            f, y = None, z
+        elif f.forward_ is not None and f.backward_ is not None:
+            y, z = f.forward_(z), None  # the output overwrites z; backward_ needs y only
+        else:
+            y = f.forward(z)
+        saved.append((h, w, w.data, b, f, z, y))
+        h = y
+    # below[i]: whether layer i's input needs a gradient (x, or a parameter further down)
+    below = [x.requires_grad]
+    for w, b, _ in layers[:-1]:
+        below.append(below[-1] or w.requires_grad or (b is not None and b.requires_grad))
+
+    def backward(g: np.ndarray) -> list[np.ndarray | None]:
+        grads: list[np.ndarray | None] = []
+        own = False  # whether g is an array this backward made (may be overwritten)
+        for index in range(len(saved) - 1, -1, -1):
+            grad_z = _dense_layer_backward(saved[index], g, own, flat, grads)
+            if not below[index]:  # nothing further down wants a gradient
+                grads.extend([None] * (len(parents) - len(grads)))
+                break
+            g, own = grad_z @ saved[index][2].T, True
+        else:
+            grads.append(g)  # d/dx
+        grads.reverse()
+        return grads
+
+    return Tensor._node(h, tuple(parents), backward, "dense", fresh=True)
+
+
+def _dense_layer_backward(
+    saved: tuple[Any, ...], g: np.ndarray, own: bool, flat: bool, grads: list[np.ndarray | None]
+) -> np.ndarray:
+    """One layer of :func:`dense_stack_node`'s backward: appends dL/db (if a bias) and dL/dW
+    to ``grads`` (None where not required) and returns g_z = dL/dz."""
+    h, w, _, b, f, z, y = saved
+    if f is None:
+        grad_z = g
+    elif z is None:  # in place from the output, on a copy unless g is this backward's own
+        grad_z = f.backward_(y, g if own else g.copy(), np.empty_like(y))
+    else:
+        grad_z = f.vjp(z, y, g)
+    grad_z_2d = grad_z if flat else grad_z.reshape(-1, grad_z.shape[-1])
+    if b is not None:
         grad_b = None
         if b.requires_grad:  # the batch sum as a product: BLAS is 2-8x faster than np.sum
-            grad_b = (_ones(grad_z_2d.shape[0], grad_z_2d.dtype) @ grad_z_2d).reshape(b.data.shape)
-        return grad_x, grad_w, grad_b
-
-    return Tensor._node(y, parents, backward, "dense", fresh=True)
+            ones = _ones(grad_z_2d.shape[0], grad_z_2d.dtype)
+            grad_b = (ones @ grad_z_2d).reshape(b.data.shape)
+        grads.append(grad_b)
+    grad_w = None
+    if w.requires_grad:
+        h_2d = h if flat else h.reshape(-1, h.shape[-1])
+        grad_w = h_2d.T @ grad_z_2d
+    grads.append(grad_w)
+    return grad_z
 
 
 @functools.lru_cache(maxsize=64)

@@ -137,8 +137,9 @@ class Module:
         object.__setattr__(self, "built", True)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if any(contains_symbolic(a) for a in args):
-            return self._call_symbolic(*args, **kwargs)
+        for arg in args:  # a loop, not any(...): this runs for every layer call
+            if contains_symbolic(arg):
+                return self._call_symbolic(*args, **kwargs)
         if not self.built:
             first = args[0] if args else None
             self.build(_shape_of(first))

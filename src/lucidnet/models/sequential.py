@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..blocks.activations import Identity
+from ..blocks.functional import dense_stack_node
 from ..blocks.module import Module, output_shape
 from ..blocks.symbolic import SymbolicTensor
+from ..engine.tensor import Tensor
 
 
 class Sequential(Module):
@@ -73,11 +76,55 @@ class Sequential(Module):
         object.__setattr__(self, "built", True)
 
     def forward(self, x: Any) -> Any:
+        """Each layer on the output of the one before.
+
+        A model that is a plain stack of Dense layers (Activation layers after a Dense
+        without activation included, as PyTorch's ``Linear, ReLU``) records ONE graph node
+        for the whole stack instead of one or two per layer
+        (:func:`~lucidnet.blocks.functional.dense_stack_node`: the same numbers and
+        gradients from the same formulas, up to rounding), so a training step walks a
+        shorter tape.  The stack is looked up on every call, so anything that changes what
+        a layer computes takes effect at once: a forward hook, another activation or
+        weight, an input of another dtype or width, an unbuilt layer, a layer of another
+        kind (Dropout, BatchNorm, a subclass with its own ``forward``) all make the layers
+        run one by one, each recording its own nodes.
+        """
         if not self.layers:
             raise ValueError(f"Sequential {self.name!r} has no layers; add some first")
+        stack = self._dense_stack(x)
+        if stack is not None:
+            return dense_stack_node(x, stack)
         for layer in self.layers:
             x = layer(x)
         return x
+
+    def _dense_stack(self, x: Any) -> list[tuple[Any, Any, Any]] | None:
+        """``(w, b, activation)`` per Dense layer for input ``x`` (its ``stack_entry``), an
+        Activation layer after a Dense one without activation folded into it (its
+        ``stack_activation``, PyTorch's ``Linear, ReLU``); None unless every layer is one
+        of those and there are two or more layers."""
+        layers = self.layers
+        if len(layers) < 2 or not isinstance(x, Tensor) or x.data.ndim == 0:
+            return None
+        dtype, features = x.data.dtype, x.data.shape[-1]
+        entries = []
+        for layer in layers:
+            stack_entry = getattr(layer, "stack_entry", None)
+            if stack_entry is not None:
+                entry = stack_entry(dtype, features)
+                if entry is None:
+                    return None
+                entries.append(entry)
+                features = entry[0].data.shape[1]
+                continue
+            stack_activation = getattr(layer, "stack_activation", None)
+            if stack_activation is None or not entries or type(entries[-1][2]) is not Identity:
+                return None
+            activation = stack_activation(dtype)
+            if activation is None:
+                return None
+            entries[-1] = (*entries[-1][:2], activation)
+        return entries
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "input_shape": self.input_shape}

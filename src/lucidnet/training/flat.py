@@ -1,12 +1,28 @@
-"""One optimizer group's parameters as views into one flat buffer, for the training plan."""
+"""Parameters as views into one flat buffer, for the training plan and the manual loop.
+
+``fit``'s plan keeps each optimizer group this way; a small ``Sequential`` keeps its
+parameters this way from the start (see :mod:`.trainable`), so that ``optimizer.step()``
+in a hand-written loop updates the whole group with one call when it finds them in one
+(:func:`group_of`).
+"""
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ..engine.tensor import Parameter
+from ..engine.tensor import Parameter, Tensor
+
+FLAT_UPDATE_LIMIT = 1 << 16
+"""Weights up to which a loop's optimizer gathers a flat group's gradients to update it in
+one call, and a ``Sequential`` keeps its parameters flat: beyond, the per-parameter calls
+cost less than the gathering copy."""
+
+_GROUPS: weakref.WeakValueDictionary[int, FlatGroup] = weakref.WeakValueDictionary()
+"""Every live FlatGroup by the id of its buffer (the ``.base`` of its parameters' arrays)."""
 
 
 class FlatGroup:
@@ -40,8 +56,11 @@ class FlatGroup:
         self.state: dict[str, Any] = {}
         self._ones = np.ones((1, 2), dtype=dtype)
         self.views = tuple(self.views_into(buffer) for buffer in self.buffers)
+        for p, view in zip(params, self.views[0], strict=True):
+            p.data = view  # these very views: ``holds`` compares identities
         self.grads = self.views_into(self.parameter.grad)
         self.current = 0  # which buffer the parameters look at
+        _GROUPS[id(rows)] = self
 
     def views_into(self, buffer: np.ndarray) -> list[np.ndarray]:
         """Every parameter's array as a view into ``buffer``."""
@@ -49,6 +68,17 @@ class FlatGroup:
             buffer[part].reshape(p.data.shape)
             for p, part in zip(self.params, self.slices, strict=True)
         ]
+
+    def holds(self, params: Sequence[Tensor]) -> bool:
+        """Whether ``params`` are this group's parameters, in order, each still looking at its
+        view of the current buffer (identities only: cheap enough for every step)."""
+        views = self.views[self.current]
+        if len(params) != len(views):
+            return False
+        for p, q, view in zip(params, self.params, views, strict=True):
+            if p is not q or p.data is not view:
+                return False
+        return True
 
     def flip(self) -> None:
         """Point the parameters at the other buffer."""
@@ -151,3 +181,11 @@ class FlatGroup:
                 else value
                 for key, value in self.state.items()
             }
+
+
+def group_of(params: Sequence[Tensor]) -> FlatGroup | None:
+    """The FlatGroup whose parameters ``params`` are (same order, still its views), or None."""
+    if not params:
+        return None
+    group = _GROUPS.get(id(params[0].data.base))
+    return group if group is not None and group.holds(params) else None

@@ -182,6 +182,28 @@ def _loss_node(
     return Tensor._node(out, parents, backward, name)
 
 
+def _closed_form_node(
+    kernel: ClosedForm, prediction: Tensor, target: np.ndarray, reduction: str, name: str
+) -> Tensor:
+    """One node from the loss's closed form (``reduction`` "mean" or "sum"): the kernel
+    gives the value and dL/dy_pred together, in one pass over the scores, and the
+    backward only scales that gradient by the upstream one.  ``target`` is in the
+    kernel's class-major layout (integer labels stay (batch,)); the kernels are those
+    the training plan runs, so a manual loop and ``fit`` share one formula."""
+    scores = prediction.data
+    class_major = np.empty(scores.shape[::-1], scores.dtype)  # the kernels' layout
+    with np.errstate(over="ignore"):  # a score 1e38 below the max: exp(-inf) = 0, exactly
+        value = kernel(reduction, scores.T, target, 1.0, class_major)
+    gradient = class_major.T
+    return Tensor._node(
+        np.asarray(value, scores.dtype),
+        (prediction,),
+        lambda g: (gradient * g,),
+        name,
+        fresh=True,
+    )
+
+
 # --------------------------------------------------------------------------- the losses
 def mse(y_pred: Any, y_true: Any, *, reduction: str = "mean") -> Tensor:
     """Mean squared error: L_i = (p_i - y_i)^2, dL_i/dp_i = 2(p_i - y_i) (``F.mse_loss``)."""
@@ -309,6 +331,10 @@ def _cross_entropy_soft_targets(
 ) -> Tensor:
     """-sum_c y_c log p_c per sample, for one-hot or probability rows ``target``."""
     x = prediction.data
+    if from_logits and reduction != "none" and target_tensor is None:
+        return _closed_form_node(
+            _softmax_cross_entropy_closed_form, prediction, target.T, reduction, name
+        )
     if from_logits:
         # log p = shifted - lse, so L = lse * sum(y) - sum(y * shifted).
         shifted, exp_shifted, total, log_total = _log_sum_exp_parts(x)
@@ -350,6 +376,10 @@ def _cross_entropy_labels(
     prediction: Tensor, labels: np.ndarray, from_logits: bool, reduction: str, name: str
 ) -> Tensor:
     """-log p_y per sample for integer ``labels``."""
+    if from_logits and reduction != "none":
+        return _closed_form_node(
+            _softmax_cross_entropy_closed_form, prediction, labels, reduction, name
+        )
     x = prediction.data
     rows = np.arange(x.shape[0])
     if from_logits:

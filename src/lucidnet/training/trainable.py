@@ -28,6 +28,7 @@ from ..models.functional import Model as GraphModel
 from ..models.sequential import Sequential as LayerStack
 from ..models.summary import summary as summary_table
 from . import trainer
+from .flat import FLAT_UPDATE_LIMIT, FlatGroup, group_of
 
 
 class Trainable:
@@ -142,6 +143,27 @@ class Module(Trainable, BaseModule, metaclass=_EveryModule):
 
 class Sequential(LayerStack, Module):
     __doc__ = LayerStack.__doc__
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        """Build every layer; a small model keeps its parameters in one flat buffer.
+
+        With at most ``FLAT_UPDATE_LIMIT`` weights of one float dtype, the parameters'
+        arrays become views into one buffer (values unchanged; ``fit``'s plan keeps them
+        so too and reuses it), so that an optimizer stepping them in a hand-written loop
+        updates them with one call (:meth:`lucidnet.training.optim.Optimizer.step`).
+        Rebinding a parameter's ``.data`` later is fine: the step then goes parameter by
+        parameter.
+        """
+        super().build(input_shape)
+        params = self.parameters()
+        if (
+            len(params) > 1
+            and sum(p.data.size for p in params) <= FLAT_UPDATE_LIMIT
+            and len({p.data.dtype for p in params}) == 1
+            and params[0].data.dtype.kind == "f"
+            and group_of(params) is None
+        ):
+            object.__setattr__(self, "_flat_groups", [FlatGroup(params)])
 
 
 class Model(GraphModel, Module):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 
+from ..._kernels import kernel_is_trusted
 from ...engine.dtype import resolve_dtype
 from ...engine.tensor import Tensor
 from ..module import Module
@@ -94,3 +96,11 @@ def check_features(layer: Module, x: Tensor, expected: int) -> None:
             f"layer {layer.name!r} expects inputs of shape [batch_size, {expected}], "
             f"got shape {x.shape}"
         )
+
+
+@functools.cache
+def calls_as_written(cls: type, method: str) -> bool:
+    """Whether calling a ``cls`` layer runs the ``forward`` that its ``method`` (``stack_entry``,
+    ``stack_activation``: what a model may run in its place) was written beside, i.e. no
+    class below the method's redefines ``forward`` or ``__call__``."""
+    return kernel_is_trusted(cls, method, ("forward", "__call__"))

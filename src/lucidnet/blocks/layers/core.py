@@ -11,7 +11,7 @@ from ...engine.random import get_rng
 from ...engine.tensor import Tensor
 from ..activations import Activation as ActivationFunction
 from ..activations import get as get_activation
-from .base import Layer
+from .base import Layer, calls_as_written
 
 
 class Activation(Layer):
@@ -24,6 +24,21 @@ class Activation(Layer):
 
     def forward(self, x: Any) -> Tensor:
         return self.activation(self.as_input(x))
+
+    def stack_activation(self, dtype: np.dtype) -> ActivationFunction | None:
+        """The activation, when calling this layer on a float tensor of ``dtype`` is exactly
+        applying it (no forward hook, no cast, an activation object, a class that does not
+        redefine ``forward`` or ``__call__``): a model may then fold it into the Dense layer
+        before it, as ``Dense(units, activation=...)``; else None."""
+        activation = self.activation
+        if (
+            self._call_hooks
+            or not isinstance(activation, ActivationFunction)
+            or (self.dtype_policy is not None and self.dtype_policy != dtype)
+            or not calls_as_written(type(self), "stack_activation")
+        ):
+            return None
+        return activation
 
     def get_config(self) -> dict[str, Any]:
         activation = self.activation

@@ -10,6 +10,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ..._checks import check_positive_int
 from ..._registry import Configurable
 from ...engine.tensor import Parameter, Tensor
@@ -18,7 +20,7 @@ from .. import init as initializers
 from .. import regularizers
 from ..activations import Activation, Identity
 from ..activations import get as get_activation
-from .base import Layer, check_features
+from .base import Layer, calls_as_written, check_features
 
 
 class Dense(Layer):
@@ -126,6 +128,29 @@ class Dense(Layer):
         if not isinstance(activation, Activation):  # a plain callable, applied after the node
             return activation(F.dense_node(x, weight, self.bias, None))
         return F.dense_node(x, weight, self.bias, activation)
+
+    def stack_entry(
+        self, dtype: np.dtype, features: int
+    ) -> tuple[Parameter, Parameter | None, Activation] | None:
+        """``(weight, bias, activation)`` when calling this layer on a tensor of ``dtype`` with
+        ``features`` columns is exactly ``F.dense_node(x, weight, bias, activation)``, else None.
+
+        It is, when the layer is built with a weight of that dtype and width, has no forward
+        hook, an :class:`Activation` (not a plain callable), and its class does not
+        redefine ``forward`` or ``__call__``: a model may then run it inside one
+        :func:`~lucidnet.blocks.functional.dense_stack_node` with its neighbours.
+        """
+        weight = self.weight
+        if (
+            weight is None
+            or self._call_hooks
+            or weight.data.dtype != dtype
+            or weight.data.shape[0] != features
+            or not isinstance(self.activation, Activation)
+            or not calls_as_written(type(self), "stack_entry")
+        ):
+            return None
+        return weight, self.bias, self.activation
 
     def extra_repr(self) -> str:
         """``units=32, activation='relu', input=2`` (input: the in_features, once known)."""

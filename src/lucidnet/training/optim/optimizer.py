@@ -37,6 +37,7 @@ import numpy as np
 from ..._kernels import kernel_is_trusted
 from ..._registry import Registry
 from ...engine.tensor import Tensor
+from ..flat import FLAT_UPDATE_LIMIT, group_of
 
 ParamGroup = dict[str, Any]
 Params = Iterable[Tensor] | Iterable[ParamGroup]
@@ -85,6 +86,7 @@ class Optimizer:
         self.param_groups: list[ParamGroup] = [{**self.defaults, "params": []}]
         self._bound = False
         self._applied: dict[int, np.ndarray] = {}  # id(param) -> the gradient the last step used
+        self._flat_entries: dict[int, list[dict[str, Any]]] = {}  # see _update_flat
         if params is not None:
             self.bind(params)
 
@@ -95,11 +97,13 @@ class Optimizer:
         state["state"] = [self.state.get(id(p)) for p in self.parameters()]
         state["_workspace"] = {}  # scratch arrays, made again on the next step
         state["_applied"] = {}  # keyed by id() too
+        state["_flat_entries"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         per_parameter = state.pop("state")
         state.setdefault("_applied", {})
+        state.setdefault("_flat_entries", {})
         self.__dict__.update(state)
         self.state = {
             id(p): entry
@@ -129,6 +133,7 @@ class Optimizer:
             template = _options(self.param_groups[0])
         self.state.clear()
         self._workspace.clear()
+        self._flat_entries.clear()
         self.param_groups = []
         for group in groups:
             self._add_group(group, template)
@@ -169,17 +174,75 @@ class Optimizer:
             )
         loss = closure() if closure is not None else None
         applied, reapplied = self._applied, False
+        states, update = self.state, self.update
         for group in self.param_groups:
-            for param in group["params"]:
+            params = group["params"]
+            for param in params:
                 grad = param.grad
                 if grad is not None:
-                    # the very array a step already used, with no zero_grad() since
-                    reapplied = reapplied or applied.get(id(param)) is grad
-                    applied[id(param)] = grad
-                    self.update(param, group, self.state.setdefault(id(param), {}))
+                    key = id(param)
+                    if applied.get(key) is grad:  # the very array a step already used
+                        reapplied = True  # with no zero_grad() since
+                    applied[key] = grad
+            if self._update_flat(group):
+                continue
+            for param in params:
+                if param.grad is not None:
+                    state = states.get(id(param))
+                    if state is None:
+                        state = states[id(param)] = {}
+                    update(param, group, state)
         if reapplied:
             _warn_reapplied(self)
         return loss
+
+    def _update_flat(self, group: ParamGroup) -> bool:
+        """One ``update`` call for the whole group, when it can be; False when not done.
+
+        It can when the optimizer is element-wise (:attr:`updates_flat_groups`) and keeps
+        state (momentum, moments: several arrays per parameter to update; a stateless
+        update such as plain SGD's costs no more per parameter than gathering), the group
+        is small and its parameters are views into one flat buffer in order (a small
+        ``Sequential`` keeps them so, as ``fit``'s plan does: see
+        :mod:`lucidnet.training.flat`) and every one has a gradient of its shape.  The
+        gradients are gathered into one flat array and updated at once: the same numbers
+        as one ``update`` per parameter, with one call instead of one per parameter.
+        Each parameter's entry in ``state`` holds views into the flat state (numbers are
+        copied back after each step); entries replaced from outside (``load_state_dict``)
+        are gathered again first.
+        """
+        params = group["params"]
+        if len(params) < 2 or not self.state.get(id(params[0])) or not _updates_flat(type(self)):
+            return False  # stateless (plain SGD): two operations per parameter, as cheap
+        flat = group_of(params)
+        if flat is None or flat.parameter.data.size > FLAT_UPDATE_LIMIT:
+            return False
+        entries, states = self._flat_entries.get(id(flat)), self.state
+        grads = []
+        for index, param in enumerate(params):
+            grad = param.grad
+            if grad is None or grad.shape != param.data.shape:
+                return False
+            grads.append(grad.reshape(-1))
+            if entries is not None and states.get(id(param)) is not entries[index]:
+                entries = None  # replaced from outside: gather again
+        if entries is None and not flat.gather_state(self):
+            return False
+        gradient = np.concatenate(grads, out=self._scratch(flat.parameter, "flat_gradient"))
+        keys = set(flat.state)
+        held, flat.parameter.grad = flat.parameter.grad, gradient
+        try:
+            self.update(flat.parameter, group, flat.state)
+        finally:
+            flat.parameter.grad = held
+        if (
+            entries is None
+            or keys != set(flat.state)
+            or not all(isinstance(value, np.ndarray) for value in flat.state.values())
+        ):
+            flat.scatter_state(self)
+            self._flat_entries[id(flat)] = [states[id(p)] for p in params]
+        return True
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients: set them to None (default) or fill them with zeros in place."""
@@ -204,9 +267,7 @@ class Optimizer:
     def updates_flat_groups(self) -> bool:
         """Whether ``update`` may be given a whole group flattened into one array: the
         class says ``element_wise`` beside the ``update`` it uses."""
-        return bool(self.element_wise) and kernel_is_trusted(
-            type(self), "element_wise", ("update",)
-        )
+        return _updates_flat(type(self))
 
     def _check_options(self, options: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -294,6 +355,12 @@ class Optimizer:
     def __repr__(self) -> str:
         options = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
         return f"{type(self).__name__}({options})"
+
+
+@functools.cache
+def _updates_flat(cls: type[Optimizer]) -> bool:
+    """Whether ``cls.update`` may be given a whole group flattened into one array."""
+    return bool(cls.element_wise) and kernel_is_trusted(cls, "element_wise", ("update",))
 
 
 def _warn_reapplied(optimizer: Optimizer) -> None:

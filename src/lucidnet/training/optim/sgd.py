@@ -85,6 +85,9 @@ class SGD(Optimizer):
 
     def update(self, param: Tensor, group: ParamGroup, state: dict[str, Any]) -> None:
         momentum = float(group["momentum"])
+        if momentum == 0 and group["weight_decay"] == 0 and not group["maximize"]:
+            self._descend(param, param.grad, float(group["lr"]))  # plain: theta - lr * grad
+            return
         gradient = self._gradient(param, float(group["weight_decay"]), group["maximize"])
         if momentum != 0:
             buffer = state.get("momentum_buffer")
