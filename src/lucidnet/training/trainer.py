@@ -87,7 +87,8 @@ def _require_numba() -> None:
     if importlib.util.find_spec("numba") is None:
         raise ImportError(
             "compile(jit_compile=True) needs numba, which is not installed; "
-            "install the extra with: pip install 'lucidnet[jit]'"
+            "install the extra with: pip install 'lucidnet[jit]'",
+            name="numba",
         )
 
 
