@@ -16,7 +16,7 @@ kernels and says what "mean" counts.
 >>> import numpy as np
 >>> grad = np.empty(2)
 >>> value = softmax_cross_entropy_label(np.array([0.0, 0.0]), 1, 1.0, grad)
->>> round(value, 6), grad.tolist()  # log 2; softmax - onehot
+>>> round(float(value), 6), grad.tolist()  # log 2; softmax - onehot
 (0.693147, [0.5, -0.5])
 """
 
