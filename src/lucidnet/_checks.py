@@ -80,6 +80,8 @@ def check_int(
     closed: Closed = "both",
 ) -> int:
     """``value`` as an int within the interval (bools refused)."""
+    if type(value) is int and _inside(value, low, high, closed):  # the common case, at once
+        return value
     expected = f"an int{_range_text(low, high, closed)}"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise ArgumentTypeError(f"{argument} must be {expected}, got {_received(value)}")

@@ -356,7 +356,7 @@ class Module:
 
     @property
     def dtype(self) -> np.dtype:
-        for parameter in self.parameters():
+        for _, parameter in self.named_parameters():  # the first one: no full walk
             return parameter.dtype
         return get_default_dtype()
 
