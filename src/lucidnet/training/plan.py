@@ -32,6 +32,11 @@ The plan
   (large groups write the result into the other buffer and flip to it, which
   makes the NaN guard's backup free).
 
+With ``compile(..., jit_compile=True)`` a plain-SGD step runs instead as ONE numba
+function over the same flat buffers (:mod:`.jit`; activations offer scalar kernels and
+the loss a per-sample closed form for it), where the layers are small enough for loops;
+the NaN guard's ``backup``/``restore``/``weights`` are the same.
+
 It computes the same numbers as the generic autograd tape up to rounding
 (tests compare the weights after several steps to 1e-12 in float64); ``fit``
 falls back to the tape for anything else (other layers, hooks, callbacks that
