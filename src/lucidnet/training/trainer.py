@@ -58,7 +58,8 @@ def compile(
     sparse / binary cross-entropy on logits and mse, and layers small enough that
     loops beat BLAS; anything else (other activations, losses or optimizers,
     regularizers, hooks, callbacks reading gradients, large layers) trains on the
-    NumPy step as without it, silently.
+    NumPy step as without it, silently.  The first ``fit`` of a new structure
+    (activations, loss, dtype) spends a second or two compiling; later ones reuse it.
     """
     check_bool(jit_compile, "jit_compile")
     if jit_compile:
