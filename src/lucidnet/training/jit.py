@@ -15,10 +15,10 @@ on the plan's flat buffers:
 * the layers' weights and biases where the plan's :class:`~.flat.FlatGroup` keeps them.
 
 The function is a chain, one link per layer, written recursively as backprop is:
-link ``i`` computes ``a_i = f_i(a_{i-1} W_i + b_i)`` (batch-major, the usual
-layout), calls link ``i + 1`` (the last link calls the loss), then turns
-dL/da_i into dL/dz_i with f_i'(from a_i), hands dL/da_{i-1} = dz_i W_i^T back
-and applies SGD to W_i and b_i.  ``-lr`` is folded into the loss's gradient, as
+link ``i`` computes ``a_i = f_i(W_i^T a_{i-1} + b_i)`` (feature-major, (units,
+batch), as the plan: the innermost loops run along the batch), calls link ``i + 1``
+(the last link calls the loss), then turns dL/da_i into dL/dz_i with f_i'(from
+a_i), hands dL/da_{i-1} = W_i dz_i back and applies SGD to W_i and b_i.  ``-lr`` is folded into the loss's gradient, as
 in the plan, so dz is already the update's factor.  At the turning point the loss
 is known: a non-finite loss returns before any weight changes, a finite one first
 copies the weights into the group's other buffer (the NaN guard's backup), so the
@@ -65,12 +65,12 @@ def _turning_point(sample: Callable[..., Any], per_element: bool, mean: bool) ->
 
     @numba.njit
     def loss(rows, current, output, targets, scale, layout, work, grad):  # pragma: no cover
-        batch, units = output.shape
+        units, batch = output.shape
         count = batch * units if per_element else batch
         weight = scale / count if mean else scale
         total = 0.0
         for s in range(batch):
-            total += kernel(output[s], targets[s], weight, grad[s])
+            total += kernel(output[:, s], targets[s], weight, grad[:, s])
         value = total / count if mean else total
         if math.isfinite(value):
             other = 1 - current
@@ -83,85 +83,81 @@ def _turning_point(sample: Callable[..., Any], per_element: bool, mean: bool) ->
 
 @numba.njit(fastmath=_REORDER)
 def _forward(h, weights, theta, bias, a, forward):  # pragma: no cover - compiled
-    """a = f(h W + b), b at ``theta[bias:]`` (none when ``bias`` < 0)."""
-    batch, units = a.shape
-    for s in range(batch):
-        for j in range(units):
-            a[s, j] = theta[bias + j] if bias >= 0 else 0.0
-        for k in range(h.shape[1]):
-            hk = h[s, k]
-            for j in range(units):
-                a[s, j] += hk * weights[k, j]
-        for j in range(units):
-            a[s, j] = forward(a[s, j])
+    """a = f(W^T h + b), feature-major, b at ``theta[bias:]`` (none when ``bias`` < 0)."""
+    inputs, batch = h.shape
+    for j in range(a.shape[0]):
+        for s in range(batch):
+            a[j, s] = theta[bias + j] if bias >= 0 else 0.0
+        for k in range(inputs):
+            w = weights[k, j]
+            for s in range(batch):
+                a[j, s] += w * h[k, s]
+        for s in range(batch):
+            a[j, s] = forward(a[j, s])
 
 
 @numba.njit(fastmath=_REORDER)
 def _backward(a, g, weights, grad_in, slope, first):  # pragma: no cover - compiled
-    """dz = dL/da * f'(z) in place from the output a; then dL/dh = dz W^T (not for ``first``)."""
-    batch, units = a.shape
-    for s in range(batch):
-        for j in range(units):
-            g[s, j] *= slope(a[s, j])
-    if not first:
+    """dz = dL/da * f'(z) in place from the output a; then dL/dh = W dz (not for ``first``)."""
+    units, batch = a.shape
+    for j in range(units):
         for s in range(batch):
-            for k in range(weights.shape[0]):
-                total = 0.0
-                for j in range(units):
-                    total += g[s, j] * weights[k, j]
-                grad_in[s, k] = total
+            g[j, s] *= slope(a[j, s])
+    if not first:
+        for k in range(weights.shape[0]):
+            for s in range(batch):
+                grad_in[k, s] = 0.0
+            for j in range(units):
+                w = weights[k, j]
+                for s in range(batch):
+                    grad_in[k, s] += w * g[j, s]
 
 
 @numba.njit(fastmath=_REORDER)
-def _sgd(h, g, weights, step, theta, update, bias):  # pragma: no cover - compiled
-    """W += h^T dz and b += sum_s dz (dz holds -lr * dL/dz), each summed in the flat gradient
-    first and then added, as the plan does."""
-    inputs, units = weights.shape
-    step[:, :] = 0.0
-    for s in range(h.shape[0]):
-        for k in range(inputs):
-            hk = h[s, k]
-            for j in range(units):
-                step[k, j] += hk * g[s, j]
+def _sgd(h, g, weights, theta, bias):  # pragma: no cover - compiled
+    """W += h dz^T and b += sum_s dz (dz holds -lr * dL/dz): each entry's sum over the batch
+    first, then added, as the plan does."""
+    inputs, batch = h.shape
     for k in range(inputs):
-        for j in range(units):
-            weights[k, j] += step[k, j]
+        for j in range(weights.shape[1]):
+            total = 0.0
+            for s in range(batch):
+                total += h[k, s] * g[j, s]
+            weights[k, j] += total
     if bias >= 0:
-        for j in range(units):
-            update[bias + j] = 0.0
-        for s in range(h.shape[0]):
-            for j in range(units):
-                update[bias + j] += g[s, j]
-        for j in range(units):
-            theta[bias + j] += update[bias + j]
+        for j in range(weights.shape[1]):
+            total = 0.0
+            for s in range(batch):
+                total += g[j, s]
+            theta[bias + j] += total
 
 
 def _link(index: int, forward: Any, slope: Any, inner: Any) -> Any:
     """Layer ``index`` of the chain; ``inner`` is the rest of it (the next link or the loss).
 
-    ``h`` is the layer's input (batch, inputs) and ``grad_in`` receives dL/dh (unused by
-    the first layer).  ``layout[index]`` = (weight offset, inputs, units, bias offset or
+    Feature-major, as the plan: ``h`` is the layer's input (inputs, batch) and
+    ``grad_in`` receives dL/dh (unused by the first layer), so the innermost loops run
+    along the batch.  ``layout[index]`` = (weight offset, inputs, units, bias offset or
     -1, work offset / batch): W is (inputs, units) row-major in ``rows[current]``; a and
-    then dL/da are (batch, units) blocks of ``work``.  Plain loops, no array expressions:
-    they compile fast and allocate nothing.
+    then dL/da are (units, batch) blocks of ``work``.  Plain loops, no array
+    expressions: they compile fast and allocate nothing.
     """
     first = index == 0
 
     @numba.njit
     def link(rows, current, h, targets, scale, layout, work, grad_in):  # pragma: no cover
-        batch = h.shape[0]
+        batch = h.shape[1]
         start, inputs, units = layout[index, 0], layout[index, 1], layout[index, 2]
         bias, place = layout[index, 3], layout[index, 4] * batch
-        theta, update = rows[current], rows[2]
+        theta = rows[current]
         weights = theta[start : start + inputs * units].reshape((inputs, units))
-        a = work[place : place + batch * units].reshape((batch, units))
-        g = work[place + batch * units : place + 2 * batch * units].reshape((batch, units))
+        a = work[place : place + batch * units].reshape((units, batch))
+        g = work[place + batch * units : place + 2 * batch * units].reshape((units, batch))
         _forward(h, weights, theta, bias, a, forward)
         value = inner(rows, current, a, targets, scale, layout, work, g)
         if math.isfinite(value):  # else no weight changes: the NaN guard restores
             _backward(a, g, weights, grad_in, slope, first)
-            step = update[start : start + inputs * units].reshape((inputs, units))
-            _sgd(h, g, weights, step, theta, update, bias)
+            _sgd(h, g, weights, theta, bias)
         return value
 
     return link
@@ -170,8 +166,7 @@ def _link(index: int, forward: Any, slope: Any, inner: Any) -> Any:
 def _chain(activations: tuple[tuple[Any, Any], ...], loss: Any) -> Any:
     """The compiled step of a stack with these (scalar_forward, scalar_slope) pairs:
     ``step(rows, current, x, targets, scale, layout, work) -> loss`` on the flat group's
-    rows (weights in ``rows[current]``, the backup goes to the other buffer, ``rows[2]``
-    is scratch for the update)."""
+    rows (weights in ``rows[current]``, the backup goes to the other buffer)."""
     link = loss
     for index in range(len(activations) - 1, -1, -1):
         link = _link(index, *map(_compiled, activations[index]), link)
@@ -179,7 +174,8 @@ def _chain(activations: tuple[tuple[Any, Any], ...], loss: Any) -> Any:
 
     @numba.njit
     def step(rows, current, x, targets, scale, layout, work):  # pragma: no cover
-        return first(rows, current, x, targets, scale, layout, work, x)  # no dL/dx: unused
+        inputs = np.ascontiguousarray(x.T)  # (features, batch): loops run along the batch
+        return first(rows, current, inputs, targets, scale, layout, work, inputs)  # no dL/dx
 
     return step
 
@@ -256,7 +252,7 @@ class CompiledStep:
             dtype = self.group.parameter.dtype
             work = np.zeros(2 * batch * sum(self.units), dtype)
             place = self.layout[-1, 4] * batch
-            prediction = work[place : place + batch * self.units[-1]].reshape(batch, -1)
+            prediction = work[place : place + batch * self.units[-1]].reshape(-1, batch).T
             self._work[batch] = buffers = (work, prediction)
         return buffers
 
