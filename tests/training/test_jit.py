@@ -3,6 +3,7 @@ and hands back to the NumPy step for whatever it does not compile."""
 
 from __future__ import annotations
 
+import decimal
 import subprocess
 import sys
 import warnings
@@ -261,6 +262,41 @@ def test_a_subclass_redefining_the_formula_loses_the_scalar_kernels():
 
     assert not Shifted().has_scalar_kernels()
     assert ln.activations.get("relu").has_scalar_kernels()
+
+
+class Wobbly(ln.activations.Activation):
+    """A user's activation whose scalar kernel numba cannot compile (it builds a Decimal)."""
+
+    name = "wobbly"
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def derivative(self, x):
+        return 1 - np.tanh(x) ** 2
+
+    @staticmethod
+    def scalar_forward(x):
+        return float(decimal.Decimal(x))
+
+    @staticmethod
+    def scalar_slope(y):
+        return 1 - y * y
+
+
+def test_a_kernel_numba_cannot_compile_warns_once_and_trains_on_the_numpy_step():
+    ln.manual_seed(0)
+    model = ln.Sequential(
+        [ln.layers.Dense(3, activation=Wobbly(), input_shape=(4,)), ln.layers.Dense(2)]
+    )
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.warns(RuntimeWarning, match="numba could not compile") as caught:
+        plan = fit_and_plan(model, targets=np.random.default_rng(4).integers(0, 2, 10))
+    assert len([w for w in caught if "numba" in str(w.message)]) == 1
+    assert plan.compiled is not None
+    assert not all(
+        np.array_equal(p.data, b) for p, b in zip(model.parameters(), before, strict=True)
+    )
 
 
 def test_other_optimizers_and_regularizers_take_the_numpy_step():

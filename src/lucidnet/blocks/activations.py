@@ -32,8 +32,8 @@ For a compiler (``compile(..., jit_compile=True)``, numba) an activation may als
 offer its formula on one number: ``scalar_forward(x) -> f(x)`` and
 ``scalar_slope(y) -> f'(x)`` from the output ``y`` (staticmethods of plain
 arithmetic and ``math``, which the compiled step inlines; identity, relu, sigmoid
-and tanh do).  A kernel is trusted only where no class below the one that defines it redefines
-``forward`` or ``derivative`` (see :mod:`lucidnet._kernels`): a subclass of
+and tanh do).  A kernel is trusted only where no class below the one that defines
+it redefines ``forward`` or ``derivative`` (see :mod:`lucidnet._kernels`): a subclass of
 ``ReLU`` with its own formula gets ``vjp = g * derivative(x)`` and no in-place
 kernels, instead of ReLU's.
 

@@ -35,6 +35,7 @@ only when ``jit_compile=True``.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +50,7 @@ MAX_WORK = 1 << 16
 _REORDER = {"reassoc", "contract"}  # sums may be vectorised; NaN and inf keep their meaning
 _SCALAR: dict[Callable[..., Any], Any] = {}  # a Python kernel -> its numba dispatcher
 _CHAINS: dict[tuple[Any, ...], Any] = {}  # a structure -> its compiled step
+_DECLINED = object()  # a chain numba could not compile: the NumPy step, without retrying
 
 
 def _compiled(function: Callable[..., Any]) -> Any:
@@ -234,6 +236,8 @@ class CompiledStep:
 
     def _chain_for(self, labels: bool) -> Any:
         chain = self._chains.get(labels)
+        if chain is _DECLINED:
+            return None
         if chain is None:
             sample = self.form.labels if labels else self.form.rows
             if sample is None:
@@ -271,7 +275,18 @@ class CompiledStep:
         if chain is None:
             return None
         group = self.group
-        value = chain(group.rows, group.current, x, y, scale, self.layout, work)
+        try:
+            value = chain(group.rows, group.current, x, y, scale, self.layout, work)
+        except numba.core.errors.NumbaError as error:  # compiling: no weight changed yet
+            self._chains[y.ndim == 1] = _DECLINED  # e.g. a user's kernel numba cannot type
+            message = str(error).strip().splitlines()[0]
+            warnings.warn(
+                f"jit_compile: numba could not compile this model's step ({message}); "
+                "training on the NumPy step instead",
+                RuntimeWarning,
+                stacklevel=5,
+            )
+            return None
         return value, prediction
 
 
