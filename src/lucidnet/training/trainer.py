@@ -58,8 +58,16 @@ def compile(
     sparse / binary cross-entropy on logits and mse, and layers small enough that
     loops beat BLAS; anything else (other activations, losses or optimizers,
     regularizers, hooks, callbacks reading gradients, large layers) trains on the
-    NumPy step as without it, silently.  The first ``fit`` of a new structure
-    (activations, loss, dtype) spends a second or two compiling; later ones reuse it.
+    NumPy step as without it, silently (one RuntimeWarning only when numba cannot
+    compile a scalar kernel that a user's activation offers).  The first ``fit`` of
+    a new structure (activations, loss, dtype) spends a second or two compiling;
+    later ones reuse it.
+
+    >>> import lucidnet as ln
+    >>> model = ln.Sequential([ln.layers.Dense(8, activation="relu", input_shape=(2,)),
+    ...                        ln.layers.Dense(2)])
+    >>> model.compile(ln.optim.SGD(lr=0.1), "softmax_cross_entropy",
+    ...               jit_compile=True)  # doctest: +SKIP
     """
     check_bool(jit_compile, "jit_compile")
     if jit_compile:
