@@ -92,6 +92,35 @@ def test_compiled_step_equals_numpy_plan_on_the_benchmark_shapes(name):
     assert_same_training(sizes, activations, "softmax_cross_entropy", x, labels)
 
 
+def test_a_second_fit_with_validation_and_metrics_reuses_the_compiled_step():
+    sizes, activations = BENCHMARK_SHAPES["small"]
+    x, labels = data(20, 2), np.random.default_rng(4).integers(0, 2, 20)
+    runs = []
+    for jit_compile in (False, True):
+        model = stack(sizes, activations)
+        model.compile(
+            optimizer=ln.optim.SGD(lr=0.1),
+            loss="softmax_cross_entropy",
+            metrics=["accuracy"],
+            lint=False,
+            jit_compile=jit_compile,
+        )
+        histories = [
+            model.fit(x, labels, epochs=2, batch_size=4, validation_split=0.25, verbose=0)
+            for _ in range(2)
+        ]
+        runs.append((histories, [p.data.copy() for p in model.parameters()]))
+        plan = model._training_setup.plan
+        assert (plan.compiled is not None) == jit_compile
+    for numpy_history, jit_history in zip(runs[0][0], runs[1][0], strict=True):
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            np.testing.assert_allclose(
+                jit_history.history[key], numpy_history.history[key], rtol=1e-12
+            )
+    for ours, theirs in zip(runs[1][1], runs[0][1], strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
 def test_compiled_step_in_order_and_float32_matches_the_numpy_plan():
     """Slices of the data (views, no shuffle) and float32 weights, to float32 rounding."""
     x = data(12, 3).astype(np.float32)
