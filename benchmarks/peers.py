@@ -144,6 +144,7 @@ class LucidnetFit(_LucidnetModel):
     """
 
     name = "lucidnet (fit)"
+    jit_compile = False
 
     def __init__(
         self, config: Config, weights: Weights, x: np.ndarray, y: np.ndarray, steps: int = 50
@@ -155,7 +156,10 @@ class LucidnetFit(_LucidnetModel):
         self.x, self.y = x, y
         self.steps_per_run = steps
         self.model.compile(
-            optimizer=ln.optim.SGD(lr=LEARNING_RATE), loss="softmax_cross_entropy", lint=False
+            optimizer=ln.optim.SGD(lr=LEARNING_RATE),
+            loss="softmax_cross_entropy",
+            lint=False,
+            jit_compile=self.jit_compile,
         )
 
     def run(self) -> None:
@@ -174,6 +178,15 @@ class LucidnetFit(_LucidnetModel):
         )
         self._load()
         return float(history.history["loss"][0])
+
+
+class LucidnetFitJit(LucidnetFit):
+    """``model.fit`` with ``compile(..., jit_compile=True)``: each step one numba function
+    where the layers are small enough for loops (tiny, small), the NumPy plan elsewhere.
+    Needs numba (``pip install 'lucidnet[jit]'``); compiled during the loss check."""
+
+    name = "lucidnet (fit, jit)"
+    jit_compile = True
 
 
 # ------------------------------------------------------------------ PyTorch
@@ -398,6 +411,7 @@ class NumpyReference(Peer):
 PEERS: dict[str, type[Peer]] = {
     "lucidnet (loop)": LucidnetManual,
     "lucidnet (fit)": LucidnetFit,
+    "lucidnet (fit, jit)": LucidnetFitJit,
     "torch eager": TorchEager,
     "torch.compile": TorchCompiled,
     "jax jit": JaxJit,

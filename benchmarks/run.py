@@ -156,7 +156,7 @@ def build_peers(
     built, skipped = {}, {}
     for name in names:
         try:
-            options = {"steps": fit_steps} if PEERS[name] is LucidnetFit else {}
+            options = {"steps": fit_steps} if issubclass(PEERS[name], LucidnetFit) else {}
             built[name] = PEERS[name](config, weights, x, y, **options)
         except ImportError as error:
             skipped[name] = f"not importable ({error.name})"

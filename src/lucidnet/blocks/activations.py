@@ -27,9 +27,13 @@ hard_sigmoid, 1 for the tanh family; None when not stated).
 Kernels.  An activation may offer fast versions of its formula: ``forward_(x)``
 writes f(x) into ``x`` itself, and ``backward_(y, g, work)`` multiplies ``g`` in
 place by f'(x) using only the output ``y`` (identity, relu, sigmoid and tanh do).
-The training plan uses them when offered and ``forward``/``vjp`` otherwise.  A
-kernel is trusted only where no class below the one that defines it redefines
-``forward`` or ``derivative`` (see :mod:`lucidnet._kernels`): a subclass of
+The training plan uses them when offered and ``forward``/``vjp`` otherwise.
+For a compiler (``compile(..., jit_compile=True)``, numba) an activation may also
+offer its formula on one number: ``scalar_forward(x) -> f(x)`` and
+``scalar_slope(y) -> f'(x)`` from the output ``y`` (staticmethods of plain
+arithmetic and ``math``, which the compiled step inlines; identity, relu, sigmoid
+and tanh do).  A kernel is trusted only where no class below the one that defines
+it redefines ``forward`` or ``derivative`` (see :mod:`lucidnet._kernels`): a subclass of
 ``ReLU`` with its own formula gets ``vjp = g * derivative(x)`` and no in-place
 kernels, instead of ReLU's.
 
@@ -61,7 +65,7 @@ from ..engine.tensor import Tensor, resolve_axis, tensor
 FORMULA = ("forward", "derivative")
 """The methods that state an activation's maths; kernels must agree with them."""
 
-KERNELS = ("vjp", "forward_", "backward_")
+KERNELS = ("vjp", "forward_", "backward_", "scalar_forward", "scalar_slope")
 """Faster methods computing the formula; dropped by a subclass that redefines the formula."""
 
 
@@ -76,6 +80,11 @@ class Activation(Configurable):
     overwrites ``g`` with g * f'(x) and returns it, knowing only the output ``y``
     (``x`` is gone) and a scratch array ``work`` of y's shape.  Both must give
     ``forward`` and ``vjp``'s numbers up to rounding.
+
+    The scalar kernels are optional too (None here), also a pair, for the compiled
+    step: ``scalar_forward(x)`` is f(x) for one number and ``scalar_slope(y)`` is
+    f'(x) from the output ``y = f(x)``; staticmethods a compiler can inline (plain
+    arithmetic and ``math`` only; NaN in, NaN out).
     """
 
     name = "activation"
@@ -89,6 +98,8 @@ class Activation(Configurable):
     max_derivative: float | None = None
     forward_: Callable[[np.ndarray], np.ndarray] | None = None
     backward_: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
+    scalar_forward: Callable[[float], float] | None = None
+    scalar_slope: Callable[[float], float] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Drop every inherited kernel that was written for a formula this class replaces."""
@@ -111,6 +122,10 @@ class Activation(Configurable):
     def has_inplace_kernels(self) -> bool:
         """Whether ``forward_`` and ``backward_`` are offered (and trusted) for this activation."""
         return self.forward_ is not None and self.backward_ is not None
+
+    def has_scalar_kernels(self) -> bool:
+        """Whether ``scalar_forward`` and ``scalar_slope`` are offered (and trusted)."""
+        return self.scalar_forward is not None and self.scalar_slope is not None
 
     def __call__(self, x: Tensor | Any) -> Tensor:
         if not isinstance(x, Tensor):
@@ -282,6 +297,14 @@ class Identity(Activation):
         """Nothing to do: f'(x) = 1."""
         return g
 
+    @staticmethod
+    def scalar_forward(x: float) -> float:
+        return x
+
+    @staticmethod
+    def scalar_slope(y: float) -> float:
+        return 1.0
+
 
 @registry.register("sigmoid", "logistic")
 class Sigmoid(Activation):
@@ -328,6 +351,15 @@ class Sigmoid(Activation):
         g *= slope
         return g
 
+    @staticmethod
+    def scalar_forward(x: float) -> float:
+        """(1 + tanh(x / 2)) / 2, as ``forward_`` computes it."""
+        return math.tanh(x * 0.5) * 0.5 + 0.5
+
+    @staticmethod
+    def scalar_slope(y: float) -> float:
+        return (1 - y) * y
+
 
 @registry.register("tanh")
 class Tanh(Activation):
@@ -362,6 +394,14 @@ class Tanh(Activation):
         g *= slope
         return g
 
+    @staticmethod
+    def scalar_forward(x: float) -> float:
+        return math.tanh(x)
+
+    @staticmethod
+    def scalar_slope(y: float) -> float:
+        return 1 - y * y
+
 
 @registry.register("relu")
 class ReLU(Activation):
@@ -391,6 +431,15 @@ class ReLU(Activation):
     def backward_(self, y: np.ndarray, g: np.ndarray, work: np.ndarray) -> np.ndarray:
         """g * [y > 0]: y > 0 exactly where x > 0, and f'(0) = 0."""
         return np.multiply(g, y > 0, out=g)
+
+    @staticmethod
+    def scalar_forward(x: float) -> float:
+        """max(x, 0), written so that NaN stays NaN as in ``np.maximum``."""
+        return 0.0 if x < 0 else x
+
+    @staticmethod
+    def scalar_slope(y: float) -> float:
+        return 1.0 if y > 0 else 0.0
 
 
 @registry.register("leaky_relu")

@@ -110,6 +110,7 @@ def apply_remedy(model: Module, remedy: dict[str, Any] | None, x: Any = None) ->
         loss_registry.get(rebuild.loss, **rebuild.loss_options),
         metrics=list(setup.metric_names),
         lint=False,
+        jit_compile=setup.jit_compile,
     )
     return rebuilt
 

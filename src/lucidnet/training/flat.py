@@ -94,6 +94,11 @@ class FlatGroup:
         np.matmul(self._ones, pair, out=rows[1 - current : 2 - current])
 
     @property
+    def rows(self) -> np.ndarray:
+        """The (3, n) array whose rows are buffer 0, buffer 1 and the gradient."""
+        return self._rows
+
+    @property
     def other(self) -> np.ndarray:
         """The buffer the parameters do not look at."""
         return self.buffers[1 - self.current]

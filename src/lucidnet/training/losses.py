@@ -44,6 +44,7 @@ from .._registry import Registry
 from ..blocks.activations import _sigmoid
 from ..engine.dtype import get_default_dtype
 from ..engine.tensor import Tensor
+from . import sample_losses
 from .labels import (
     _as_float_target,
     _labels_from_either_form,
@@ -678,6 +679,12 @@ def _softmax_cross_entropy_closed_form(
     return value / batch if reduction == "mean" else value
 
 
+# the same closed forms on one sample, as loops for the compiled step (jit_compile=True)
+_mse_closed_form.sample_form = sample_losses.MSE  # type: ignore[attr-defined]
+_binary_crossentropy_logits_closed_form.sample_form = sample_losses.BINARY_CROSSENTROPY_LOGITS  # type: ignore[attr-defined]
+_softmax_cross_entropy_closed_form.sample_form = sample_losses.SOFTMAX_CROSS_ENTROPY  # type: ignore[attr-defined]
+
+
 # --------------------------------------------------------------------------- registry
 class Loss:
     """A loss function with its options bound: ``loss(y_pred, y_true, reduction=None)``.
@@ -815,6 +822,14 @@ class Loss:
         if not self.has_closed_form:
             return None
         return functools.partial(self._closed_form(), self.reduction)
+
+    def sample_form(self) -> sample_losses.SampleForm | None:
+        """The closed form on one sample, as loops a compiler inlines (see
+        :mod:`.sample_losses`; the compiled step of ``jit_compile=True``), or None when
+        no closed form is offered."""
+        if not self.has_closed_form:
+            return None
+        return getattr(self._closed_form(), "sample_form", None)
 
     def get_config(self) -> dict[str, Any]:
         """The options (and ``reduction`` when not "mean") that rebuild this loss."""

@@ -34,6 +34,11 @@ The plan
   (large groups write the result into the other buffer and flip to it, which
   makes the NaN guard's backup free).
 
+With ``compile(..., jit_compile=True)`` a plain-SGD step runs instead as ONE numba
+function over the same flat buffers (:mod:`.jit`; activations offer scalar kernels and
+the loss a per-sample closed form for it), where the layers are small enough for loops;
+the NaN guard's ``backup``/``restore``/``weights`` are the same.
+
 It computes the same numbers as the generic autograd tape up to rounding
 (tests compare the weights after several steps to 1e-12 in float64); ``fit``
 falls back to the tape for anything else (other layers, hooks, callbacks that
@@ -183,6 +188,8 @@ class TrainingPlan:
         self._x: np.ndarray | None = None  # the batch of the last forward
         self._batch: list[_Buffers] = []  # and its buffers
         self._flipped = False  # the last step flipped the buffers: restore flips back
+        self.compiled: Any = None  # the whole step as one numba function (jit_compile=True)
+        self._stepped = False  # the compiled step did this batch's backup and update
         self._prepare_update(penalties)
 
     def _prepare_update(self, penalties: list[tuple[Any, Parameter]] | None = None) -> None:
@@ -286,6 +293,17 @@ class TrainingPlan:
         self._prepare_update(penalties)  # regularizers and optimizer options may have changed
         return True
 
+    def use_jit(self, enabled: bool) -> None:
+        """Run plain-SGD steps as one compiled function (:mod:`.jit`, numba) when ``enabled``
+        and every block offers its scalar kernels; else, and for what the compiled step
+        declines batch by batch, the NumPy step below."""
+        if not enabled:
+            self.compiled = None
+        elif self.compiled is None:
+            from .jit import CompiledStep  # numba, only when asked for
+
+            self.compiled = CompiledStep.build(self)
+
     # ----------------------------------------------------------------- one step
     def _buffers_for(self, batch: int) -> list[_Buffers]:
         buffers = self._buffers.get(batch)
@@ -310,7 +328,18 @@ class TrainingPlan:
         """Forward pass, loss and dL/d(output) for one batch; the gradients wait for ``backward``.
 
         Returns the data loss, the regularization penalty and the output (a reused buffer).
+        With a compiled step (``use_jit``) the whole plain-SGD step happens here, in one
+        call, and ``backup``/``backward`` have nothing left to do for this batch.
         """
+        scale = 1.0
+        if self.fused:  # dL/d(out) * -lr: every gradient below becomes SGD's update
+            group = self.optimizer.param_groups[0]
+            scale = group["lr"] if group["maximize"] else -group["lr"]
+            if self.compiled is not None and not self._flips:
+                stepped = self.compiled.run(x, y, scale)
+                if stepped is not None:
+                    self._stepped = True
+                    return stepped[0], 0.0, stepped[1]
         self._x = x
         buffers = self._batch
         if not buffers or buffers[0].out.shape[1] != x.shape[0]:
@@ -331,10 +360,6 @@ class TrainingPlan:
                 step.forward_(buffer.a)
             else:
                 np.copyto(buffer.a, step.activation.forward(buffer.z))
-        scale = 1.0
-        if self.fused:  # dL/d(out) * -lr: every gradient below becomes SGD's update
-            group = self.optimizer.param_groups[0]
-            scale = group["lr"] if group["maximize"] else -group["lr"]
         output = buffers[-1]
         loss_value = self.loss_kernel(output.a, y.T, scale, output.grad)
         penalty = 0.0
@@ -353,6 +378,9 @@ class TrainingPlan:
         without a copy.  Other optimizers get the flat gradient and update each group in
         place in one call.
         """
+        if self._stepped:  # the compiled step has updated the weights already
+            self._stepped = False
+            return
         buffers = self._batch
         for index in range(len(self.steps) - 1, -1, -1):
             step, buffer = self.steps[index], buffers[index]
@@ -389,13 +417,15 @@ class TrainingPlan:
         return [group.parameter.data for group in self.groups]
 
     def backup(self) -> None:
-        """Keep the weights of this step for ``restore`` (flipping SGD keeps them anyway)."""
-        if not self._flips:
+        """Keep the weights of this step for ``restore`` (flipping SGD keeps them anyway,
+        the compiled step took the backup itself)."""
+        if not self._flips and not self._stepped:
             for group in self.groups:
                 np.copyto(group.other, group.parameter.data)
 
     def restore(self) -> None:
         """Back to the weights before the last step."""
+        self._stepped = False
         if not self._flips:
             for group in self.groups:
                 np.copyto(group.parameter.data, group.other)
@@ -411,6 +441,7 @@ class TrainingPlan:
 
     def finish(self) -> None:
         """Hand the optimizer its per-parameter state back (views into the flat state)."""
+        self._stepped = False
         for group in self.groups:
             group.scatter_state(self.optimizer)
 

@@ -28,6 +28,7 @@ class TrainingState:
     metric_names: list[str]
     penalties: list[tuple[Any, Parameter]] = field(default_factory=list)
     plan: Any = None  # the static plan of the last fit, reused while it still fits
+    jit_compile: bool = False  # the plan's plain-SGD step as one numba function (training/jit.py)
 
 
 def attach(model: Any, state: TrainingState) -> None:

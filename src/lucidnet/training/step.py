@@ -109,15 +109,16 @@ def choose_step(model: Any, state: TrainingState, callbacks: Any) -> TrainingSte
 
     The plan's build asks the loss for its closed form (with its own reduction) and the
     optimizer and activations for their kernels, and declines what it cannot replay.
-    The plan is kept in ``state.plan`` and reused by the next fit while it still fits.
+    The plan is kept in ``state.plan`` and reused by the next fit while it still fits;
+    with ``state.jit_compile`` it runs plain-SGD steps as one compiled function.
     """
     if not callbacks.wants_backward_hook:
         cached = state.plan
-        if cached is not None and cached.still_fits(state.loss, state.optimizer, state.penalties):
-            return cached
-        # positional arguments: tests replace TrainingPlan.build to compare both paths
-        state.plan = TrainingPlan.build(model, state.loss, state.optimizer, state.penalties)
+        if cached is None or not cached.still_fits(state.loss, state.optimizer, state.penalties):
+            # positional arguments: tests replace TrainingPlan.build to compare both paths
+            state.plan = TrainingPlan.build(model, state.loss, state.optimizer, state.penalties)
         if state.plan is not None:
+            state.plan.use_jit(state.jit_compile)
             return state.plan
     return TapeStep(model, state, callbacks)
 

@@ -35,10 +35,22 @@ class Trainable:
     """``compile``/``fit``/``evaluate``/``predict``/``save``/``summary`` for a Module."""
 
     def compile(
-        self, optimizer: Any = "adam", loss: Any = None, metrics: Any = None, lint: bool = True
+        self,
+        optimizer: Any = "adam",
+        loss: Any = None,
+        metrics: Any = None,
+        lint: bool = True,
+        jit_compile: bool = False,
     ) -> None:
         """Attach optimizer, loss and metrics; see :func:`lucidnet.training.trainer.compile`."""
-        trainer.compile(self, optimizer=optimizer, loss=loss, metrics=metrics, lint=lint)
+        trainer.compile(
+            self,
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            lint=lint,
+            jit_compile=jit_compile,
+        )
 
     def fit(
         self,
