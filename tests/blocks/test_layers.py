@@ -263,3 +263,24 @@ def test_whole_mlp_passes_central_difference_check():
         [x, *[p.data.copy() for p in params]],
     )
     assert result, str(result)
+
+
+def test_modules_walks_in_named_modules_order_each_module_once():
+    shared = ln.layers.Dense(3, activation="tanh")
+
+    class Net(ln.Module):
+        def __init__(self):
+            super().__init__()
+            self.first = ln.Sequential([ln.layers.Dense(3, activation="relu"), shared])
+            self.again = shared  # the same module under a second name
+            self.head = ln.layers.Dense(2)
+
+        def forward(self, x):
+            return self.head(self.again(self.first(x)))
+
+    net = Net()
+    named = [module for _, module in net.named_modules()]
+    walked = list(net.modules())
+    assert len(walked) == len(named) == len({id(m) for m in named})
+    assert all(a is b for a, b in zip(walked, named, strict=True))
+    assert walked[0] is net and sum(m is shared for m in walked) == 1

@@ -207,8 +207,16 @@ class Module:
                 stack.append((f"{name}.{child_name}" if name else child_name, child))
 
     def modules(self) -> Iterator[Module]:
-        for _, module in self.named_modules():
+        """This module and all below it, each once, in :meth:`named_modules`' order (breadth
+        first), without building the names (``train()`` and ``fit`` walk it every call)."""
+        seen: set[int] = set()
+        queue = [self]
+        for module in queue:  # the list grows while it is read: breadth first
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
             yield module
+            queue.extend(module._modules.values())
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """``(name, parameter)`` pairs, each parameter once even if shared."""
