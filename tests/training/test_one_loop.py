@@ -314,11 +314,9 @@ def test_batch_begin_logs_give_the_batch_size():
     assert sizes == [8, 8, 4]
 
 
-@pytest.mark.parametrize("path", list(PATHS))
-def test_weights_that_go_non_finite_under_a_finite_loss_fall_back_to_the_epoch_start(path):
-    # A dead ReLU unit hides a -inf weight from the loss (relu(-inf) = 0): the guard finds
-    # it at the epoch end, and as the last step's backup holds it too, it goes back to the
-    # weights of the epoch start.
+def dead_unit_model():
+    """A relu layer whose second unit is dead for the inputs returned with it: a weight
+    into that unit can be -inf while the loss stays finite (relu(-inf) = 0)."""
     ln.manual_seed(0)
     model = ln.Sequential(
         [
@@ -327,8 +325,16 @@ def test_weights_that_go_non_finite_under_a_finite_loss_fall_back_to_the_epoch_s
         ]
     )
     model.compile(optimizer=ln.optim.SGD(lr=0.01), loss="mse", lint=False)
-    model.layers[0].bias.data[1] = -1e3  # unit 2 is dead for these inputs
-    x = np.abs(X) + 0.1
+    model.layers[0].bias.data[1] = -1e3
+    return model, np.abs(X) + 0.1
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_weights_that_go_non_finite_under_a_finite_loss_fall_back_to_the_epoch_start(path):
+    # A dead ReLU unit hides a -inf weight from the loss (relu(-inf) = 0): the guard finds
+    # it at the epoch end, and as the last step's backup holds it too, it goes back to the
+    # weights of the epoch start.
+    model, x = dead_unit_model()
     start = [p.data.copy() for p in model.parameters()]
 
     class HideInfinity(Callback):
@@ -348,16 +354,7 @@ def test_one_batch_epochs_fall_back_to_the_epoch_start_without_a_copy(path):
     # One batch per epoch: the guard takes no epoch-start copy, because the step's backup
     # (taken before that batch's update) is the epoch start.  Epoch 2's weights go -inf
     # under a finite loss; they go back to the weights that ended epoch 1.
-    ln.manual_seed(0)
-    model = ln.Sequential(
-        [
-            ln.layers.Dense(2, activation="relu", input_shape=(4,), dtype="float64"),
-            ln.layers.Dense(1, dtype="float64"),
-        ]
-    )
-    model.compile(optimizer=ln.optim.SGD(lr=0.01), loss="mse", lint=False)
-    model.layers[0].bias.data[1] = -1e3  # unit 2 is dead for these inputs
-    x = np.abs(X) + 0.1
+    model, x = dead_unit_model()
     after_first = []
 
     class HideInfinityInEpoch2(Callback):
