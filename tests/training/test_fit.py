@@ -379,7 +379,7 @@ def test_exploding_run_stops_with_message_and_keeps_last_good_finite_weights():
     overflow = np.errstate(over="ignore", invalid="ignore")  # NumPy's own overflow warnings
     with overflow, pytest.warns(NonFiniteLossWarning, match=r"epoch 1, batch \d+") as caught:
         history = model.fit(
-            x, y, epochs=5, batch_size=16, shuffle=False, verbose=0, callbacks=[snapshots]
+            x, y, epochs=5, batch_size=16, shuffle=False, verbose=2, callbacks=[snapshots]
         )
 
     assert issubclass(NonFiniteLossWarning, RuntimeWarning)

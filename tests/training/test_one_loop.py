@@ -162,8 +162,32 @@ def exploding_last_step(path):
         np.errstate(over="ignore", invalid="ignore"),
         pytest.warns(NonFiniteLossWarning, match="weights became non-finite at epoch 1"),
     ):
-        history = fit(model, X, y, path, batch_size=24)
+        history = fit(model, X, y, path, batch_size=24, verbose=2)
     return model, history
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_the_guard_shows_its_finding_once_as_a_warning_never_also_printed(verbose, capsys):
+    model = mlp(outputs=1, loss="mse", dtype="float32", optimizer=ln.optim.SGD(lr=1e37))
+    with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        history = fit(model, X, np.full(24, 1e3), batch_size=24, verbose=verbose)
+    shown = [w for w in seen if w.category is NonFiniteLossWarning]
+    assert len(shown) == 1 and str(shown[0].message) == history.stop_message
+    assert shown[0].filename == __file__  # it points at the line that called fit
+    output = capsys.readouterr()
+    assert history.stop_message not in output.out + output.err
+
+
+def test_verbose_0_silences_the_guard_but_history_keeps_why(capsys):
+    model = mlp(outputs=1, loss="mse", dtype="float32", optimizer=ln.optim.SGD(lr=1e37))
+    with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning would fail the test
+        history = fit(model, X, np.full(24, 1e3), batch_size=24, verbose=0)
+    assert capsys.readouterr().err == ""
+    assert history.stop_reason == "non_finite"
+    assert "weights became non-finite at epoch 1" in history.stop_message
+    assert [a.cause for a in history.advice] == ["non_finite"]
 
 
 @pytest.mark.parametrize("path", list(PATHS))
@@ -183,7 +207,7 @@ def test_a_guard_trip_in_the_first_batch_still_logs_the_epoch(path):
         np.errstate(over="ignore", invalid="ignore"),
         pytest.warns(NonFiniteLossWarning, match="loss became inf at epoch 1, batch 1"),
     ):
-        history = fit(model, X, y, path, epochs=3)
+        history = fit(model, X, y, path, epochs=3, verbose=2)
     assert history.stop_reason == "non_finite"
     assert history.epoch == [0] and history.history["loss"] == [np.inf]
     assert all(np.isfinite(p.data).all() for p in model.parameters())
@@ -219,7 +243,7 @@ def test_model_checkpoint_after_a_divergence_holds_finite_weights(tmp_path):
     model = mlp(outputs=1, loss="mse", dtype="float32", optimizer=ln.optim.SGD(lr=1e37))
     checkpoint = ln.callbacks.ModelCheckpoint(tmp_path / "last.st", save_weights_only=True)
     with np.errstate(over="ignore", invalid="ignore"), pytest.warns(NonFiniteLossWarning):
-        fit(model, X, np.full(24, 1e3), batch_size=24, callbacks=[checkpoint])
+        fit(model, X, np.full(24, 1e3), batch_size=24, callbacks=[checkpoint], verbose=2)
     from safetensors.numpy import load_file
 
     saved = load_file(tmp_path / "last.st")
@@ -343,7 +367,7 @@ def test_weights_that_go_non_finite_under_a_finite_loss_fall_back_to_the_epoch_s
                 self.model.layers[0].weight.data[0, 1] = -np.inf
 
     with pytest.warns(NonFiniteLossWarning, match="weights became non-finite at epoch 1"):
-        history = fit(model, x, np.ones(24), path, callbacks=[HideInfinity()], epochs=3)
+        history = fit(model, x, np.ones(24), path, callbacks=[HideInfinity()], epochs=3, verbose=2)
     assert history.stop_reason == "non_finite" and np.isfinite(history.history["loss"][0])
     for value, initial in zip(model.parameters(), start, strict=True):
         np.testing.assert_array_equal(value.data, initial)
@@ -368,7 +392,14 @@ def test_one_batch_epochs_fall_back_to_the_epoch_start_without_a_copy(path):
 
     with pytest.warns(NonFiniteLossWarning, match="weights became non-finite at epoch 2"):
         history = fit(
-            model, x, np.ones(24), path, callbacks=[HideInfinityInEpoch2()], epochs=3, batch_size=24
+            model,
+            x,
+            np.ones(24),
+            path,
+            callbacks=[HideInfinityInEpoch2()],
+            epochs=3,
+            batch_size=24,
+            verbose=2,
         )
     assert history.stop_reason == "non_finite" and len(history.history["loss"]) == 2
     for value, expected in zip(model.parameters(), after_first, strict=True):

@@ -48,7 +48,8 @@ def train(model, loss, targets, optimizer, use_plan, epochs=3, **fit_options):
     TrainingPlan.build = build_or_not
     try:
         ln.manual_seed(1)
-        history = model.fit(X, targets, epochs=epochs, batch_size=16, verbose=0, **fit_options)
+        fit_options = {"verbose": 0, **fit_options}
+        history = model.fit(X, targets, epochs=epochs, batch_size=16, **fit_options)
     finally:
         TrainingPlan.build = original
     return history, used
@@ -223,7 +224,7 @@ def test_exploding_run_on_the_plan_stops_with_finite_weights():
     model.compile(optimizer=ln.optim.SGD(lr=1e6), loss="mse", lint=False)
     targets = X[:, :1] * 1e6
     with pytest.warns(NonFiniteLossWarning, match="epoch"):
-        history = model.fit(X, targets, epochs=50, batch_size=8, verbose=0)
+        history = model.fit(X, targets, epochs=50, batch_size=8, verbose=2)
     assert history.stop_reason is not None
     assert all(np.isfinite(p.data).all() for p in model.parameters())
     with warnings.catch_warnings():
@@ -338,7 +339,9 @@ def test_exploding_plain_sgd_restores_the_same_weights_as_the_tape(make_model, o
     for use_plan in (True, False):
         model = make_model()
         with pytest.warns(NonFiniteLossWarning):
-            history, _ = train(model, "mse", targets, ln.optim.SGD(lr=lr), use_plan, epochs=30)
+            history, _ = train(
+                model, "mse", targets, ln.optim.SGD(lr=lr), use_plan, epochs=30, verbose=2
+            )
         assert history.stop_reason is not None
         results.append((model, len(history.history.get("loss", []))))
     (fast, fast_epochs), (slow, slow_epochs) = results

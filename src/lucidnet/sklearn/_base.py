@@ -31,7 +31,7 @@ from ..engine.dtype import get_default_dtype
 from ..engine.tensor import Tensor
 from ..training import optim
 from ..training.callbacks import Callback
-from ..training.loop import run_training
+from ..training.loop import NonFiniteLossWarning, run_training
 from ..training.state import training_state
 from ..training.targets import prepare
 from ..training.trainable import Sequential
@@ -310,7 +310,9 @@ class _BaseMLP(BaseEstimator):
             )
         finally:
             penalty.detach()
-        if history.stop_reason == "completed" and not incremental:
+        if history.stop_reason == "non_finite":  # shown whatever verbose, as sklearn warns
+            warnings.warn(history.stop_message, NonFiniteLossWarning, stacklevel=3)
+        elif history.stop_reason == "completed" and not incremental:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",

@@ -138,10 +138,12 @@ def report_non_finite(
     batch: int | None,
     verbose: int,
 ) -> None:
-    """Stop training with ``stop_reason = "non_finite"``: one message, as a warning, on
-    stderr (``verbose``) and in ``history.stop_message``, and the doctor's diagnosis in
-    ``history.advice``.  ``batch`` is None when the loss was finite but the weights were
-    not (found at the epoch end)."""
+    """Stop training with ``stop_reason = "non_finite"``: the message in
+    ``history.stop_message`` and the doctor's diagnosis in ``history.advice``, always;
+    shown once, as a :class:`NonFiniteLossWarning` pointing at the caller's line, unless
+    ``verbose=0`` (a finding is printed or warned, never both, and ``verbose=0``
+    silences it).  ``batch`` is None when the loss was finite but the weights were not
+    (found at the epoch end)."""
     what = "the weights became non-finite" if batch is None else f"loss became {value}"
     where = f"epoch {epoch + 1}" + ("" if batch is None else f", batch {batch + 1}")
     message = (
@@ -152,9 +154,8 @@ def report_non_finite(
     history.stop_message = message
     history.advice = [*history.advice, _non_finite_advice(model, value, epoch, batch)]
     model.stop_training = True
-    warnings.warn(message, NonFiniteLossWarning, stacklevel=5)
     if verbose:
-        print(message, file=sys.stderr)
+        warnings.warn(message, NonFiniteLossWarning, stacklevel=5)
 
 
 def _non_finite_advice(model: Any, value: float, epoch: int, batch: int | None) -> Any:
