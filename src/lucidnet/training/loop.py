@@ -55,17 +55,12 @@ class _Running:
         self.counts: dict[str, int] = {}
 
     def add(self, values: dict[str, float], n: int) -> None:
-        totals, counts = self.totals, self.counts
         for key, value in values.items():
-            if key in totals:
-                totals[key] += value * n
-                counts[key] += n
-            else:
-                totals[key], counts[key] = value * n, n
+            self.totals[key] = self.totals.get(key, 0.0) + value * n
+            self.counts[key] = self.counts.get(key, 0) + n
 
     def means(self) -> dict[str, float]:
-        counts = self.counts
-        return {k: v / counts[k] for k, v in self.totals.items()}
+        return {k: v / self.counts[k] for k, v in self.totals.items()}
 
 
 def _batch_metrics(

@@ -41,7 +41,10 @@ class TrainingStep(Protocol):
 
     def forward(self, x: Inputs, y: np.ndarray) -> tuple[float, float, np.ndarray]:
         """Forward pass and loss of a batch: (data loss, regularization penalty, prediction
-        (batch, out)).  Changes no weight; the prediction may be a buffer reused later."""
+        (batch, out)); the prediction may be a buffer reused later.  Changes no weight when
+        the loss is not finite.  A step that computes everything in one call (the plan's
+        compiled step) may finish the batch here when the loss is finite, keeping the
+        backup first; its ``backup`` and ``backward`` then do nothing for that batch."""
         ...
 
     def backward(self, batch: int) -> None:
