@@ -69,6 +69,14 @@ def test_cross_entropy_label_smoothing_matches_torch() -> None:
     )
 
 
+@pytest.mark.parametrize("value", [1.5, -0.1, float("nan"), True])
+def test_cross_entropy_label_smoothing_outside_0_1_is_refused(value) -> None:
+    with pytest.raises(
+        ValueError, match=r"label_smoothing must be a finite real number in \[0, 1\]"
+    ):
+        nn.functional.cross_entropy(ln.tensor(LOGITS), LABELS, label_smoothing=value)
+
+
 def test_nll_loss_of_log_softmax_matches_torch() -> None:
     log_p = LOGITS - np.log(np.exp(LOGITS).sum(axis=1, keepdims=True))
     for reduction in ("mean", "sum", "none"):

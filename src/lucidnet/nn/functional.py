@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_real
 from ..blocks import functional as _blocks
 from ..blocks.functional import sigmoid, softsign, tanh
 from ..blocks.layers.core import Dropout as _Dropout
@@ -183,11 +184,7 @@ def cross_entropy(
     shape.  ``label_smoothing=e`` trains on ``(1 - e) * onehot + e / classes``.
     """
     _unsupported("cross_entropy", weight=(weight, None), ignore_index=(ignore_index, -100))
-    if label_smoothing:
-        if not 0 <= label_smoothing <= 1:
-            raise ValueError(
-                f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing!r}"
-            )
+    if check_real(label_smoothing, "cross_entropy: label_smoothing", low=0, high=1):
         logits = input if isinstance(input, Tensor) else tensor(input)
         classes = logits.shape[-1]
         if np.shape(target) != logits.shape:
