@@ -17,6 +17,8 @@ from lucidnet.training.losses import Loss
 from lucidnet.training.plan import TrainingPlan
 from lucidnet.training.step import ClosedFormLoss, GroupUpdater, TrainingStep
 
+from .loss_cases import CLOSED_FORM_CASES
+
 RNG = np.random.default_rng(5)
 X = RNG.standard_normal((40, 4))
 LABELS = RNG.integers(0, 3, 40)
@@ -347,36 +349,16 @@ def test_sum_reduction_through_fit_equals_the_tape_and_the_manual_loop(case, mak
 
 
 # ------------------------------------------------------------------ loss closed forms
-CLOSED_FORMS = {
-    "mse": (ln.losses.get("mse"), lambda: RNG.standard_normal((6, 3))),
-    "bce_logits": (
-        ln.losses.get("binary_crossentropy", from_logits=True),
-        lambda: (RNG.random((6, 3)) > 0.5).astype(float),
-    ),
-    "softmax_ce_labels": (ln.losses.get("softmax_cross_entropy"), lambda: RNG.integers(0, 3, 6)),
-    "softmax_ce_soft": (
-        ln.losses.get("softmax_cross_entropy"),
-        lambda: RNG.dirichlet(np.ones(3), 6) * 0.9,  # rows summing to 0.9: the mass counts
-    ),
-    "sparse_ce_logits": (
-        ln.losses.get("sparse_categorical_crossentropy", from_logits=True),
-        lambda: RNG.integers(0, 3, 6).astype(float),
-    ),
-    "categorical_ce_logits": (
-        ln.losses.get("categorical_crossentropy", from_logits=True),
-        lambda: np.eye(3)[RNG.integers(0, 3, 6)],
-    ),
-}
 
 
-@pytest.mark.parametrize("case", list(CLOSED_FORMS))
+@pytest.mark.parametrize("case", list(CLOSED_FORM_CASES))
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize("class_axis", [-1, 0])
 def test_value_and_grad_equals_the_loss_and_its_backward(case, reduction, class_axis):
-    loss, make_target = CLOSED_FORMS[case]
+    loss, make_target = CLOSED_FORM_CASES[case]
     logits = RNG.standard_normal((6, 3)) * 5
     logits[0] = [1000.0, -1000.0, 0.0]
-    target = make_target()
+    target = make_target(RNG)
     prediction = ln.tensor(logits, requires_grad=True)
     expected = loss(prediction, target, reduction=reduction)
     expected.backward()

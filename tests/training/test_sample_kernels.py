@@ -11,6 +11,8 @@ import pytest
 import lucidnet as ln
 from lucidnet.blocks.activations import ReLU
 
+from .loss_cases import CLOSED_FORM_CASES
+
 RNG = np.random.default_rng(7)
 POINTS = [-1000.0, -30.0, -6.5, -1.0, -1e-8, 0.0, 1e-8, 0.5, 3.0, 30.0, 1000.0]
 WITH_SCALAR_KERNELS = [
@@ -52,35 +54,15 @@ def test_a_subclass_with_its_own_formula_drops_the_scalar_kernels():
 
 
 # ------------------------------------------------------------------ per-sample losses
-SAMPLE_CASES = {
-    "mse": (ln.losses.get("mse"), lambda: RNG.standard_normal((6, 3))),
-    "bce_logits": (
-        ln.losses.get("binary_crossentropy", from_logits=True),
-        lambda: (RNG.random((6, 3)) > 0.5).astype(float),
-    ),
-    "softmax_ce_labels": (ln.losses.get("softmax_cross_entropy"), lambda: RNG.integers(0, 3, 6)),
-    "softmax_ce_soft": (
-        ln.losses.get("softmax_cross_entropy"),
-        lambda: RNG.dirichlet(np.ones(3), 6) * 0.9,  # rows summing to 0.9: the mass counts
-    ),
-    "softmax_ce_one_hot_far_below_the_max": (
-        ln.losses.get("categorical_crossentropy", from_logits=True),
-        lambda: np.eye(3)[[0, 0, 1, 2, 1, 0]],
-    ),
-    "sparse_ce_float_labels": (
-        ln.losses.get("sparse_categorical_crossentropy", from_logits=True),
-        lambda: RNG.integers(0, 3, 6).astype(float),
-    ),
-}
 
 
-@pytest.mark.parametrize("case", list(SAMPLE_CASES))
+@pytest.mark.parametrize("case", list(CLOSED_FORM_CASES))
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 def test_sample_forms_equal_the_loss_and_its_backward(case, reduction):
-    loss, make_target = SAMPLE_CASES[case]
+    loss, make_target = CLOSED_FORM_CASES[case]
     logits = RNG.standard_normal((6, 3)) * 5
     logits[0] = [1000.0, -1000.0, 0.0]  # a class far below the max: exp underflows to 0
-    target = make_target()
+    target = make_target(RNG)
     prediction = ln.tensor(logits, requires_grad=True)
     expected = loss(prediction, target, reduction=reduction)
     expected.backward()
