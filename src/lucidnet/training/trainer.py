@@ -60,7 +60,7 @@ def compile(
     regularizers, hooks, callbacks reading gradients, large layers) trains on the
     NumPy step as without it, silently (one RuntimeWarning only when numba cannot
     compile a scalar kernel that a user's activation offers).  The first ``fit`` of
-    a new structure (activations, loss, dtype) spends a second or two compiling;
+    a new structure (activations, loss, dtype) spends a few seconds compiling;
     later ones reuse it.
 
     >>> import lucidnet as ln
