@@ -60,7 +60,7 @@ from ..blocks.activations import Activation
 from ..blocks.layers.dense import Dense, Linear
 from ..blocks.module import Module
 from ..engine.tensor import Parameter
-from .flat import FlatGroup
+from .flat import FlatGroup, group_of
 
 _FLIP_SIZE = 1 << 16  # weights in a group from which SGD flips buffers instead of copying
 
@@ -256,12 +256,13 @@ class TrainingPlan:
 
     @staticmethod
     def _flat_groups(optimizer: Any, model: Module) -> list[FlatGroup] | None:
-        cached = getattr(model, "_flat_groups", None)
-        if cached is not None and _groups_serve(cached, optimizer):
-            groups = cached
-        else:
-            groups = [FlatGroup(list(g["params"])) for g in optimizer.param_groups]
-            object.__setattr__(model, "_flat_groups", groups)
+        """One FlatGroup per optimizer group: the one its parameters already are views into
+        (a small Sequential's own, or an earlier plan's), else a new one; the model keeps
+        them (the registry of :mod:`.flat` only holds them weakly)."""
+        groups = [
+            group_of(g["params"]) or FlatGroup(list(g["params"])) for g in optimizer.param_groups
+        ]
+        object.__setattr__(model, "_flat_groups", groups)
         if not all(group.gather_state(optimizer) for group in groups):
             return None
         return groups
