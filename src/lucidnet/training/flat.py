@@ -108,22 +108,25 @@ class FlatGroup:
         for p, view in zip(self.params, self.grads, strict=True):
             p.grad = view
 
+    def slice_of(self, param: Parameter) -> slice | None:
+        """Where ``param`` lies in the flat buffers, or None if it is not in this group."""
+        return next(
+            (part for p, part in zip(self.params, self.slices, strict=True) if p is param), None
+        )
+
     def grad_of(self, param: Parameter) -> np.ndarray | None:
         """``param``'s view of the flat gradient, or None if it is not in this group."""
-        for p, view in zip(self.params, self.grads, strict=True):
-            if p is param:
-                return view
-        return None
+        part = self.slice_of(param)
+        return None if part is None else self.grads[self.slices.index(part)]
 
     def joined(
         self, weight: Parameter, bias: Parameter
     ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray] | None:
         """[W; b] as one (in + 1, out) matrix in each buffer and in the gradient, if adjacent."""
-        ids = [id(p) for p in self.params]
-        if id(weight) not in ids or id(bias) not in ids:
+        part, bias_part = self.slice_of(weight), self.slice_of(bias)
+        if part is None or bias_part is None:
             return None
-        part = self.slices[ids.index(id(weight))]
-        if self.slices[ids.index(id(bias))].start != part.stop or weight.data.ndim != 2:
+        if bias_part.start != part.stop or weight.data.ndim != 2:
             return None
         rows, columns = weight.data.shape
         if bias.data.shape != (columns,):

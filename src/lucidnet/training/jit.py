@@ -225,9 +225,9 @@ class CompiledStep:
         group = plan.groups[0]
         layout, units, offset = [], [], 0
         for step in plan.steps:
-            weight_slice = _slice_of(group, step.weight)
+            weight_slice = group.slice_of(step.weight)
             inputs, outputs = step.weight.shape
-            bias = -1 if step.bias is None else _slice_of(group, step.bias).start
+            bias = -1 if step.bias is None else group.slice_of(step.bias).start
             layout.append((weight_slice.start, inputs, outputs, bias, offset))
             units.append(outputs)
             offset += 2 * outputs
@@ -288,7 +288,3 @@ class CompiledStep:
             )
             return None
         return value, prediction
-
-
-def _slice_of(group: FlatGroup, param: Any) -> slice:
-    return next(part for p, part in zip(group.params, group.slices, strict=True) if p is param)
